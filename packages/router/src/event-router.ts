@@ -1,0 +1,525 @@
+import type { RoutedEvent, RouterBackend } from './backend';
+import { isCatalogEvent } from './catalog';
+import { samplingHash, samplingThreshold } from './consistent-sampling';
+import {
+  type CustomEventDefinition,
+  type CustomEventInput,
+  parseCustomEvent,
+  sameDefinition,
+} from './custom-events';
+import { DEFAULT_EVENT_MAPPINGS } from './default-mappings';
+import { RouterError } from './errors';
+import {
+  createEventMapping,
+  type EventMapping,
+  type EventMappingInput,
+  type EventMappingOptions,
+} from './event-mapping';
+import { MappingTable } from './mapping-table';
+import type { PayloadOf } from './payloads';
+import {
+  type BackendErrorContext,
+  checkBackend,
+  checkRouterOptions,
+  type EventRouterOptions,
+} from './router-options';
+
+/** Counters of one backend name. */
+export interface BackendStats {
+  /** Events handed to the backend's `handle`. */
+  readonly handled: number;
+  /** Throws and rejections. */
+  readonly errors: number;
+  /** Events shed because too many promises were pending. */
+  readonly dropped: number;
+  /** Events whose mapping named this backend while no plugin was registered under it. */
+  readonly unrouted: number;
+  /** Promises returned by `handle` that have not settled. */
+  readonly pending: number;
+}
+
+/** What `router.stats()` returns: the routing table's shape and what routing has done. */
+export interface RouterStats {
+  readonly totalMappings: number;
+  readonly enabledMappings: number;
+  /** Enabled mappings with priority `high` or `critical`. */
+  readonly highPriorityMappings: number;
+  /** Enabled mappings with a sampling rate below 1. */
+  readonly sampledMappings: number;
+  /** Enabled mappings per backend name. */
+  readonly mappingsPerBackend: Readonly<Record<string, number>>;
+  /** Events that passed sampling and went to their backends. */
+  readonly routed: number;
+  /** Events with no mapping, unknown names, and deliveries to unregistered backends. */
+  readonly unrouted: number;
+  /** Events whose mapping is disabled. */
+  readonly disabled: number;
+  /** Events dropped by sampling. */
+  readonly sampledOut: number;
+  /** Backend throws and rejections, all backends. */
+  readonly errors: number;
+  /** Events shed under backpressure, all backends. */
+  readonly dropped: number;
+  readonly backends: Readonly<Record<string, BackendStats>>;
+}
+
+/**
+ * Routes events to telemetry backends. Made by {@link createEventRouter}; there is no global
+ * router. Routing never throws.
+ */
+export interface EventRouter {
+  /**
+   * Routes one event: one sampling decision, then one `handle` call per target backend.
+   * Returns true when the event reached its backends' `handle` (even if one failed).
+   */
+  route<N extends string>(eventName: N, payload: PayloadOf<N>): boolean;
+  /** Adds a mapping for `eventName` (a name or a pattern). The last mapping for a name wins. */
+  map(eventName: string, options?: EventMappingOptions): EventMapping;
+  /** Adds one mapping per entry: event name (or pattern) → options. */
+  configure(mappings: Readonly<Record<string, EventMappingOptions>>): EventMapping[];
+  /** The mapping that applies to `eventName` (exact, else the most specific pattern). */
+  mappingFor(eventName: string): EventMapping | undefined;
+  /** True when an enabled mapping sends `eventName` to `backend`. */
+  routesTo(eventName: string, backend: string): boolean;
+  /** The `eventName` of every enabled mapping that names `backend`; `[]` when there is none. */
+  eventsForBackend(backend: string): string[];
+  /** Every mapping, in the order they were first added. */
+  mappings(): EventMapping[];
+  /** Registers a custom event. Identical re-registration is a no-op; a different one throws. */
+  registerEvent(definition: CustomEventInput): CustomEventDefinition;
+  /** True for catalog events and registered custom events. */
+  isKnownEvent(eventName: string): boolean;
+  /** Registered custom events. */
+  customEvents(): CustomEventDefinition[];
+  /** Registers a backend plugin under `name`. Throws if the name is taken. */
+  addBackend(name: string, backend: RouterBackend): void;
+  /** Unregisters a backend. Its events count as unrouted from then on. */
+  removeBackend(name: string): boolean;
+  stats(): RouterStats;
+  /** Resolves once every promise returned by a backend has settled. */
+  drain(): Promise<void>;
+  /** Restores the mappings the router was made with and zeroes every counter. */
+  reset(): void;
+}
+
+const NORMAL = 0;
+const HIGH = 1;
+const CRITICAL = 2;
+const LEVELS = { normal: NORMAL, high: HIGH, critical: CRITICAL } as const;
+
+const MAX_WARNED_NAMES = 100;
+
+interface BackendSlot {
+  readonly name: string;
+  backend: RouterBackend | undefined;
+  handled: number;
+  errors: number;
+  dropped: number;
+  unrouted: number;
+  pending: number;
+  warned: boolean;
+  readonly settle: () => void;
+}
+
+/** A compiled route for one event name, cached until the mappings change. */
+interface CompiledRoute {
+  readonly mapping: EventMapping | undefined;
+  /** false: no mapping, or the mapping is disabled. */
+  readonly active: boolean;
+  readonly level: number;
+  /** True when this route samples (rate below 1 and priority not critical). */
+  readonly sampled: boolean;
+  readonly rate: number;
+  readonly threshold: number;
+  readonly key: string | undefined;
+  readonly slots: readonly BackendSlot[];
+}
+
+class Router implements EventRouter {
+  readonly #initial: readonly EventMapping[];
+  readonly #table = new MappingTable();
+  readonly #cache = new Map<string, CompiledRoute>();
+  readonly #slots = new Map<string, BackendSlot>();
+  readonly #custom = new Map<string, CustomEventDefinition>();
+  readonly #random: () => number;
+  readonly #now: () => number;
+  readonly #onError: (error: unknown, context: BackendErrorContext) => void;
+  readonly #warn: (message: string) => void;
+  readonly #normalLimit: number;
+  readonly #highLimit: number;
+  readonly #warnedNames = new Set<string>();
+  #warnedOverflow = false;
+  #pendingTotal = 0;
+  #drainWaiters: (() => void)[] = [];
+
+  #routed = 0;
+  #unrouted = 0;
+  #disabled = 0;
+  #sampledOut = 0;
+  #errors = 0;
+  #dropped = 0;
+
+  constructor(options: EventRouterOptions) {
+    this.#initial = Object.freeze(
+      (options.mappings ?? DEFAULT_EVENT_MAPPINGS).map((input, index) => {
+        try {
+          return createEventMapping(input as EventMappingInput);
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          throw new RouterError(
+            'ROUTER_OPTIONS_INVALID',
+            `Invalid event router options: mappings.${index}: ${message}`,
+            {
+              cause: error,
+            },
+          );
+        }
+      }),
+    );
+    for (const mapping of this.#initial) this.#table.set(mapping);
+    this.#random = options.random ?? Math.random;
+    this.#now = options.now ?? Date.now;
+    this.#warn = options.warn ?? defaultWarn;
+    this.#onError = options.onError ?? ((error, context) => this.#warnBackendError(error, context));
+    this.#normalLimit = options.pendingLimits?.normal ?? 1000;
+    this.#highLimit = options.pendingLimits?.high ?? 2000;
+    for (const [name, backend] of Object.entries(options.backends ?? {})) this.#slot(name).backend = backend;
+  }
+
+  route<N extends string>(eventName: N, payload: PayloadOf<N>): boolean {
+    let route = this.#cache.get(eventName);
+    if (route === undefined) {
+      route = this.#compile(eventName);
+      if (route === undefined) return false;
+    }
+    if (!route.active) {
+      if (route.mapping === undefined) this.#unrouted++;
+      else this.#disabled++;
+      return false;
+    }
+    let rate = 1;
+    if (route.sampled) {
+      if (!this.#keeps(route, payload)) {
+        this.#sampledOut++;
+        return false;
+      }
+      rate = route.rate;
+    }
+    const event: RoutedEvent = {
+      name: eventName,
+      payload,
+      timestamp: this.#now(),
+      mapping: route.mapping as EventMapping,
+      samplingRate: rate,
+    };
+    this.#routed++;
+    const slots = route.slots;
+    for (let i = 0; i < slots.length; i++) this.#deliver(slots[i] as BackendSlot, event, route.level);
+    return true;
+  }
+
+  #keeps(route: CompiledRoute, payload: unknown): boolean {
+    if (route.key !== undefined && typeof payload === 'object' && payload !== null) {
+      const value = (payload as Record<string, unknown>)[route.key];
+      if (value !== undefined && value !== null) {
+        return samplingHash(typeof value === 'string' ? value : String(value)) < route.threshold;
+      }
+    }
+    // No key configured, or the payload lacks it: sample this event on its own.
+    return this.#random() < route.rate;
+  }
+
+  #deliver(slot: BackendSlot, event: RoutedEvent, level: number): void {
+    const backend = slot.backend;
+    if (backend === undefined) {
+      slot.unrouted++;
+      this.#unrouted++;
+      return;
+    }
+    if (
+      slot.pending >= this.#normalLimit &&
+      level !== CRITICAL &&
+      (level === NORMAL || slot.pending >= this.#highLimit)
+    ) {
+      slot.dropped++;
+      this.#dropped++;
+      return;
+    }
+    let result: void | PromiseLike<void>;
+    try {
+      result = backend.handle(event);
+    } catch (error) {
+      slot.handled++;
+      this.#fail(slot, error, event);
+      return;
+    }
+    slot.handled++;
+    if (result !== undefined && result !== null && typeof result.then === 'function') {
+      slot.pending++;
+      this.#pendingTotal++;
+      result.then(slot.settle, (error: unknown) => {
+        slot.settle();
+        this.#fail(slot, error, event);
+      });
+    }
+  }
+
+  #fail(slot: BackendSlot, error: unknown, event: RoutedEvent): void {
+    slot.errors++;
+    this.#errors++;
+    try {
+      this.#onError(error, { backend: slot.name, event });
+    } catch {
+      // An error handler that throws must not break routing either; the error is counted.
+    }
+  }
+
+  #settled(): void {
+    this.#pendingTotal--;
+    if (this.#pendingTotal === 0 && this.#drainWaiters.length > 0) {
+      const waiters = this.#drainWaiters;
+      this.#drainWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  #compile(eventName: string): CompiledRoute | undefined {
+    if (!this.isKnownEvent(eventName)) {
+      // Unknown names are not cached, so a flood of distinct names cannot grow memory.
+      this.#unrouted++;
+      this.#warnUnknown(eventName);
+      return undefined;
+    }
+    const mapping = this.#table.resolve(eventName);
+    const active = mapping?.enabled === true;
+    const rate = mapping?.samplingRate ?? 1;
+    const level = LEVELS[mapping?.priority ?? 'normal'];
+    const route: CompiledRoute = {
+      mapping,
+      active,
+      level,
+      sampled: active && rate < 1 && level !== CRITICAL,
+      rate,
+      threshold: samplingThreshold(rate),
+      key: mapping?.samplingKey,
+      slots: active && mapping !== undefined ? mapping.backends.map((name) => this.#slot(name)) : [],
+    };
+    this.#cache.set(eventName, route);
+    return route;
+  }
+
+  #slot(name: string): BackendSlot {
+    let slot = this.#slots.get(name);
+    if (slot === undefined) {
+      const created: BackendSlot = {
+        name,
+        backend: undefined,
+        handled: 0,
+        errors: 0,
+        dropped: 0,
+        unrouted: 0,
+        pending: 0,
+        warned: false,
+        settle: () => {
+          created.pending--;
+          this.#settled();
+        },
+      };
+      slot = created;
+      this.#slots.set(name, slot);
+    }
+    return slot;
+  }
+
+  #warnUnknown(eventName: string): void {
+    if (this.#warnedNames.has(eventName)) return;
+    if (this.#warnedNames.size >= MAX_WARNED_NAMES) {
+      if (!this.#warnedOverflow) {
+        this.#warnedOverflow = true;
+        this.#warn(
+          `Tasker router: more than ${MAX_WARNED_NAMES} unknown event names; further ones are counted, not reported`,
+        );
+      }
+      return;
+    }
+    this.#warnedNames.add(eventName);
+    this.#warn(
+      `Tasker router: event "${eventName}" is neither in the catalog nor registered; it is counted as unrouted (register it with router.registerEvent)`,
+    );
+  }
+
+  #warnBackendError(error: unknown, context: BackendErrorContext): void {
+    const slot = this.#slots.get(context.backend);
+    if (slot === undefined || slot.warned) return;
+    slot.warned = true;
+    const message = error instanceof Error ? error.message : String(error);
+    this.#warn(
+      `Tasker router: backend "${context.backend}" failed on "${context.event.name}": ${message} (further errors are counted in stats())`,
+    );
+  }
+
+  map(eventName: string, options: EventMappingOptions = {}): EventMapping {
+    const mapping = createEventMapping({ ...options, eventName });
+    this.#table.set(mapping);
+    this.#cache.clear();
+    return mapping;
+  }
+
+  configure(mappings: Readonly<Record<string, EventMappingOptions>>): EventMapping[] {
+    // Validate every entry before changing anything, so a bad entry leaves the table as it was.
+    const made = Object.entries(mappings).map(([eventName, options]) =>
+      createEventMapping({ ...options, eventName }),
+    );
+    for (const mapping of made) this.#table.set(mapping);
+    this.#cache.clear();
+    return made;
+  }
+
+  mappingFor(eventName: string): EventMapping | undefined {
+    return this.#table.resolve(eventName);
+  }
+
+  routesTo(eventName: string, backend: string): boolean {
+    const mapping = this.#table.resolve(eventName);
+    return mapping?.enabled === true && mapping.backends.includes(backend);
+  }
+
+  eventsForBackend(backend: string): string[] {
+    return this.#table
+      .all()
+      .filter((m) => m.enabled && m.backends.includes(backend))
+      .map((m) => m.eventName);
+  }
+
+  mappings(): EventMapping[] {
+    return this.#table.all();
+  }
+
+  registerEvent(input: CustomEventInput): CustomEventDefinition {
+    const definition = parseCustomEvent(input);
+    const existing = this.#custom.get(definition.name);
+    if (existing !== undefined) {
+      if (sameDefinition(existing, definition)) return existing;
+      throw new RouterError(
+        'EVENT_DEFINITION_CONFLICT',
+        `Custom event "${definition.name}" is already registered with a different definition (description ${JSON.stringify(existing.description)}, firedBy [${existing.firedBy.join(', ')}])`,
+      );
+    }
+    this.#custom.set(definition.name, definition);
+    return definition;
+  }
+
+  isKnownEvent(eventName: string): boolean {
+    return isCatalogEvent(eventName) || this.#custom.has(eventName);
+  }
+
+  customEvents(): CustomEventDefinition[] {
+    return [...this.#custom.values()];
+  }
+
+  addBackend(name: string, backend: RouterBackend): void {
+    checkBackend(name, backend);
+    const slot = this.#slot(name);
+    if (slot.backend !== undefined) {
+      throw new RouterError(
+        'ROUTER_OPTIONS_INVALID',
+        `A backend is already registered as "${name}"; remove it first`,
+      );
+    }
+    slot.backend = backend;
+  }
+
+  removeBackend(name: string): boolean {
+    const slot = this.#slots.get(name);
+    if (slot?.backend === undefined) return false;
+    slot.backend = undefined;
+    return true;
+  }
+
+  stats(): RouterStats {
+    const all = this.#table.all();
+    const enabled = all.filter((m) => m.enabled);
+    const mappingsPerBackend: Record<string, number> = {};
+    for (const m of enabled) {
+      for (const b of m.backends) mappingsPerBackend[b] = (mappingsPerBackend[b] ?? 0) + 1;
+    }
+    const backends: Record<string, BackendStats> = {};
+    for (const slot of this.#slots.values()) {
+      backends[slot.name] = {
+        handled: slot.handled,
+        errors: slot.errors,
+        dropped: slot.dropped,
+        unrouted: slot.unrouted,
+        pending: slot.pending,
+      };
+    }
+    return {
+      totalMappings: all.length,
+      enabledMappings: enabled.length,
+      highPriorityMappings: enabled.filter((m) => m.priority !== 'normal').length,
+      sampledMappings: enabled.filter((m) => m.samplingRate < 1).length,
+      mappingsPerBackend,
+      routed: this.#routed,
+      unrouted: this.#unrouted,
+      disabled: this.#disabled,
+      sampledOut: this.#sampledOut,
+      errors: this.#errors,
+      dropped: this.#dropped,
+      backends,
+    };
+  }
+
+  drain(): Promise<void> {
+    if (this.#pendingTotal === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  reset(): void {
+    this.#table.clear();
+    for (const mapping of this.#initial) this.#table.set(mapping);
+    this.#cache.clear();
+    this.#routed = 0;
+    this.#unrouted = 0;
+    this.#disabled = 0;
+    this.#sampledOut = 0;
+    this.#errors = 0;
+    this.#dropped = 0;
+    this.#warnedNames.clear();
+    this.#warnedOverflow = false;
+    for (const slot of this.#slots.values()) {
+      slot.handled = 0;
+      slot.errors = 0;
+      slot.dropped = 0;
+      slot.unrouted = 0;
+      slot.warned = false;
+    }
+  }
+}
+
+function defaultWarn(message: string): void {
+  if (typeof process !== 'undefined' && typeof process.emitWarning === 'function') {
+    process.emitWarning(message, 'TaskerRouterWarning');
+  } else {
+    console.warn(message);
+  }
+}
+
+/**
+ * Makes an event router. Options are validated at once; a bad one throws a `RouterError` that
+ * names the field.
+ *
+ * @example
+ * ```ts
+ * const router = createEventRouter({
+ *   backends: {
+ *     trace: { name: 'trace', handle: (e) => tracer.record(e) },
+ *     metrics: { name: 'metrics', handle: (e) => metrics.record(e) },
+ *   },
+ * });
+ * router.route('task.completed', { taskId: 't1', namespace: 'shop', taskName: 'checkout', version: '1.0.0' });
+ * ```
+ */
+export function createEventRouter(options: EventRouterOptions = {}): EventRouter {
+  checkRouterOptions(options);
+  return new Router(options);
+}
