@@ -1,0 +1,89 @@
+/**
+ * EventRouter.route against node:events, in one process (issue #2).
+ *
+ * - Routing one event to two no-op backends, against `EventEmitter.emit` with two no-op
+ *   listeners. Target: route ≤ 2 × emit.
+ * - An event that maps to nothing, against one `Map.get` hit. Target: ≤ 2 × Map.get.
+ *
+ * Both sides do the same work per delivery (bump a counter), with the same payload object.
+ */
+import { EventEmitter } from 'node:events';
+import { createEventRouter, type RoutedEvent } from '@tasker/router';
+import { ratio, runGroup, writeReport } from './harness';
+
+const payload = { taskId: 'task-1', namespace: 'shop', taskName: 'checkout', version: '1.0.0' };
+
+let sink = 0;
+const router = createEventRouter({
+  // The default table: task.start_requested goes to trace and metrics; task.before_transition
+  // has no mapping.
+  backends: {
+    trace: { name: 'trace', handle: (_e: RoutedEvent) => void sink++ },
+    metrics: { name: 'metrics', handle: (_e: RoutedEvent) => void sink++ },
+  },
+});
+if (router.mappingFor('task.start_requested')?.backends.length !== 2) throw new Error('expected 2 backends');
+if (router.mappingFor('task.before_transition') !== undefined) throw new Error('expected no mapping');
+
+const emitter = new EventEmitter();
+emitter.on('task.start_requested', (_p: unknown) => void sink++);
+emitter.on('task.start_requested', (_p: unknown) => void sink++);
+
+const map = new Map<string, number>();
+for (const [i, name] of router.mappings().entries()) map.set(name.eventName, i);
+map.set('task.before_transition', -1);
+let found = 0;
+
+const ITERATIONS = 1_000_000;
+const ROUNDS = 15;
+
+const delivery = runGroup(
+  [
+    {
+      name: 'EventRouter.route (2 no-op backends)',
+      run: (n) => {
+        for (let i = 0; i < n; i++) router.route('task.start_requested', payload);
+      },
+    },
+    {
+      name: 'EventEmitter.emit (2 no-op listeners)',
+      run: (n) => {
+        for (let i = 0; i < n; i++) emitter.emit('task.start_requested', payload);
+      },
+    },
+  ],
+  { iterations: ITERATIONS, rounds: ROUNDS },
+);
+
+const unmapped = runGroup(
+  [
+    {
+      name: 'EventRouter.route (event mapped to nothing)',
+      run: (n) => {
+        for (let i = 0; i < n; i++) router.route('task.before_transition', payload);
+      },
+    },
+    {
+      name: 'Map.get (hit)',
+      run: (n) => {
+        for (let i = 0; i < n; i++) found += map.get('task.before_transition') as number;
+      },
+    },
+  ],
+  { iterations: ITERATIONS * 5, rounds: ROUNDS },
+);
+
+if (sink === 0 || found === 0) throw new Error('benchmark bodies did not run');
+
+writeReport({
+  subject: 'router',
+  description: 'EventRouter.route vs node:events EventEmitter.emit and Map.get, same process, interleaved rounds',
+  groups: [
+    { name: 'route to two no-op backends', options: { iterations: ITERATIONS, rounds: ROUNDS }, cases: delivery },
+    { name: 'event mapped to nothing', options: { iterations: ITERATIONS * 5, rounds: ROUNDS }, cases: unmapped },
+  ],
+  ratios: [
+    ratio(delivery, 'route(2 backends) / emit(2 listeners)', delivery[0]!.name, delivery[1]!.name, 2),
+    ratio(unmapped, 'route(mapped to nothing) / Map.get', unmapped[0]!.name, unmapped[1]!.name, 2),
+  ],
+});
