@@ -28,6 +28,11 @@ export interface GroupOptions {
   readonly rounds: number;
   /** Untimed rounds first, for the JIT. */
   readonly warmupRounds?: number;
+  /**
+   * `cpu` (default): this process's user + system CPU time (`process.cpuUsage`), so time the
+   * process spends descheduled on a shared machine is not counted. `wall`: `hrtime`.
+   */
+  readonly clock?: 'cpu' | 'wall';
 }
 
 export interface CaseResult {
@@ -67,17 +72,29 @@ function median(values: number[]): number {
   return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
+function cpuNs(body: () => unknown): number {
+  const start = process.cpuUsage();
+  body();
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) * 1000;
+}
+
+function wallNs(body: () => unknown): number {
+  const start = process.hrtime.bigint();
+  body();
+  return Number(process.hrtime.bigint() - start);
+}
+
 /** Runs `cases` interleaved and returns ns/op for every round of each. */
 export function runGroup(cases: readonly BenchCase[], options: GroupOptions): CaseResult[] {
-  const { iterations, rounds, warmupRounds = 3 } = options;
+  const { iterations, rounds, warmupRounds = 3, clock = 'cpu' } = options;
+  const elapsedNs = clock === 'cpu' ? cpuNs : wallNs;
   const raw = cases.map(() => [] as number[]);
   for (let r = 0; r < warmupRounds + rounds; r++) {
     for (let k = 0; k < cases.length; k++) {
       const index = (r + k) % cases.length;
       const c = cases[index] as BenchCase;
-      const start = process.hrtime.bigint();
-      c.run(iterations);
-      const elapsed = Number(process.hrtime.bigint() - start);
+      const elapsed = elapsedNs(() => c.run(iterations));
       if (r >= warmupRounds) (raw[index] as number[]).push(elapsed / iterations);
     }
   }
@@ -130,10 +147,39 @@ export function environment(): Record<string, unknown> {
   };
 }
 
-/** Writes `bench/results/<subject>.json`, rebuilds `bench/RESULTS.md`, prints a summary. */
+/** The human-readable results file: environment, ratios, medians and every raw round. */
+function markdown(report: BenchReport, env: Record<string, unknown>): string {
+  const lines = [`# ${report.subject}`, '', report.description, ''];
+  lines.push('| machine fact | value |', '|---|---|');
+  for (const [k, v] of Object.entries(env)) lines.push(`| ${k} | ${Array.isArray(v) ? v.join(' / ') : String(v)} |`);
+  lines.push('', '## Ratios (medians, same run)', '', '| ratio | value | target |', '|---|---|---|');
+  for (const r of report.ratios) {
+    const target = r.target === undefined ? '—' : `≤ ${r.target} (${r.meetsTarget ? 'met' : 'missed'})`;
+    lines.push(`| ${r.label} | ${r.value} | ${target} |`);
+  }
+  for (const g of report.groups) {
+    const clock = g.options.clock ?? 'cpu';
+    lines.push('', `## ${g.name}`, '', `${g.options.rounds} rounds × ${g.options.iterations} operations, ${clock} time, rounds interleaved.`, '');
+    lines.push('| case | median ns/op | min ns/op | every round (ns/op) |', '|---|---|---|---|');
+    for (const c of g.cases) {
+      lines.push(`| ${c.name} | ${c.medianNsPerOp} | ${c.minNsPerOp} | ${c.roundsNsPerOp.join(', ')} |`);
+    }
+  }
+  if (report.notes !== undefined && report.notes.length > 0) {
+    lines.push('', '## Notes', '', ...report.notes.map((n) => `- ${n}`));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Writes `bench/results/<subject>.json` (machine-readable) and `<subject>.md` (the same, for
+ * people), rebuilds `bench/RESULTS.md`, and prints a summary.
+ */
 export function writeReport(report: BenchReport): void {
+  const env = environment();
   const file = join(RESULTS_DIR, `${report.subject}.json`);
-  writeFileSync(file, `${JSON.stringify({ ...report, environment: environment() }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ ...report, environment: env }, null, 2)}\n`);
+  writeFileSync(join(RESULTS_DIR, `${report.subject}.md`), markdown(report, env));
   for (const g of report.groups) {
     console.log(`\n${g.name} (${g.options.rounds} rounds × ${g.options.iterations} ops)`);
     for (const c of g.cases) console.log(`  ${c.name.padEnd(58)} ${c.medianNsPerOp.toFixed(1).padStart(10)} ns/op (median)`);
@@ -168,7 +214,7 @@ export function writeIndex(): void {
     for (const r of data.ratios) {
       const target = r.target === undefined ? '—' : `≤ ${r.target} ${r.meetsTarget ? '(met)' : '(missed)'}`;
       lines.push(
-        `| [${data.subject}](results/${f}) | ${r.label} | ${r.value} | ${target} | ${data.environment.commit.slice(0, 12)} | ${data.environment.node} | ${data.environment.date.slice(0, 10)} |`,
+        `| [${data.subject}](results/${f.replace(/\.json$/, '.md')}) | ${r.label} | ${r.value} | ${target} | ${data.environment.commit.slice(0, 12)} | ${data.environment.node} | ${data.environment.date.slice(0, 10)} |`,
       );
     }
   }
