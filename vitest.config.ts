@@ -12,5 +12,9 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // .ci/run sets TASKER_TEST_REPORT to read pass/fail/skip counts from vitest's JSON report.
+    reporters: process.env.TASKER_TEST_REPORT
+      ? ['default', ['json', { outputFile: process.env.TASKER_TEST_REPORT }]]
+      : ['default'],
   },
 });

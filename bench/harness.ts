@@ -116,13 +116,20 @@ export function ratio(
   const b = results.find((r) => r.name === denominator);
   if (a === undefined || b === undefined) throw new Error(`ratio "${label}": unknown case name`);
   const value = Math.round((a.medianNsPerOp / b.medianNsPerOp) * 1000) / 1000;
-  return target === undefined ? { label, numerator, denominator, value } : { label, numerator, denominator, value, target, meetsTarget: value <= target };
+  return target === undefined
+    ? { label, numerator, denominator, value }
+    : { label, numerator, denominator, value, target, meetsTarget: value <= target };
 }
 
 function commit(): string {
   try {
-    const sha = execSync('git rev-parse HEAD', { cwd: here, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-    const dirty = execSync('git status --porcelain --untracked-files=no', { cwd: here, stdio: ['ignore', 'pipe', 'ignore'] })
+    const sha = execSync('git rev-parse HEAD', { cwd: here, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
+    const dirty = execSync('git status --porcelain --untracked-files=no', {
+      cwd: here,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
       .toString()
       .trim();
     return dirty.length > 0 ? `${sha}+dirty` : sha;
@@ -151,7 +158,8 @@ export function environment(): Record<string, unknown> {
 function markdown(report: BenchReport, env: Record<string, unknown>): string {
   const lines = [`# ${report.subject}`, '', report.description, ''];
   lines.push('| machine fact | value |', '|---|---|');
-  for (const [k, v] of Object.entries(env)) lines.push(`| ${k} | ${Array.isArray(v) ? v.join(' / ') : String(v)} |`);
+  for (const [k, v] of Object.entries(env))
+    lines.push(`| ${k} | ${Array.isArray(v) ? v.join(' / ') : String(v)} |`);
   lines.push('', '## Ratios (medians, same run)', '', '| ratio | value | target |', '|---|---|---|');
   for (const r of report.ratios) {
     const target = r.target === undefined ? '—' : `≤ ${r.target} (${r.meetsTarget ? 'met' : 'missed'})`;
@@ -159,7 +167,13 @@ function markdown(report: BenchReport, env: Record<string, unknown>): string {
   }
   for (const g of report.groups) {
     const clock = g.options.clock ?? 'cpu';
-    lines.push('', `## ${g.name}`, '', `${g.options.rounds} rounds × ${g.options.iterations} operations, ${clock} time, rounds interleaved.`, '');
+    lines.push(
+      '',
+      `## ${g.name}`,
+      '',
+      `${g.options.rounds} rounds × ${g.options.iterations} operations, ${clock} time, rounds interleaved.`,
+      '',
+    );
     lines.push('| case | median ns/op | min ns/op | every round (ns/op) |', '|---|---|---|---|');
     for (const c of g.cases) {
       lines.push(`| ${c.name} | ${c.medianNsPerOp} | ${c.minNsPerOp} | ${c.roundsNsPerOp.join(', ')} |`);
@@ -182,10 +196,16 @@ export function writeReport(report: BenchReport): void {
   writeFileSync(join(RESULTS_DIR, `${report.subject}.md`), markdown(report, env));
   for (const g of report.groups) {
     console.log(`\n${g.name} (${g.options.rounds} rounds × ${g.options.iterations} ops)`);
-    for (const c of g.cases) console.log(`  ${c.name.padEnd(58)} ${c.medianNsPerOp.toFixed(1).padStart(10)} ns/op (median)`);
+    for (const c of g.cases)
+      console.log(`  ${c.name.padEnd(58)} ${c.medianNsPerOp.toFixed(1).padStart(10)} ns/op (median)`);
   }
   for (const r of report.ratios) {
-    const verdict = r.target === undefined ? '' : r.meetsTarget ? `  (target ≤ ${r.target}: met)` : `  (target ≤ ${r.target}: MISSED)`;
+    const verdict =
+      r.target === undefined
+        ? ''
+        : r.meetsTarget
+          ? `  (target ≤ ${r.target}: met)`
+          : `  (target ≤ ${r.target}: MISSED)`;
     console.log(`ratio ${r.label}: ${r.value}${verdict}`);
   }
   writeIndex();

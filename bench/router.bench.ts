@@ -12,6 +12,7 @@ import { createEventRouter, type RoutedEvent } from '@tasker/router';
 import { ratio, runGroup, writeReport } from './harness';
 
 const payload = { taskId: 'task-1', namespace: 'shop', taskName: 'checkout', version: '1.0.0' };
+const transition = { ...payload, fromState: 'pending', toState: 'in_progress' };
 
 let sink = 0;
 const router = createEventRouter({
@@ -73,7 +74,7 @@ const unmapped = runGroup(
     {
       name: 'EventRouter.route (event mapped to nothing)',
       run: (n) => {
-        for (let i = 0; i < n; i++) router.route('task.before_transition', payload);
+        for (let i = 0; i < n; i++) router.route('task.before_transition', transition);
       },
     },
     {
@@ -90,14 +91,35 @@ if (sink === 0 || found === 0 || clockSink < 0) throw new Error('benchmark bodie
 
 writeReport({
   subject: 'router',
-  description: 'EventRouter.route vs node:events EventEmitter.emit and Map.get, same process, interleaved rounds',
+  description:
+    'EventRouter.route vs node:events EventEmitter.emit and Map.get, same process, interleaved rounds',
   groups: [
-    { name: 'route to two no-op backends', options: { iterations: ITERATIONS, rounds: ROUNDS }, cases: delivery },
-    { name: 'event mapped to nothing', options: { iterations: ITERATIONS * 5, rounds: ROUNDS }, cases: unmapped },
+    {
+      name: 'route to two no-op backends',
+      options: { iterations: ITERATIONS, rounds: ROUNDS },
+      cases: delivery,
+    },
+    {
+      name: 'event mapped to nothing',
+      options: { iterations: ITERATIONS * 5, rounds: ROUNDS },
+      cases: unmapped,
+    },
   ],
   ratios: [
-    ratio(delivery, 'route(2 backends, router clock) / emit(2 listeners)', delivery[0]!.name, delivery[3]!.name, 2),
-    ratio(delivery, 'route(2 backends, time passed in) / emit(2 listeners)', delivery[1]!.name, delivery[3]!.name, 2),
+    ratio(
+      delivery,
+      'route(2 backends, router clock) / emit(2 listeners)',
+      delivery[0]!.name,
+      delivery[3]!.name,
+      2,
+    ),
+    ratio(
+      delivery,
+      'route(2 backends, time passed in) / emit(2 listeners)',
+      delivery[1]!.name,
+      delivery[3]!.name,
+      2,
+    ),
     ratio(delivery, 'Date.now / emit(2 listeners)', delivery[2]!.name, delivery[3]!.name),
     ratio(unmapped, 'route(mapped to nothing) / Map.get', unmapped[0]!.name, unmapped[1]!.name, 2),
   ],

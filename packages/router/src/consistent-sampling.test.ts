@@ -25,8 +25,8 @@ describe('consistent sampling hash', () => {
   });
 
   it('gives fixed decisions for fixed keys and rates', () => {
-    const decisions = ['task-1', 'task-2', 'task-3', 'task-4', 'task-5', 'task-6', 'task-7', 'task-8'].map((k) =>
-      [0.1, 0.5, 0.9].map((rate) => (keepsKey(k, rate) ? 1 : 0)).join(''),
+    const decisions = ['task-1', 'task-2', 'task-3', 'task-4', 'task-5', 'task-6', 'task-7', 'task-8'].map(
+      (k) => [0.1, 0.5, 0.9].map((rate) => (keepsKey(k, rate) ? 1 : 0)).join(''),
     );
     expect(decisions).toEqual(GOLDEN_DECISIONS);
   });

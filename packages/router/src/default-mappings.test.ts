@@ -34,13 +34,29 @@ describe('default routing table', () => {
 
   it('adds cancellations, manual resolutions, task retries, and outcomes to logs', () => {
     const byName = new Map(DEFAULT_EVENT_MAPPINGS.map((m) => [m.eventName, m]));
-    for (const name of ['task.cancelled', 'task.resolved_manually', 'task.retry_requested', 'step.cancelled', 'step.resolved_manually']) {
+    for (const name of [
+      'task.cancelled',
+      'task.resolved_manually',
+      'task.retry_requested',
+      'step.cancelled',
+      'step.resolved_manually',
+    ]) {
       expect(byName.get(name)?.backends).toEqual(['trace', 'metrics', 'logs']);
     }
-    for (const name of ['task.completed', 'task.failed', 'step.completed', 'step.failed', 'step.retry_requested']) {
+    for (const name of [
+      'task.completed',
+      'task.failed',
+      'step.completed',
+      'step.failed',
+      'step.retry_requested',
+    ]) {
       expect(byName.get(name)?.backends).toEqual(['trace', 'metrics', 'logs']);
     }
-    expect(byName.get('observability.step.max_retries_reached')?.backends).toEqual(['trace', 'metrics', 'logs']);
+    expect(byName.get('observability.step.max_retries_reached')?.backends).toEqual([
+      'trace',
+      'metrics',
+      'logs',
+    ]);
     expect(byName.get('observability.step.max_retries_reached')?.priority).toBe('high');
     // Everything else is unchanged from the original.
     const changed = new Set([

@@ -62,14 +62,21 @@ describe('createEventMapping', () => {
   it('rejects samplingRate 1.5, naming the field and the expected range', () => {
     expect(errorOf({ eventName: 'task.completed', samplingRate: 1.5 })).toEqual({
       code: 'EVENT_MAPPING_INVALID',
-      message: 'Invalid event mapping for "task.completed": samplingRate: expected a number from 0 to 1, received 1.5',
+      message:
+        'Invalid event mapping for "task.completed": samplingRate: expected a number from 0 to 1, received 1.5',
     });
   });
 
   it('rejects negative, NaN and string sampling rates', () => {
-    expect(errorOf({ eventName: 'a.b', samplingRate: -0.1 }).message).toContain('samplingRate: expected a number from 0 to 1, received -0.1');
-    expect(errorOf({ eventName: 'a.b', samplingRate: Number.NaN }).message).toContain('samplingRate: expected a number from 0 to 1, received NaN');
-    expect(errorOf({ eventName: 'a.b', samplingRate: '0.5' }).message).toContain('samplingRate: expected a number from 0 to 1, received "0.5"');
+    expect(errorOf({ eventName: 'a.b', samplingRate: -0.1 }).message).toContain(
+      'samplingRate: expected a number from 0 to 1, received -0.1',
+    );
+    expect(errorOf({ eventName: 'a.b', samplingRate: Number.NaN }).message).toContain(
+      'samplingRate: expected a number from 0 to 1, received NaN',
+    );
+    expect(errorOf({ eventName: 'a.b', samplingRate: '0.5' }).message).toContain(
+      'samplingRate: expected a number from 0 to 1, received "0.5"',
+    );
   });
 
   it("rejects priority 'urgent', listing the priorities", () => {
@@ -79,30 +86,46 @@ describe('createEventMapping', () => {
   });
 
   it('rejects an empty event name', () => {
-    expect(errorOf({ eventName: '' }).message).toBe('Invalid event mapping for "": eventName: must not be empty');
+    expect(errorOf({ eventName: '' }).message).toBe(
+      'Invalid event mapping for "": eventName: must not be empty',
+    );
   });
 
   it('rejects a missing or non-string event name', () => {
-    expect(errorOf({}).message).toBe('Invalid event mapping: eventName: expected a string, received undefined');
-    expect(errorOf({ eventName: 42 }).message).toBe('Invalid event mapping: eventName: expected a string, received 42');
+    expect(errorOf({}).message).toBe(
+      'Invalid event mapping: eventName: expected a string, received undefined',
+    );
+    expect(errorOf({ eventName: 42 }).message).toBe(
+      'Invalid event mapping: eventName: expected a string, received 42',
+    );
   });
 
   it('rejects malformed names and patterns', () => {
     expect(errorOf({ eventName: 'a..b' }).message).toContain('eventName: has an empty segment, in "a..b"');
-    expect(errorOf({ eventName: 'a.**.b' }).message).toContain('eventName: "**" may only be the last segment, in "a.**.b"');
-    expect(errorOf({ eventName: 'a.b c' }).message).toContain('eventName: segment "b c" may hold only letters, digits');
+    expect(errorOf({ eventName: 'a.**.b' }).message).toContain(
+      'eventName: "**" may only be the last segment, in "a.**.b"',
+    );
+    expect(errorOf({ eventName: 'a.b c' }).message).toContain(
+      'eventName: segment "b c" may hold only letters, digits',
+    );
   });
 
   it('rejects a backend name that is not a plain identifier', () => {
     expect(errorOf({ eventName: 'task.completed', backends: ['bad name'] }).message).toBe(
       'Invalid event mapping for "task.completed": backends.0: expected a plain identifier (letters, digits, "_" or "-", not starting with a digit), received "bad name"',
     );
-    expect(errorOf({ eventName: 'a.b', backends: ['1trace'] }).message).toContain('backends.0: expected a plain identifier');
-    expect(errorOf({ eventName: 'a.b', backends: [7] }).message).toContain('backends.0: expected a backend name string, received 7');
+    expect(errorOf({ eventName: 'a.b', backends: ['1trace'] }).message).toContain(
+      'backends.0: expected a plain identifier',
+    );
+    expect(errorOf({ eventName: 'a.b', backends: [7] }).message).toContain(
+      'backends.0: expected a backend name string, received 7',
+    );
   });
 
   it('rejects empty, repeated or non-array backends', () => {
-    expect(errorOf({ eventName: 'a.b', backends: [] }).message).toContain('backends: expected at least one backend');
+    expect(errorOf({ eventName: 'a.b', backends: [] }).message).toContain(
+      'backends: expected at least one backend',
+    );
     expect(errorOf({ eventName: 'a.b', backends: ['trace', 'trace'] }).message).toContain(
       'backends: expected each backend at most once',
     );

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { compareSpecificity, isDottedEventName, parseEventPattern, patternMatches, patternProblem } from './event-pattern';
+import {
+  compareSpecificity,
+  isDottedEventName,
+  parseEventPattern,
+  patternMatches,
+  patternProblem,
+} from './event-pattern';
 
-const matches = (pattern: string, name: string) => patternMatches(parseEventPattern(pattern), name.split('.'));
+const matches = (pattern: string, name: string) =>
+  patternMatches(parseEventPattern(pattern), name.split('.'));
 
 describe('event patterns', () => {
   it('matches exact names only exactly', () => {

@@ -55,7 +55,10 @@ describe('createEventRouter', () => {
       message:
         'Invalid event router options: mappings.0: Invalid event mapping for "a.b": samplingRate: expected a number from 0 to 1, received 3',
     });
-    expect(thrown(() => createEventRouter({ backends: { trace: { name: 'trace' } as unknown as RouterBackend } })).message).toBe(
+    expect(
+      thrown(() => createEventRouter({ backends: { trace: { name: 'trace' } as unknown as RouterBackend } }))
+        .message,
+    ).toBe(
       'Invalid event router options: backends.trace: expected a backend plugin: an object with a string "name" and a "handle(event)" function',
     );
     expect(thrown(() => createEventRouter({ random: 0.5 as unknown as () => number })).message).toBe(
@@ -96,7 +99,10 @@ describe('map and configure', () => {
     router.configure({ 'task.completed': { backends: ['metrics'] }, 'step.*': { backends: ['trace'] } });
     expect(router.mappings().map((m) => m.eventName)).toEqual(['task.completed', 'step.*']);
     const error = thrown(() =>
-      router.configure({ 'task.failed': { backends: ['logs'] }, 'task.cancelled': { priority: 'urgent' as 'high' } }),
+      router.configure({
+        'task.failed': { backends: ['logs'] },
+        'task.cancelled': { priority: 'urgent' as 'high' },
+      }),
     );
     expect(error.message).toContain('Invalid event mapping for "task.cancelled": priority:');
     expect(router.mappingFor('task.failed')).toBeUndefined();
@@ -110,7 +116,9 @@ describe('map and configure', () => {
   });
 
   it('takes effect on the next route (the cache is invalidated)', () => {
-    const { router, trace, logs } = routerWith({ mappings: [{ eventName: 'task.completed', backends: ['trace'] }] });
+    const { router, trace, logs } = routerWith({
+      mappings: [{ eventName: 'task.completed', backends: ['trace'] }],
+    });
     router.route('task.completed', task);
     router.map('task.completed', { backends: ['logs'] });
     router.route('task.completed', task);
@@ -151,7 +159,9 @@ describe('patterns', () => {
   });
 
   it('re-resolves cached names when a more specific pattern is added', () => {
-    const { router, trace, metrics } = routerWith({ mappings: [{ eventName: 'step.**', backends: ['trace'] }] });
+    const { router, trace, metrics } = routerWith({
+      mappings: [{ eventName: 'step.**', backends: ['trace'] }],
+    });
     const step = { ...task, stepId: 's', stepName: 'x', attempt: 1, retryLimit: 3 };
     router.route('step.completed', step);
     router.map('step.*', { backends: ['metrics'] });
@@ -200,8 +210,15 @@ describe('introspection', () => {
 describe('custom events', () => {
   it('registers a dotted name and routes it once mapped', () => {
     const { router, metrics } = routerWith();
-    const definition = router.registerEvent({ name: 'shop.order_fulfilled', description: 'an order left the warehouse' });
-    expect(definition).toEqual({ name: 'shop.order_fulfilled', description: 'an order left the warehouse', firedBy: [] });
+    const definition = router.registerEvent({
+      name: 'shop.order_fulfilled',
+      description: 'an order left the warehouse',
+    });
+    expect(definition).toEqual({
+      name: 'shop.order_fulfilled',
+      description: 'an order left the warehouse',
+      firedBy: [],
+    });
     expect(router.isKnownEvent('shop.order_fulfilled')).toBe(true);
     router.map('shop.*', { backends: ['metrics'] });
     expect(router.route('shop.order_fulfilled', { orderId: 'o1' })).toBe(true);
@@ -228,10 +245,19 @@ describe('custom events', () => {
 
   it('rejects reserved namespaces, test included', () => {
     const { router } = routerWith();
-    for (const name of ['task.custom', 'step.mine', 'workflow.x', 'observability.y', 'test.event', 'memory.z']) {
+    for (const name of [
+      'task.custom',
+      'step.mine',
+      'workflow.x',
+      'observability.y',
+      'test.event',
+      'memory.z',
+    ]) {
       const error = thrown(() => router.registerEvent({ name }));
       expect(error.code).toBe('EVENT_NAME_RESERVED');
-      expect(error.message).toContain(`Custom event "${name}" uses the reserved namespace "${name.split('.')[0]}"`);
+      expect(error.message).toContain(
+        `Custom event "${name}" uses the reserved namespace "${name.split('.')[0]}"`,
+      );
     }
   });
 
@@ -259,14 +285,18 @@ describe('unknown and unmapped events', () => {
 
   it('counts a known event with no mapping as unrouted, and a disabled one as disabled', () => {
     const { router } = routerWith();
-    expect(router.route('task.before_transition', { ...task, fromState: null, toState: 'pending' })).toBe(false);
+    expect(router.route('task.before_transition', { ...task, fromState: null, toState: 'pending' })).toBe(
+      false,
+    );
     router.map('task.completed', { enabled: false });
     expect(router.route('task.completed', task)).toBe(false);
     expect(router.stats()).toMatchObject({ unrouted: 1, disabled: 1, routed: 0 });
   });
 
   it('counts deliveries to an unregistered backend as unrouted, never throwing', () => {
-    const { router, trace } = routerWith({ mappings: [{ eventName: 'task.completed', backends: ['trace', 'datadog'] }] });
+    const { router, trace } = routerWith({
+      mappings: [{ eventName: 'task.completed', backends: ['trace', 'datadog'] }],
+    });
     expect(router.route('task.completed', task)).toBe(true);
     expect(trace.events).toHaveLength(1);
     const stats = router.stats();
@@ -292,7 +322,9 @@ describe('unknown and unmapped events', () => {
     expect(thrown(() => router.addBackend('trace', recorder('trace'))).message).toBe(
       'A backend is already registered as "trace"; remove it first',
     );
-    expect(thrown(() => router.addBackend('x', {} as RouterBackend)).message).toContain('Invalid backend "x": backend: expected a backend plugin');
+    expect(thrown(() => router.addBackend('x', {} as RouterBackend)).message).toContain(
+      'Invalid backend "x": backend: expected a backend plugin',
+    );
   });
 });
 

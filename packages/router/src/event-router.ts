@@ -251,7 +251,11 @@ class Router implements EventRouter {
       this.#unrouted++;
       return;
     }
-    if (slot.pending >= this.#normalLimit && level !== CRITICAL && (level === NORMAL || slot.pending >= this.#highLimit)) {
+    if (
+      slot.pending >= this.#normalLimit &&
+      level !== CRITICAL &&
+      (level === NORMAL || slot.pending >= this.#highLimit)
+    ) {
       slot.dropped++;
       this.#dropped++;
       return;
@@ -265,7 +269,8 @@ class Router implements EventRouter {
       return;
     }
     slot.handled++;
-    if (result !== undefined && result !== null && typeof result.then === 'function') this.#track(slot, result, event);
+    if (result !== undefined && result !== null && typeof result.then === 'function')
+      this.#track(slot, result, event);
   }
 
   #fail(slot: BackendSlot, error: unknown, event: RoutedEvent): void {
