@@ -57,3 +57,38 @@ export {
   TASK_STATES,
   TASK_TRANSITIONS,
 } from './states/task-states';
+export type { PgliteStoreOptions, PostgresStoreOptions } from './store/create-store';
+export { createPgliteStore, createPostgresStore } from './store/create-store';
+export type { QueryResult, SqlDriver, SqlExecutor } from './store/driver';
+export type { ManualOptions } from './store/manual-operations';
+export { migrate } from './store/migrate';
+export type { Migration } from './store/migrations';
+export { MIGRATIONS } from './store/migrations';
+export type { PgliteDriverOptions } from './store/pglite-driver';
+export { createPgliteDriver } from './store/pglite-driver';
+export type {
+  PgClientLike,
+  PgPoolClientLike,
+  PgPoolLike,
+  PostgresDriverOptions,
+} from './store/postgres-driver';
+export { createPostgresDriver } from './store/postgres-driver';
+export type {
+  Change,
+  ClaimedStep,
+  JsonValue,
+  ReadySteps,
+  StepRecord,
+  StepTransitionRecord,
+  TaskDetails,
+  TaskInfo,
+  TaskRecord,
+  TaskTransitionRecord,
+  TransitionRecord,
+  TransitionRow,
+} from './store/records';
+export type { QueryInfo, TransientRetryOptions } from './store/store-context';
+export type { TaskFilter } from './store/task-reads';
+export type { NewStep, NewTask, StepOutcome, TaskStoreOptions } from './store/task-store';
+export { TaskStore } from './store/task-store';
+export { isTransientDatabaseError } from './store/transient-errors';

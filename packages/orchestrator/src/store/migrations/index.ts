@@ -1,0 +1,11 @@
+import { migration0001 } from './0001-initial';
+
+/** A forward-only migration: applied once, in id order, never edited after release. */
+export interface Migration {
+  readonly id: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+/** Every migration, in order. */
+export const MIGRATIONS: readonly Migration[] = Object.freeze([migration0001]);

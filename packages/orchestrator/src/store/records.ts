@@ -1,0 +1,234 @@
+/**
+ * What the store returns: plain records with camelCase fields and epoch-ms numbers, mapped
+ * from rows in one place (both drivers may return `bigint` columns as strings).
+ */
+import type { EventError, TraceContext } from '@tasker/router';
+import type { StepState } from '../states/step-states';
+import type { TaskState } from '../states/task-states';
+
+/** The fields of a task that its events carry. */
+export interface TaskInfo {
+  readonly id: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly version: string;
+  readonly traceContext: TraceContext | undefined;
+  readonly createdAt: number;
+}
+
+/** A step transition that a store operation committed. */
+export interface StepTransitionRecord {
+  readonly kind: 'step';
+  readonly task: TaskInfo;
+  readonly stepId: string;
+  readonly stepName: string;
+  readonly from: StepState | null;
+  readonly to: StepState;
+  readonly attempt: number;
+  readonly retryLimit: number;
+  readonly at: number;
+  readonly reason?: string;
+  readonly actor?: string;
+  readonly error?: EventError;
+  readonly startedAt?: number;
+  readonly backoffMs?: number;
+  readonly nextAttemptAt?: number;
+  readonly retryAfterMs?: number;
+  /** True when the failure was retryable but no attempt was left. */
+  readonly exhausted?: boolean;
+}
+
+/** A task transition that a store operation committed. */
+export interface TaskTransitionRecord {
+  readonly kind: 'task';
+  readonly task: TaskInfo;
+  readonly from: TaskState | null;
+  readonly to: TaskState;
+  readonly at: number;
+  readonly reason?: string;
+  readonly actor?: string;
+  readonly error?: EventError;
+}
+
+export type TransitionRecord = StepTransitionRecord | TaskTransitionRecord;
+
+/** Steps of one task that became ready to run. */
+export interface ReadySteps {
+  readonly task: TaskInfo;
+  readonly stepIds: readonly string[];
+  readonly stepNames: readonly string[];
+}
+
+/** Everything one committed store operation changed, in order; the engine turns it into events. */
+export interface Change {
+  readonly transitions: TransitionRecord[];
+  readonly ready: ReadySteps[];
+}
+
+/** A step claimed by a worker, with everything its handler needs. */
+export interface ClaimedStep {
+  readonly id: string;
+  readonly name: string;
+  readonly handler: string;
+  readonly task: TaskInfo;
+  readonly context: unknown;
+  readonly inputs: unknown;
+  /** 1 for the first attempt. */
+  readonly attempt: number;
+  readonly retryLimit: number;
+  readonly retryable: boolean;
+  /** The fencing token: completion must present it. */
+  readonly token: number;
+  readonly timeoutMs: number | undefined;
+  /** `pending`, `waiting_for_retry`, or `in_progress` for a lease takeover. */
+  readonly fromState: StepState;
+  readonly parentResults: Record<string, unknown>;
+  readonly claimedAt: number;
+}
+
+/** A step as `getTask` shows it. */
+export interface StepRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly handler: string;
+  readonly position: number;
+  readonly state: StepState;
+  readonly dependsOn: readonly string[];
+  readonly retryable: boolean;
+  readonly retryLimit: number;
+  readonly attempts: number;
+  readonly timeoutMs: number | undefined;
+  readonly skippable: boolean;
+  readonly inputs: unknown;
+  readonly results: unknown;
+  readonly error: EventError | undefined;
+  readonly nextAttemptAt: number | undefined;
+  readonly leaseOwner: string | undefined;
+  readonly leaseExpiresAt: number | undefined;
+  readonly startedAt: number | undefined;
+  readonly endedAt: number | undefined;
+  readonly createdAt: number;
+}
+
+/** One row of the audit trail. */
+export interface TransitionRow {
+  readonly id: number;
+  readonly stepId: string | undefined;
+  readonly stepName: string | undefined;
+  readonly from: string | null;
+  readonly to: string;
+  readonly reason: string | undefined;
+  readonly metadata: Readonly<Record<string, unknown>>;
+  readonly at: number;
+}
+
+/** JSON values, for annotations. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** A task as `getTask` and `listTasks` show it. */
+export interface TaskRecord {
+  readonly id: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly version: string;
+  readonly state: TaskState;
+  readonly context: unknown;
+  readonly initiator: string | undefined;
+  readonly sourceSystem: string | undefined;
+  readonly reason: string | undefined;
+  readonly tags: readonly string[];
+  /** Typed JSON annotations: annotation type → value. */
+  readonly annotations: Readonly<Record<string, JsonValue>>;
+  readonly identityKey: string | undefined;
+  readonly traceContext: TraceContext | undefined;
+  readonly bypassSteps: readonly string[];
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly completedAt: number | undefined;
+}
+
+/** A task with its steps and its transitions. */
+export interface TaskDetails extends TaskRecord {
+  readonly steps: readonly StepRecord[];
+  readonly transitions: readonly TransitionRow[];
+}
+
+type Row = Record<string, unknown>;
+
+const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
+const optNum = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : num(v));
+const optStr = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
+
+/** Task fields of an event row (`TASK_EVENT_COLUMNS`, or `STEP_EVENT_COLUMNS` with `prefix`). */
+export function taskInfoFrom(row: Row, stepRow = false): TaskInfo {
+  return {
+    id: String(stepRow ? row.task_id : row.id),
+    namespace: String(row.namespace),
+    name: String(stepRow ? row.task_name : row.name),
+    version: String(row.version),
+    traceContext: (row.trace_context ?? undefined) as TraceContext | undefined,
+    createdAt: optNum(row.created_at) ?? 0,
+  };
+}
+
+export function taskRecordFrom(row: Row): TaskRecord {
+  return {
+    id: String(row.id),
+    namespace: String(row.namespace),
+    name: String(row.name),
+    version: String(row.version),
+    state: row.state as TaskState,
+    context: row.context,
+    initiator: optStr(row.initiator),
+    sourceSystem: optStr(row.source_system),
+    reason: optStr(row.reason),
+    tags: (row.tags as string[] | null) ?? [],
+    annotations: (row.annotations as Record<string, JsonValue> | null) ?? {},
+    identityKey: optStr(row.identity_key),
+    traceContext: (row.trace_context ?? undefined) as TraceContext | undefined,
+    bypassSteps: (row.bypass_steps as string[] | null) ?? [],
+    createdAt: num(row.created_at),
+    updatedAt: num(row.updated_at),
+    completedAt: optNum(row.completed_at),
+  };
+}
+
+export function stepRecordFrom(row: Row): StepRecord {
+  return {
+    id: String(row.id),
+    name: String(row.name),
+    handler: String(row.handler),
+    position: num(row.position),
+    state: row.state as StepState,
+    dependsOn: (row.depends_on as string[] | null) ?? [],
+    retryable: row.retryable === true,
+    retryLimit: num(row.retry_limit),
+    attempts: num(row.attempts),
+    timeoutMs: optNum(row.timeout_ms),
+    skippable: row.skippable === true,
+    inputs: row.inputs,
+    results: row.results ?? undefined,
+    error: (row.error ?? undefined) as EventError | undefined,
+    nextAttemptAt: optNum(row.next_attempt_at),
+    leaseOwner: optStr(row.lease_owner),
+    leaseExpiresAt: optNum(row.lease_expires_at),
+    startedAt: optNum(row.started_at),
+    endedAt: optNum(row.ended_at),
+    createdAt: num(row.created_at),
+  };
+}
+
+export function transitionRowFrom(row: Row): TransitionRow {
+  return {
+    id: num(row.id),
+    stepId: optStr(row.step_id),
+    stepName: optStr(row.step_name),
+    from: (row.from_state ?? null) as string | null,
+    to: String(row.to_state),
+    reason: optStr(row.reason),
+    metadata: (row.metadata as Record<string, unknown> | null) ?? {},
+    at: num(row.created_at),
+  };
+}
+
+export { num, optNum };

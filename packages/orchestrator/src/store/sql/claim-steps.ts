@@ -1,0 +1,75 @@
+import { sql } from './query';
+
+/**
+ * Claims up to `$2` ready steps for worker `$3`, atomically, in one statement:
+ *
+ * - ready means `ready_at <= $now` in a task that is in progress: a pending step whose
+ *   parents are satisfied, a step waiting for retry whose time has come, or a step in progress
+ *   whose lease expired (its worker died);
+ * - `for update of s skip locked` lets many workers claim side by side without waiting;
+ * - each claim bumps `attempts` and the fencing token `lease_token`, and sets the lease;
+ * - the transitions are recorded by the same statement (a lease takeover records
+ *   `in_progress → pending` then `pending → in_progress`).
+ *
+ * $1 now, $2 batch size, $3 worker id, $4 lease (ms).
+ */
+export const claimSteps = sql(
+  'claim_steps',
+  `
+with ready as (
+  select s.id, s.state as from_state
+  from tasker.steps s
+  join tasker.tasks t on t.id = s.task_id
+  where s.ready_at <= $1::bigint
+    and s.state in ('pending', 'waiting_for_retry', 'in_progress')
+    and t.state = 'in_progress'
+  order by s.ready_at, s.id
+  limit $2::int
+  for update of s skip locked
+), claimed as (
+  update tasker.steps s
+  set state = 'in_progress', attempts = s.attempts + 1, lease_token = s.lease_token + 1, lease_owner = $3::text,
+    lease_expires_at = $1::bigint + $4::bigint, ready_at = $1::bigint + $4::bigint, started_at = $1::bigint,
+    ended_at = null, next_attempt_at = null
+  from ready, tasker.tasks t
+  where s.id = ready.id and t.id = s.task_id
+  returning s.id, s.task_id, s.name, s.handler, s.position, s.attempts, s.retry_limit, s.retryable, s.lease_token,
+    s.timeout_ms, s.inputs, ready.from_state, t.namespace, t.name as task_name, t.version, t.context,
+    t.trace_context
+), audit as (
+  insert into tasker.transitions (task_id, step_id, step_name, from_state, to_state, reason, metadata, created_at)
+  select x.task_id, x.id, x.name, x.from_state, x.to_state, x.reason, x.metadata, $1::bigint
+  from (
+    select c.task_id, c.id, c.name, 'in_progress' as from_state, 'pending' as to_state, 'lease_expired' as reason,
+      '{}'::jsonb as metadata, 0 as ord
+    from claimed c where c.from_state = 'in_progress'
+    union all
+    select c.task_id, c.id, c.name, case when c.from_state = 'in_progress' then 'pending' else c.from_state end,
+      'in_progress', 'claimed', jsonb_build_object('worker', $3::text, 'attempt', c.attempts), 1
+    from claimed c
+  ) x
+  order by x.id, x.ord
+)
+select * from claimed`,
+);
+
+/** Results of the satisfied parents of the given steps (a skipped parent has none). */
+export const parentResults = sql(
+  'parent_results',
+  `
+select e.child_id, p.name, p.results
+from tasker.step_edges e
+join tasker.steps p on p.id = e.parent_id
+where e.child_id = any($1::uuid[]) and p.state in ('complete', 'resolved_manually')`,
+);
+
+/** Extends the leases of steps still held with the given tokens; returns those still held. */
+export const renewLeases = sql(
+  'renew_leases',
+  `
+update tasker.steps s
+set lease_expires_at = $1::bigint + $2::bigint, ready_at = $1::bigint + $2::bigint
+from unnest($3::uuid[], $4::bigint[]) as u(id, token)
+where s.id = u.id and s.lease_token = u.token and s.state = 'in_progress'
+returning s.id`,
+);

@@ -1,0 +1,62 @@
+import { sql } from './query';
+
+const TASK_COLUMNS = `t.id, t.namespace, t.name, t.version, t.state, t.context, t.initiator, t.source_system, t.reason,
+  t.tags, t.annotations, t.identity_key, t.trace_context, t.bypass_steps, t.created_at, t.updated_at, t.completed_at`;
+
+/** One task. */
+export const getTask = sql('get_task', `select ${TASK_COLUMNS} from tasker.tasks t where t.id = $1::uuid`);
+
+/** A task's steps, parents first, with the names of their parents. */
+export const getSteps = sql(
+  'get_steps',
+  `
+select s.id, s.name, s.handler, s.position, s.state, s.retryable, s.retry_limit, s.attempts, s.timeout_ms,
+  s.skippable, s.inputs, s.results, s.error, s.next_attempt_at, s.lease_owner, s.lease_expires_at, s.started_at,
+  s.ended_at, s.created_at,
+  array(select p.name from tasker.step_edges e join tasker.steps p on p.id = e.parent_id
+        where e.child_id = s.id order by p.position) as depends_on
+from tasker.steps s
+where s.task_id = $1::uuid
+order by s.position`,
+);
+
+/** A task's transitions, oldest first. */
+export const getTransitions = sql(
+  'get_transitions',
+  `
+select id, step_id, step_name, from_state, to_state, reason, metadata, created_at
+from tasker.transitions where task_id = $1::uuid order by id`,
+);
+
+/**
+ * Tasks matching the filters (each optional: null matches everything), newest first, with
+ * the total count. $1 namespace, $2 name, $3 version, $4 states, $5 tags (all of them),
+ * $6 annotation type, $7 annotation containing, $8 created from, $9 created before,
+ * $10 limit, $11 offset.
+ */
+export const listTasks = sql(
+  'list_tasks',
+  `
+select ${TASK_COLUMNS}, count(*) over () as total
+from tasker.tasks t
+where ($1::text is null or t.namespace = $1::text)
+  and ($2::text is null or t.name = $2::text)
+  and ($3::text is null or t.version = $3::text)
+  and ($4::text[] is null or t.state = any($4::text[]))
+  and ($5::text[] is null or t.tags @> $5::text[])
+  and ($6::text is null or t.annotations ? $6::text)
+  and ($7::jsonb is null or t.annotations @> $7::jsonb)
+  and ($8::bigint is null or t.created_at >= $8::bigint)
+  and ($9::bigint is null or t.created_at < $9::bigint)
+order by t.created_at desc, t.id
+limit $10::int offset $11::int`,
+);
+
+/** The database's own clock, in epoch milliseconds. */
+export const databaseNow = sql(
+  'database_now',
+  `select floor(extract(epoch from clock_timestamp()) * 1000)::float8 as now`,
+);
+
+/** Wakes listening workers: one notify per transaction, not one per row. */
+export const notify = sql('notify', 'select pg_notify($1::text, $2::text)');

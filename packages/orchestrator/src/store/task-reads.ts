@@ -1,0 +1,72 @@
+/** Reading tasks: one with its steps and transitions, or a filtered, paginated list. */
+import type { TaskState } from '../states/task-states';
+import {
+  type JsonValue,
+  num,
+  stepRecordFrom,
+  type TaskDetails,
+  type TaskRecord,
+  taskRecordFrom,
+  transitionRowFrom,
+} from './records';
+import { getSteps, getTask, getTransitions, listTasks } from './sql/read-tasks';
+import type { StoreContext } from './store-context';
+
+/** Filters of `listTasks`; every one optional. */
+export interface TaskFilter {
+  readonly namespace?: string;
+  readonly name?: string;
+  readonly version?: string;
+  readonly state?: TaskState | readonly TaskState[];
+  /** Tasks carrying every one of these tags. */
+  readonly tags?: readonly string[];
+  /** Tasks with an annotation of this type. */
+  readonly annotationType?: string;
+  /** Tasks whose annotations contain this JSON (`@>`), e.g. `{ ticket: { id: 7 } }`. */
+  readonly annotations?: Readonly<Record<string, JsonValue>>;
+  /** Created at or after (epoch ms). */
+  readonly createdFrom?: number;
+  /** Created before (epoch ms). */
+  readonly createdBefore?: number;
+  /** Page size, 1–500. Default 50. */
+  readonly limit?: number;
+  /** Default 0. */
+  readonly offset?: number;
+}
+
+export async function getTaskDetails(ctx: StoreContext, taskId: string): Promise<TaskDetails | undefined> {
+  const task = await ctx.query(getTask, [taskId]);
+  const row = task.rows[0];
+  if (row === undefined) return undefined;
+  const [steps, transitions] = [
+    await ctx.query(getSteps, [taskId]),
+    await ctx.query(getTransitions, [taskId]),
+  ];
+  return {
+    ...taskRecordFrom(row),
+    steps: steps.rows.map(stepRecordFrom),
+    transitions: transitions.rows.map(transitionRowFrom),
+  };
+}
+
+export async function listTaskRecords(
+  ctx: StoreContext,
+  f: TaskFilter,
+): Promise<{ tasks: TaskRecord[]; total: number }> {
+  const states = f.state === undefined ? null : typeof f.state === 'string' ? [f.state] : [...f.state];
+  const limit = Math.min(Math.max(Math.trunc(f.limit ?? 50), 1), 500);
+  const r = await ctx.query(listTasks, [
+    f.namespace ?? null,
+    f.name ?? null,
+    f.version ?? null,
+    states,
+    f.tags === undefined ? null : [...f.tags],
+    f.annotationType ?? null,
+    f.annotations === undefined ? null : JSON.stringify(f.annotations),
+    f.createdFrom ?? null,
+    f.createdBefore ?? null,
+    limit,
+    Math.max(Math.trunc(f.offset ?? 0), 0),
+  ]);
+  return { tasks: r.rows.map(taskRecordFrom), total: r.rows.length === 0 ? 0 : num(r.rows[0]?.total) };
+}

@@ -1,0 +1,518 @@
+/**
+ * The task store: every durable operation of the engine, each one transaction (or one atomic
+ * statement) over the SQL of `./sql`. It speaks to either driver and returns plain records and
+ * `Change`s; it never publishes events (the engine does, after commit).
+ */
+import { randomUUID } from 'node:crypto';
+import type { EventError, TraceContext } from '@tasker/router';
+import type { StepState } from '../states/step-states';
+import type { SqlDriver } from './driver';
+import {
+  cancelStepAndDescendants,
+  cancelTask,
+  type ManualOptions,
+  resolveStepManually,
+  retryErroredStep,
+} from './manual-operations';
+import { migrate } from './migrate';
+import {
+  type Change,
+  type ClaimedStep,
+  type JsonValue,
+  num,
+  optNum,
+  type ReadySteps,
+  type StepTransitionRecord,
+  type TaskDetails,
+  type TaskInfo,
+  type TaskRecord,
+  type TransitionRecord,
+  taskInfoFrom,
+} from './records';
+import { claimSteps, parentResults, renewLeases } from './sql/claim-steps';
+import { insertEdges, insertSteps } from './sql/insert-steps';
+import { findTaskByIdentity, insertTask } from './sql/insert-task';
+import { updateStep } from './sql/manage-steps';
+import { databaseNow } from './sql/read-tasks';
+import { completeStep, failStep, releaseChildren } from './sql/settle-step';
+import { countErroredSteps, stepsSatisfied, transitionTask, updateTask } from './sql/task-state';
+import {
+  DEFAULT_TRANSIENT_RETRY,
+  type QueryInfo,
+  StoreContext,
+  type TransientRetryOptions,
+} from './store-context';
+import { getTaskDetails, listTaskRecords, type TaskFilter } from './task-reads';
+import { emptyChange, logChange, READY_CHANNEL } from './transition-log';
+
+/** One step of a task to create, parents first. */
+export interface NewStep {
+  readonly name: string;
+  readonly handler: string;
+  readonly retryable: boolean;
+  readonly retryLimit: number;
+  readonly timeoutMs: number | undefined;
+  readonly skippable: boolean;
+  readonly dependsOn: readonly string[];
+}
+
+/** A task to create. */
+export interface NewTask {
+  readonly namespace: string;
+  readonly name: string;
+  readonly version: string;
+  readonly context: unknown;
+  readonly initiator?: string;
+  readonly sourceSystem?: string;
+  readonly reason?: string;
+  readonly tags: readonly string[];
+  readonly annotations: Readonly<Record<string, JsonValue>>;
+  readonly identityKey?: string;
+  readonly traceContext?: TraceContext;
+  readonly bypassSteps: readonly string[];
+  readonly steps: readonly NewStep[];
+}
+
+/** The result of a claimed step's attempt. */
+export type StepOutcome =
+  | { readonly kind: 'complete'; readonly stepId: string; readonly token: number; readonly result: unknown }
+  | {
+      readonly kind: 'fail';
+      readonly stepId: string;
+      readonly token: number;
+      readonly error: EventError;
+      /** False for a permanent error: no retry whatever the limit. */
+      readonly retryable: boolean;
+      /** Backoff before the next attempt, when one is left. */
+      readonly delayMs: number;
+      readonly retryAfterMs?: number;
+    };
+
+/** Options of {@link TaskStore}. */
+export interface TaskStoreOptions {
+  /** Called after every statement (SQL monitoring). */
+  readonly onQuery?: (info: QueryInfo) => void;
+  /** Called when a transient database error is about to be retried. */
+  readonly onTransientError?: (error: unknown, attempt: number) => void;
+  readonly transientRetry?: Partial<TransientRetryOptions>;
+}
+
+/**
+ * Durable state of tasks and steps on PGlite or PostgreSQL. Make one with `createPgliteStore`
+ * or `createPostgresStore`.
+ */
+export class TaskStore {
+  readonly #ctx: StoreContext;
+  #migrated: Promise<unknown> | undefined;
+
+  constructor(driver: SqlDriver, options: TaskStoreOptions = {}) {
+    this.#ctx = new StoreContext(
+      driver,
+      options.onQuery,
+      { ...DEFAULT_TRANSIENT_RETRY, ...options.transientRetry },
+      options.onTransientError,
+    );
+  }
+
+  /** `pglite` or `postgres`. */
+  get dialect(): SqlDriver['dialect'] {
+    return this.#ctx.driver.dialect;
+  }
+
+  /** Applies pending migrations (once per store; safe with many processes). */
+  migrate(): Promise<unknown> {
+    this.#migrated ??= migrate(this.#ctx.driver).catch((error) => {
+      this.#migrated = undefined;
+      throw error;
+    });
+    return this.#migrated;
+  }
+
+  /** The database's clock, epoch ms. */
+  async databaseNow(): Promise<number> {
+    const r = await this.#ctx.query<{ now: number }>(databaseNow);
+    return num(r.rows[0]?.now);
+  }
+
+  /** Wakes `onReady` whenever steps become ready in any process. */
+  listen(onReady: () => void, onReconnect?: () => void): Promise<() => Promise<void>> {
+    return this.#ctx.driver.listen(READY_CHANNEL, onReady, onReconnect);
+  }
+
+  close(): Promise<void> {
+    return this.#ctx.driver.close();
+  }
+
+  /**
+   * Creates a task and its steps in one transaction; root steps are ready at once. With an
+   * `identityKey` that exists, creates nothing and returns the existing task's id.
+   */
+  async createTask(
+    input: NewTask,
+    now: number,
+  ): Promise<{ taskId: string; created: boolean; change: Change }> {
+    return this.#ctx.transaction(async (run) => {
+      const taskId = randomUUID();
+      const skipped = new Set(input.bypassSteps);
+      const unfinished = input.steps.filter((s) => !skipped.has(s.name)).length;
+      const inserted = await run(insertTask, [
+        taskId,
+        input.namespace,
+        input.name,
+        input.version,
+        JSON.stringify(input.context ?? null),
+        input.initiator ?? null,
+        input.sourceSystem ?? null,
+        input.reason ?? null,
+        [...input.tags],
+        JSON.stringify(input.annotations),
+        input.identityKey ?? null,
+        input.traceContext === undefined ? null : JSON.stringify(input.traceContext),
+        [...input.bypassSteps],
+        unfinished,
+        now,
+      ]);
+      if (inserted.rows.length === 0) {
+        const existing = await run<{ id: string }>(findTaskByIdentity, [input.identityKey]);
+        return { taskId: String(existing.rows[0]?.id), created: false, change: emptyChange() };
+      }
+      const task: TaskInfo = {
+        id: taskId,
+        namespace: input.namespace,
+        name: input.name,
+        version: input.version,
+        traceContext: input.traceContext,
+        createdAt: now,
+      };
+      const ids = new Map(input.steps.map((s) => [s.name, randomUUID()]));
+      const pendingParents = input.steps.map((s) => s.dependsOn.filter((d) => !skipped.has(d)).length);
+      await run(insertSteps, [
+        taskId,
+        JSON.stringify(input.context ?? null),
+        now,
+        input.steps.map((s) => ids.get(s.name)),
+        input.steps.map((s) => s.name),
+        input.steps.map((s) => s.handler),
+        input.steps.map((_, i) => i),
+        input.steps.map((s) => (skipped.has(s.name) ? 'skipped' : 'pending')),
+        input.steps.map((s) => s.retryable),
+        input.steps.map((s) => s.retryLimit),
+        input.steps.map((s) => s.timeoutMs ?? null),
+        input.steps.map((s) => s.skippable),
+        pendingParents,
+      ]);
+      const edges = input.steps.flatMap((s) => s.dependsOn.map((d) => [ids.get(d), ids.get(s.name)]));
+      if (edges.length > 0) await run(insertEdges, [taskId, edges.map((e) => e[0]), edges.map((e) => e[1])]);
+
+      const transitions: TransitionRecord[] = [
+        { kind: 'task', task, from: null, to: 'pending', at: now, reason: input.reason },
+        { kind: 'task', task, from: 'pending', to: 'in_progress', at: now },
+      ];
+      const ready: ReadySteps = { task, stepIds: [], stepNames: [] };
+      input.steps.forEach((s, i) => {
+        const base = {
+          kind: 'step',
+          task,
+          stepId: ids.get(s.name) as string,
+          stepName: s.name,
+          attempt: 0,
+          retryLimit: s.retryLimit,
+          at: now,
+        } as const;
+        transitions.push({ ...base, from: null, to: 'pending' });
+        if (skipped.has(s.name))
+          transitions.push({ ...base, from: 'pending', to: 'skipped', reason: 'bypassed' });
+        else if (pendingParents[i] === 0) {
+          (ready.stepIds as string[]).push(base.stepId);
+          (ready.stepNames as string[]).push(s.name);
+        }
+      });
+      if (unfinished === 0) {
+        await run(transitionTask, [taskId, ['in_progress'], 'complete', now]);
+        transitions.push({ kind: 'task', task, from: 'in_progress', to: 'complete', at: now });
+      }
+      const change: Change = { transitions, ready: ready.stepIds.length > 0 ? [ready] : [] };
+      await logChange(run, change, now);
+      return { taskId, created: true, change };
+    });
+  }
+
+  /**
+   * Claims up to `limit` ready steps for `workerId` with a lease of `leaseMs`, atomically
+   * (`for update skip locked`), with their parents' results.
+   */
+  async claim(workerId: string, now: number, limit: number, leaseMs: number): Promise<ClaimedStep[]> {
+    const claimed = await this.#ctx.query(claimSteps, [now, limit, workerId, leaseMs]);
+    if (claimed.rows.length === 0) return [];
+    const ids = claimed.rows.map((r) => String(r.id));
+    const parents = await this.#ctx.query(parentResults, [ids]);
+    const results = new Map<string, Record<string, unknown>>();
+    for (const p of parents.rows) {
+      const child = String(p.child_id);
+      let byName = results.get(child);
+      if (byName === undefined) {
+        byName = {};
+        results.set(child, byName);
+      }
+      byName[String(p.name)] = p.results ?? null;
+    }
+    return claimed.rows.map((r) => ({
+      id: String(r.id),
+      name: String(r.name),
+      handler: String(r.handler),
+      task: taskInfoFrom(r, true),
+      context: r.context,
+      inputs: r.inputs,
+      attempt: num(r.attempts),
+      retryLimit: num(r.retry_limit),
+      retryable: r.retryable === true,
+      token: num(r.lease_token),
+      timeoutMs: optNum(r.timeout_ms),
+      fromState: r.from_state as StepState,
+      parentResults: results.get(String(r.id)) ?? {},
+      claimedAt: now,
+    }));
+  }
+
+  /** Extends the leases of held steps; returns the ids still held (others were lost). */
+  async renewLeases(
+    held: readonly { id: string; token: number }[],
+    now: number,
+    leaseMs: number,
+  ): Promise<Set<string>> {
+    if (held.length === 0) return new Set();
+    const r = await this.#ctx.query(renewLeases, [
+      now,
+      leaseMs,
+      held.map((h) => h.id),
+      held.map((h) => h.token),
+    ]);
+    return new Set(r.rows.map((row) => String(row.id)));
+  }
+
+  /**
+   * Records the outcomes of claimed steps in one transaction: each step's new state (fenced by
+   * its token), the readiness of children (computed in SQL), the task's finalisation and the
+   * transitions. Outcomes whose token is stale are returned in `fenced` and change nothing.
+   */
+  async settle(outcomes: readonly StepOutcome[], now: number): Promise<{ change: Change; fenced: string[] }> {
+    return this.#ctx.transaction(async (run) => {
+      const transitions: TransitionRecord[] = [];
+      const fenced: string[] = [];
+      const satisfied = new Map<string, { task: TaskInfo; count: number }>();
+      const failedTasks = new Map<string, { task: TaskInfo; error: EventError }>();
+      const parents: string[] = [];
+      for (const o of outcomes) {
+        if (o.kind === 'complete') {
+          const r = await run(completeStep, [o.stepId, o.token, JSON.stringify(o.result ?? null), now]);
+          const row = r.rows[0];
+          if (row === undefined) {
+            fenced.push(o.stepId);
+            continue;
+          }
+          const task = taskInfoFrom(row, true);
+          transitions.push(
+            stepRecord(row, task, 'in_progress', 'complete', now, { startedAt: optNum(row.started_at) }),
+          );
+          parents.push(o.stepId);
+          const s = satisfied.get(task.id) ?? { task, count: 0 };
+          s.count++;
+          satisfied.set(task.id, s);
+        } else {
+          const r = await run(failStep, [
+            o.stepId,
+            o.token,
+            o.retryable,
+            JSON.stringify(o.error),
+            now,
+            o.delayMs,
+          ]);
+          const row = r.rows[0];
+          if (row === undefined) {
+            fenced.push(o.stepId);
+            continue;
+          }
+          const task = taskInfoFrom(row, true);
+          const to = row.state as StepState;
+          const nextAttemptAt = optNum(row.next_attempt_at);
+          transitions.push(
+            stepRecord(row, task, 'in_progress', to, now, {
+              error: o.error,
+              startedAt: optNum(row.started_at),
+              ...(nextAttemptAt === undefined ? {} : { nextAttemptAt, backoffMs: nextAttemptAt - now }),
+              ...(o.retryAfterMs === undefined ? {} : { retryAfterMs: o.retryAfterMs }),
+              exhausted: to === 'error' && o.retryable,
+            }),
+          );
+          if (to === 'error') failedTasks.set(task.id, { task, error: o.error });
+        }
+      }
+      const ready = await releaseSatisfied(run, parents, satisfied, now);
+      for (const id of [...satisfied.keys()].sort()) {
+        const { task, count } = satisfied.get(id)!;
+        const r = await run(stepsSatisfied, [id, count, now]);
+        const row = r.rows[0];
+        if (row !== undefined && row.from_state !== row.to_state) {
+          transitions.push({
+            kind: 'task',
+            task,
+            from: row.from_state as 'in_progress',
+            to: row.to_state as 'complete',
+            at: now,
+          });
+        }
+      }
+      for (const id of [...failedTasks.keys()].sort()) {
+        const { task, error } = failedTasks.get(id)!;
+        const r = await run(transitionTask, [id, ['in_progress'], 'error', now]);
+        if (r.rows.length > 0)
+          transitions.push({ kind: 'task', task, from: 'in_progress', to: 'error', at: now, error });
+      }
+      const change: Change = { transitions, ready };
+      await logChange(run, change, now);
+      return { change, fenced };
+    });
+  }
+
+  /** Cancels a task and every unfinished step of it. */
+  cancelTask(taskId: string, now: number, options: ManualOptions = {}): Promise<Change> {
+    return this.#ctx.transaction((run) => cancelTask(run, taskId, now, options));
+  }
+
+  /** Cancels a step and its descendants; the task moves to `cancelled`. */
+  cancelStep(stepId: string, now: number, options: ManualOptions = {}): Promise<Change> {
+    return this.#ctx.transaction((run) => cancelStepAndDescendants(run, stepId, now, options));
+  }
+
+  /** Moves a step in `error` back to `pending`; an `error` task moves back to `in_progress`. */
+  retryStep(stepId: string, now: number, options: ManualOptions = {}): Promise<Change> {
+    return this.#ctx.transaction((run) => retryErroredStep(run, stepId, now, options));
+  }
+
+  /** Resolves an unfinished step by hand, optionally with a result for its children. */
+  resolveStep(
+    stepId: string,
+    now: number,
+    options: ManualOptions & { result?: unknown } = {},
+  ): Promise<Change> {
+    return this.#ctx.transaction(async (run) => {
+      const change = await resolveStepManually(run, stepId, now, options);
+      const stepRecords = change.transitions.filter((t): t is StepTransitionRecord => t.kind === 'step');
+      const first = stepRecords[0];
+      if (first !== undefined) {
+        const satisfied = new Map([[first.task.id, { task: first.task, count: 1 }]]);
+        change.ready.push(...(await releaseSatisfied(run, [first.stepId], satisfied, now)));
+        await finishResolution(run, change, first.task, now);
+      }
+      await logChange(run, change, now);
+      return change;
+    });
+  }
+
+  /** Changes a step's retry limit or inputs. Returns false when the step does not exist. */
+  async updateStep(stepId: string, changes: { retryLimit?: number; inputs?: unknown }): Promise<boolean> {
+    const r = await this.#ctx.query(updateStep, [
+      stepId,
+      changes.retryLimit ?? null,
+      changes.inputs === undefined ? null : JSON.stringify(changes.inputs),
+    ]);
+    return r.rows.length > 0;
+  }
+
+  /** Changes a task's reason, tags or annotations (merged by type). False when it does not exist. */
+  async updateTask(
+    taskId: string,
+    changes: { reason?: string; tags?: readonly string[]; annotations?: Readonly<Record<string, JsonValue>> },
+    now: number,
+  ): Promise<boolean> {
+    const r = await this.#ctx.query(updateTask, [
+      taskId,
+      changes.reason ?? null,
+      changes.tags === undefined ? null : [...changes.tags],
+      changes.annotations === undefined ? null : JSON.stringify(changes.annotations),
+      now,
+    ]);
+    return r.rows.length > 0;
+  }
+
+  /** A task with its steps and transitions, or undefined. */
+  getTask(taskId: string): Promise<TaskDetails | undefined> {
+    return getTaskDetails(this.#ctx, taskId);
+  }
+
+  /** Tasks matching `filter`, newest first, with the total number of matches. */
+  listTasks(filter: TaskFilter = {}): Promise<{ tasks: TaskRecord[]; total: number }> {
+    return listTaskRecords(this.#ctx, filter);
+  }
+}
+
+function stepRecord(
+  row: Record<string, unknown>,
+  task: TaskInfo,
+  from: StepState,
+  to: StepState,
+  at: number,
+  extra: Partial<StepTransitionRecord>,
+): StepTransitionRecord {
+  return {
+    ...extra,
+    kind: 'step',
+    task,
+    stepId: String(row.id),
+    stepName: String(row.name),
+    from,
+    to,
+    attempt: num(row.attempts),
+    retryLimit: num(row.retry_limit),
+    at,
+  };
+}
+
+async function releaseSatisfied(
+  run: Parameters<typeof logChange>[0],
+  parents: readonly string[],
+  tasks: ReadonlyMap<string, { task: TaskInfo }>,
+  now: number,
+): Promise<ReadySteps[]> {
+  if (parents.length === 0) return [];
+  const r = await run(releaseChildren, [parents, now]);
+  const byTask = new Map<string, { stepIds: string[]; stepNames: string[] }>();
+  for (const row of r.rows) {
+    if (row.state !== 'pending' || num(row.pending_parents) !== 0) continue;
+    const taskId = String(row.task_id);
+    const group = byTask.get(taskId) ?? { stepIds: [], stepNames: [] };
+    group.stepIds.push(String(row.id));
+    group.stepNames.push(String(row.name));
+    byTask.set(taskId, group);
+  }
+  return [...byTask].map(([taskId, g]) => ({ task: tasks.get(taskId)!.task, ...g }));
+}
+
+/** After a resolution: finalise, or lift an `error` task back to work when nothing is in error. */
+async function finishResolution(
+  run: Parameters<typeof logChange>[0],
+  change: Change,
+  task: TaskInfo,
+  now: number,
+) {
+  const r = await run(stepsSatisfied, [task.id, 1, now]);
+  const row = r.rows[0];
+  if (row === undefined) return;
+  if (row.from_state !== row.to_state) {
+    change.transitions.push({ kind: 'task', task, from: 'in_progress', to: 'complete', at: now });
+    return;
+  }
+  if (row.to_state !== 'error') return;
+  const errored = await run<{ n: number }>(countErroredSteps, [task.id]);
+  if (num(errored.rows[0]?.n) > 0) return;
+  const to = num(row.unfinished_steps) <= 0 ? 'resolved_manually' : 'in_progress';
+  await run(transitionTask, [task.id, ['error'], to, now]);
+  change.transitions.push({
+    kind: 'task',
+    task,
+    from: 'error',
+    to,
+    at: now,
+    reason: 'step resolved manually',
+  });
+}

@@ -1,0 +1,15 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createPgliteStore, createPostgresStore } from '../src/index';
+import { runStoreContract } from '../src/testing/index';
+import { describeWithPostgres } from './support/postgres';
+
+const api = { describe, it, expect, beforeAll, afterAll, afterEach };
+
+runStoreContract(api, { name: 'PGlite (in memory)', create: () => createPgliteStore() });
+
+describeWithPostgres('PostgreSQL', (database) => {
+  runStoreContract(api, {
+    name: 'PostgreSQL (pg)',
+    create: () => createPostgresStore({ connectionString: database().url, poolSize: 4 }),
+  });
+});
