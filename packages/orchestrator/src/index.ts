@@ -4,6 +4,9 @@
  * PostgreSQL.
  */
 
+export type { TaskerConfig, TaskerConfigInput } from './config/config-schema';
+export { configSchema, parseConfig } from './config/config-schema';
+export { loadConfig } from './config/load-config';
 export type {
   ContextSchema,
   ContextValidation,
@@ -27,6 +30,12 @@ export {
 } from './definitions/load-definition';
 export type { BackoffOverride, BackoffPolicy } from './engine/backoff';
 export { backoffDelay, DEFAULT_BACKOFF } from './engine/backoff';
+export type { Clock, ManualClock, SyncedClock } from './engine/clock';
+export { createManualClock, createSyncedClock, systemClock } from './engine/clock';
+export type { StepInfo, StepMiddleware } from './engine/middleware';
+export type { SubmitRequest } from './engine/submit';
+export type { SubmitResult, Tasker, TaskerOptions } from './engine/tasker';
+export { createTasker } from './engine/tasker';
 export type { PermanentErrorOptions, RetryableErrorOptions, TaskerErrorCode } from './errors';
 export {
   InvalidTransitionError,

@@ -39,7 +39,7 @@ export type Run = <Row = Record<string, unknown>>(
 
 export class StoreContext {
   readonly driver: SqlDriver;
-  readonly #onQuery: ((info: QueryInfo) => void) | undefined;
+  #onQuery: ((info: QueryInfo) => void) | undefined;
   readonly #onTransientError: ((error: unknown, attempt: number) => void) | undefined;
   readonly #retry: TransientRetryOptions;
 
@@ -55,13 +55,29 @@ export class StoreContext {
     this.#onTransientError = onTransientError;
   }
 
+  /** Adds a query observer (SQL monitoring); observers never break a query. */
+  observe(listener: (info: QueryInfo) => void): void {
+    const previous = this.#onQuery;
+    this.#onQuery =
+      previous === undefined
+        ? listener
+        : (info) => {
+            previous(info);
+            listener(info);
+          };
+  }
+
   runner(executor: SqlExecutor): Run {
-    const onQuery = this.#onQuery;
-    if (onQuery === undefined) return (query, params) => executor.query(query.text, params);
     return async <Row>(query: SqlQuery, params?: readonly unknown[]) => {
+      const onQuery = this.#onQuery;
+      if (onQuery === undefined) return executor.query<Row>(query.text, params);
       const started = performance.now();
       const result = await executor.query<Row>(query.text, params);
-      onQuery({ name: query.name, durationMs: performance.now() - started, rowCount: result.rowCount });
+      try {
+        onQuery({ name: query.name, durationMs: performance.now() - started, rowCount: result.rowCount });
+      } catch {
+        // Monitoring must never fail a query.
+      }
       return result;
     };
   }

@@ -128,6 +128,11 @@ export class TaskStore {
     return this.#migrated;
   }
 
+  /** Calls `listener` after every statement (SQL monitoring: name, duration, rows). */
+  observeQueries(listener: (info: QueryInfo) => void): void {
+    this.#ctx.observe(listener);
+  }
+
   /** The database's clock, epoch ms. */
   async databaseNow(): Promise<number> {
     const r = await this.#ctx.query<{ now: number }>(databaseNow);

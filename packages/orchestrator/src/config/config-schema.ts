@@ -1,0 +1,151 @@
+/**
+ * The one configuration of Tasker: zod-validated, every default documented here, frozen.
+ * Groups follow the original (engine, backoff, execution, telemetry, health) plus store, api
+ * and auth, which the REST API (#6) reads. A bad value fails at start with its path named:
+ * `execution.concurrency: expected an integer from 1 to 1000, received 0`.
+ */
+import { z } from 'zod';
+import { TaskerError } from '../errors';
+import { describeIssues, showValue } from '../validation-message';
+
+const msg = (what: string) => (i: { input: unknown }) => `expected ${what}, received ${showValue(i.input)}`;
+const int = (min: number, max: number, what = `an integer from ${min} to ${max}`) =>
+  z
+    .number({ error: msg(what) })
+    .int({ error: msg(what) })
+    .min(min, { error: msg(what) })
+    .max(max, { error: msg(what) });
+
+export const configSchema = z.strictObject({
+  engine: z
+    .strictObject({
+      /** Names this process in leases and transitions. Default: `<hostname>:<pid>:<random>`. */
+      workerId: z
+        .string({ error: msg('a string') })
+        .min(1)
+        .optional(),
+      /** How often an idle worker looks for ready steps when no NOTIFY arrives (ms). Default 1000. */
+      pollIntervalMs: int(1, 3_600_000).default(1_000),
+      /** How often timeouts and lease renewals are checked (ms). Default 100. */
+      tickIntervalMs: int(1, 60_000).default(100),
+      /** Steps claimed per query, at most. Default 10. */
+      batchSize: int(1, 1_000).default(10),
+      /** Lease of a claimed step (ms); renewed every third of it while the handler runs. Default 10 000. */
+      leaseMs: int(100, 3_600_000).default(10_000),
+      /** `stop()` waits this long for in-flight steps before aborting them (ms). Default 30 000. */
+      shutdownTimeoutMs: int(0, 3_600_000).default(30_000),
+      /** `hash` derives an identity key from the task and its context when none is given (the original's hash strategy). Default `none`. */
+      identityStrategy: z.enum(['none', 'hash'], { error: msg('"none" or "hash"') }).default('none'),
+      /** Listen for NOTIFY wake-ups (polling stays as the fallback). Default true. */
+      listen: z.boolean({ error: msg('a boolean') }).default(true),
+    })
+    .prefault({}),
+  backoff: z
+    .strictObject({
+      /** Delay after failed attempt 1, 2, … (ms). Default [1000, 2000, 4000, 8000, 16000, 32000]. */
+      delaysMs: z
+        .array(int(0, 86_400_000), { error: msg('an array of delays (ms)') })
+        .default([1_000, 2_000, 4_000, 8_000, 16_000, 32_000]),
+      /** Cap of every delay (ms). Default 300 000. */
+      maxDelayMs: int(0, 86_400_000).default(300_000),
+      /** Relative jitter, 0..1. Default 0.1 (±10 %). */
+      jitter: z
+        .number({ error: msg('a number from 0 to 1') })
+        .min(0, { error: msg('a number from 0 to 1') })
+        .max(1, { error: msg('a number from 0 to 1') })
+        .default(0.1),
+    })
+    .prefault({}),
+  execution: z
+    .strictObject({
+      /** Handlers running at once in this process. Default 10. */
+      concurrency: int(1, 1_000).default(10),
+      /** Timeout of a step without its own `timeoutMs` (ms); none by default. */
+      defaultTimeoutMs: int(1, 86_400_000).optional(),
+    })
+    .prefault({}),
+  telemetry: z
+    .strictObject({
+      /** Publish `database.query_executed` for every store query (the routing table samples it). Default true. */
+      queryEvents: z.boolean({ error: msg('a boolean') }).default(true),
+      /** Publish `performance.slow_operation` above this many ms (the original's 1 s). Default 1000. */
+      slowOperationThresholdMs: int(0, 3_600_000).default(1_000),
+    })
+    .prefault({}),
+  health: z
+    .strictObject({
+      /** A worker whose loop has not run for this long reports itself unhealthy (ms). Default 60 000. */
+      staleAfterMs: int(1, 3_600_000).default(60_000),
+    })
+    .prefault({}),
+  store: z
+    .strictObject({
+      /** `pglite` (default, embedded) or `postgres`. */
+      kind: z.enum(['pglite', 'postgres'], { error: msg('"pglite" or "postgres"') }).default('pglite'),
+      /** PGlite data directory; in memory when absent. */
+      dataDir: z.string().optional(),
+      /** PostgreSQL connection string (kind `postgres`). */
+      connectionString: z.string().optional(),
+      /** PostgreSQL pool size. Default 10. */
+      poolSize: int(1, 1_000).default(10),
+    })
+    .prefault({}),
+  api: z
+    .strictObject({
+      /** Mount prefix of the REST API. Default `/tasker`. */
+      prefix: z
+        .string()
+        .regex(/^\/[^\s]*$/, { error: msg('a path starting with "/"') })
+        .default('/tasker'),
+    })
+    .prefault({}),
+  auth: z
+    .strictObject({
+      /** Authentication of the REST API: `none` or `jwt`. Default `none`. */
+      strategy: z.enum(['none', 'jwt'], { error: msg('"none" or "jwt"') }).default('none'),
+      /** JWT: secret or public key, issuer and audience. */
+      jwt: z
+        .strictObject({
+          secret: z.string().optional(),
+          issuer: z.string().optional(),
+          audience: z.string().optional(),
+        })
+        .optional(),
+    })
+    .prefault({}),
+});
+
+/** The validated configuration (every default applied). */
+export type TaskerConfig = z.output<typeof configSchema>;
+/** What the factories and `loadConfig` accept: any subset; the rest defaults. */
+export type TaskerConfigInput = z.input<typeof configSchema>;
+
+/**
+ * Validates a configuration object and returns it frozen (deeply).
+ *
+ * @throws TaskerError `CONFIG_INVALID`, naming each bad field with its path.
+ */
+export function parseConfig(input: TaskerConfigInput = {}): TaskerConfig {
+  const result = configSchema.safeParse(input);
+  if (!result.success) {
+    throw new TaskerError(
+      'CONFIG_INVALID',
+      `Invalid Tasker configuration: ${describeIssues(result.error.issues)}`,
+    );
+  }
+  if (result.data.store.kind === 'postgres' && result.data.store.connectionString === undefined) {
+    throw new TaskerError(
+      'CONFIG_INVALID',
+      'Invalid Tasker configuration: store.connectionString: required when store.kind is "postgres"',
+    );
+  }
+  return deepFreeze(result.data);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,44 @@
+import type { TraceContext } from '@tasker/router';
+
+/** What middleware learns about the handler call it wraps. */
+export interface StepInfo {
+  readonly taskId: string;
+  readonly stepId: string;
+  readonly stepName: string;
+  readonly namespace: string;
+  readonly taskName: string;
+  readonly version: string;
+  readonly attempt: number;
+  readonly retryLimit: number;
+  /** The opaque propagation record stored with the task at submit (#2's `traceContext`). */
+  readonly traceContext: TraceContext | undefined;
+}
+
+/**
+ * Wraps every handler call: call `run()` to run the handler (and the middleware inside this
+ * one) and return its result; throw to fail the attempt. The first middleware is outermost.
+ *
+ * @example
+ * ```ts
+ * const timing: StepMiddleware = async (step, run) => {
+ *   const started = performance.now();
+ *   try { return await run(); } finally { console.log(step.stepName, performance.now() - started); }
+ * };
+ * ```
+ */
+export type StepMiddleware = (step: StepInfo, run: () => Promise<unknown>) => Promise<unknown>;
+
+/** Composes middleware around `handler` once per call. */
+export function runWithMiddleware(
+  middleware: readonly StepMiddleware[],
+  info: StepInfo,
+  handler: () => Promise<unknown>,
+): Promise<unknown> {
+  let next = handler;
+  for (let i = middleware.length - 1; i >= 0; i--) {
+    const m = middleware[i] as StepMiddleware;
+    const inner = next;
+    next = () => m(info, inner);
+  }
+  return next();
+}

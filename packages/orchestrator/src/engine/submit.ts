@@ -1,0 +1,84 @@
+/** Validates a submit request against its definition and turns it into the store's `NewTask`. */
+import type { TraceContext } from '@tasker/router';
+import type { TaskDefinition } from '../definitions/define-task';
+import { TaskerError } from '../errors';
+import type { JsonValue } from '../store/records';
+import type { NewTask } from '../store/task-store';
+
+/** What `submit` accepts. */
+export interface SubmitRequest {
+  /** Default `default`. */
+  readonly namespace?: string;
+  readonly name: string;
+  /** Exact, `latest` or a semver range. Default `0.1.0`. */
+  readonly version?: string;
+  /** Validated against the definition's schema; a bad one is rejected naming the field. */
+  readonly context: unknown;
+  readonly initiator?: string;
+  readonly sourceSystem?: string;
+  readonly reason?: string;
+  readonly tags?: readonly string[];
+  /** Typed JSON annotations: annotation type → value. */
+  readonly annotations?: Readonly<Record<string, JsonValue>>;
+  /** Steps to skip; each must be `skippable`. */
+  readonly bypassSteps?: readonly string[];
+  /** Submitting the same key again returns the existing task instead of a duplicate. */
+  readonly identityKey?: string;
+  /** An opaque trace-propagation record stored with the task (trace adapters fill it). */
+  readonly traceContext?: TraceContext;
+}
+
+export function buildNewTask(
+  definition: TaskDefinition,
+  request: SubmitRequest,
+  identityStrategy: 'none' | 'hash',
+  hash: (parts: unknown) => string,
+): NewTask {
+  const validated = definition.validateContext(request.context);
+  if (!validated.ok) {
+    throw new TaskerError(
+      'CONTEXT_INVALID',
+      `Invalid context for task ${definition.key}: ${validated.message}`,
+    );
+  }
+  const bypass = [...new Set(request.bypassSteps ?? [])];
+  for (const name of bypass) {
+    const step = definition.steps.find((s) => s.name === name);
+    if (step === undefined)
+      throw new TaskerError('SUBMIT_INVALID', `bypassSteps: task ${definition.key} has no step "${name}"`);
+    if (!step.skippable) {
+      throw new TaskerError(
+        'SUBMIT_INVALID',
+        `bypassSteps: step "${name}" of task ${definition.key} is not skippable`,
+      );
+    }
+  }
+  const identityKey =
+    request.identityKey ??
+    (identityStrategy === 'hash'
+      ? hash([definition.key, validated.value, request.initiator ?? null, request.sourceSystem ?? null])
+      : undefined);
+  return {
+    namespace: definition.namespace,
+    name: definition.name,
+    version: definition.version,
+    context: validated.value,
+    ...(request.initiator === undefined ? {} : { initiator: request.initiator }),
+    ...(request.sourceSystem === undefined ? {} : { sourceSystem: request.sourceSystem }),
+    ...(request.reason === undefined ? {} : { reason: request.reason }),
+    tags: request.tags ?? [],
+    annotations: request.annotations ?? {},
+    ...(identityKey === undefined ? {} : { identityKey }),
+    ...(request.traceContext === undefined ? {} : { traceContext: request.traceContext }),
+    bypassSteps: bypass,
+    steps: definition.steps.map((s) => ({
+      name: s.name,
+      handler: typeof s.handler === 'string' ? s.handler : s.handler.name || s.name,
+      retryable: s.retryable,
+      retryLimit: s.retryLimit,
+      timeoutMs: s.timeoutMs,
+      skippable: s.skippable,
+      dependsOn: s.dependsOn,
+    })),
+  };
+}

@@ -1,0 +1,420 @@
+/**
+ * The engine suite, run once per store (PGlite and PostgreSQL), on an injected manual clock:
+ * time only moves when a test says so, so backoff, Retry-After and timeouts are asserted
+ * without sleeps.
+ */
+import { createEventRouter, type RoutedEvent } from '@tasker/router';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import {
+  createManualClock,
+  createTasker,
+  defineTask,
+  PermanentError,
+  RetryableError,
+  type StepHandler,
+  type TaskDefinitionInput,
+  type Tasker,
+  type TaskStore,
+} from '../../src/index';
+
+export function engineSuite(name: string, createStore: () => Promise<TaskStore>): void {
+  describe(`engine on ${name}`, () => {
+    let store: TaskStore;
+    const clock = createManualClock(1_800_000_000_000);
+    let running: Tasker[] = [];
+    let seq = 0;
+
+    beforeAll(async () => {
+      store = await createStore();
+    }, 60_000);
+    afterEach(async () => {
+      for (const t of running) await t.stop();
+      running = [];
+      const open = await store.listTasks({ state: ['pending', 'in_progress', 'error'], limit: 500 });
+      for (const x of open.tasks) await store.cancelTask(x.id, clock.now());
+    });
+    afterAll(async () => {
+      await store?.close();
+    });
+
+    function recorder() {
+      const events: RoutedEvent[] = [];
+      const router = createEventRouter({
+        mappings: [{ eventName: '**', backends: ['rec'] }],
+        backends: { rec: { name: 'rec', handle: (e) => void events.push(e) } },
+      });
+      return { router, events };
+    }
+
+    async function boot(
+      def: Omit<TaskDefinitionInput, 'namespace'>,
+      extra: { router?: ReturnType<typeof recorder>['router']; concurrency?: number } = {},
+    ) {
+      const namespace = `ns${++seq}`;
+      const definition = defineTask({ ...def, namespace });
+      const tasker = createTasker({
+        store,
+        tasks: [definition],
+        clock,
+        random: () => 0.5,
+        ...(extra.router === undefined ? {} : { router: extra.router }),
+        config: {
+          engine: { pollIntervalMs: 20, tickIntervalMs: 5, leaseMs: 30_000 },
+          backoff: { jitter: 0 },
+          execution: { concurrency: extra.concurrency ?? 8 },
+        },
+        onError: (error, during) => console.warn(`[test tasker] ${during}:`, error),
+      });
+      running.push(tasker);
+      await tasker.start();
+      return { tasker, namespace, definition };
+    }
+
+    async function until<T>(read: () => Promise<T>, done: (v: T) => boolean): Promise<T> {
+      for (let i = 0; i < 2_000; i++) {
+        const v = await read();
+        if (done(v)) return v;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      throw new Error('condition not reached');
+    }
+
+    const stepOf = (
+      task: {
+        steps: readonly {
+          name: string;
+          state: string;
+          attempts: number;
+          nextAttemptAt?: number;
+          results: unknown;
+          id: string;
+        }[];
+      },
+      n: string,
+    ) => task.steps.find((s) => s.name === n)!;
+
+    it('runs a diamond, hands parents results to children, and publishes every lifecycle event exactly once (with a retry)', async () => {
+      const rec = recorder();
+      let flaky = 0;
+      const { tasker, namespace } = await boot(
+        {
+          name: 'diamond',
+          version: '1.0.0',
+          contextSchema: z.object({ n: z.number() }),
+          steps: [
+            { name: 'root', handler: async ({ context }) => (context as { n: number }).n },
+            {
+              name: 'left',
+              dependsOn: ['root'],
+              handler: async ({ results }) => (results.root as number) + 1,
+            },
+            {
+              name: 'right',
+              dependsOn: ['root'],
+              handler: async ({ results }) => {
+                if (++flaky === 1) throw new Error('transient');
+                return (results.root as number) * 10;
+              },
+            },
+            { name: 'join', dependsOn: ['left', 'right'], handler: async ({ results }) => ({ ...results }) },
+          ],
+        },
+        { router: rec.router },
+      );
+      const { taskId } = await tasker.submit({
+        namespace,
+        name: 'diamond',
+        version: '1.0.0',
+        context: { n: 4 },
+      });
+      const waiting = await until(
+        () => tasker.getTask(taskId),
+        (t) => stepOf(t!, 'right').state === 'waiting_for_retry',
+      );
+      expect(stepOf(waiting!, 'right').nextAttemptAt).toBe(clock.now() + 1_000);
+      clock.advance(1_000);
+      const done = await tasker.waitFor(taskId);
+      expect(done.state).toBe('complete');
+      expect(stepOf(done, 'join').results).toEqual({ left: 5, right: 40 });
+      expect(stepOf(done, 'right').attempts).toBe(2);
+
+      const lifecycle = rec.events.filter((e) => /^(task|step|workflow|observability)\./.test(e.name));
+      const key = (e: RoutedEvent) => {
+        const p = e.payload as {
+          stepName?: string;
+          stepNames?: string[];
+          attempt?: number;
+          fromState?: string;
+          toState?: string;
+        };
+        return `${e.name}|${p.stepName ?? p.stepNames?.join(',') ?? ''}|${p.attempt ?? ''}|${p.fromState ?? ''}>${p.toState ?? ''}`;
+      };
+      const counts = new Map<string, number>();
+      for (const e of lifecycle) counts.set(key(e), (counts.get(key(e)) ?? 0) + 1);
+      expect([...counts].filter(([, c]) => c !== 1)).toEqual([]);
+      const names = (n: string) =>
+        lifecycle
+          .filter((e) => e.name === n)
+          .map((e) => (e.payload as { stepName?: string }).stepName ?? 'task');
+      expect(names('task.completed')).toEqual(['task']);
+      expect(names('task.start_requested')).toEqual(['task']);
+      expect(names('step.completed').sort()).toEqual(['join', 'left', 'right', 'root']);
+      expect(names('step.failed')).toEqual(['right']);
+      expect(names('step.retry_requested')).toEqual(['right']);
+      expect(names('observability.step.backoff')).toEqual(['right']);
+      expect(names('step.execution_requested').length).toBe(5);
+      expect(names('step.handle').length).toBe(5);
+      // Transitions in the audit trail match: one completion per step.
+      const completions = done.transitions.filter((t) => t.to === 'complete' && t.stepName !== undefined);
+      expect(completions.length).toBe(4);
+      expect(rec.events.some((e) => e.name === 'database.query_executed')).toBe(true);
+    }, 60_000);
+
+    it('runs a wide DAG (1 → 40 → 1)', async () => {
+      const fan = Array.from({ length: 40 }, (_, i) => ({
+        name: `w${i}`,
+        dependsOn: ['start'],
+        handler: (async () => i) as StepHandler,
+      }));
+      const { tasker, namespace } = await boot({
+        name: 'wide',
+        steps: [
+          { name: 'start', handler: async () => 0 },
+          ...fan,
+          {
+            name: 'sum',
+            dependsOn: fan.map((f) => f.name),
+            handler: async ({ results }) =>
+              Object.values(results).reduce((a: number, b) => a + (b as number), 0),
+          },
+        ],
+      });
+      const { taskId } = await tasker.submit({ namespace, name: 'wide', context: {} });
+      const done = await tasker.waitFor(taskId);
+      expect(done.state).toBe('complete');
+      expect(stepOf(done, 'sum').results).toBe((39 * 40) / 2);
+    }, 60_000);
+
+    it('honours retryAfter over the backoff schedule', async () => {
+      let calls = 0;
+      const { tasker, namespace } = await boot({
+        name: 'ra',
+        steps: [
+          {
+            name: 'a',
+            handler: async () => {
+              if (++calls === 1) throw new RetryableError('busy', { retryAfter: 7_000 });
+              return 'ok';
+            },
+          },
+        ],
+      });
+      const { taskId } = await tasker.submit({ namespace, name: 'ra', context: {} });
+      const t = await until(
+        () => tasker.getTask(taskId),
+        (x) => stepOf(x!, 'a').state === 'waiting_for_retry',
+      );
+      expect(stepOf(t!, 'a').nextAttemptAt).toBe(clock.now() + 7_000);
+      clock.advance(6_999);
+      await new Promise((r) => setTimeout(r, 60));
+      expect(stepOf((await tasker.getTask(taskId))!, 'a').state).toBe('waiting_for_retry');
+      clock.advance(1);
+      expect((await tasker.waitFor(taskId)).state).toBe('complete');
+    }, 60_000);
+
+    it('fails the task on a permanent error without retrying; retryStep brings it back', async () => {
+      let calls = 0;
+      const { tasker, namespace } = await boot({
+        name: 'perm',
+        steps: [
+          {
+            name: 'a',
+            handler: async () => {
+              if (++calls === 1) throw new PermanentError('card declined', { code: 'declined' });
+              return 'paid';
+            },
+          },
+          { name: 'b', dependsOn: ['a'], handler: async ({ results }) => results.a },
+        ],
+      });
+      const { taskId } = await tasker.submit({ namespace, name: 'perm', context: {} });
+      const failed = await tasker.waitFor(taskId);
+      expect(failed.state).toBe('error');
+      expect(stepOf(failed, 'a')).toMatchObject({ state: 'error', attempts: 1 });
+      expect(stepOf(failed, 'b').state).toBe('pending');
+      expect(failed.steps[0]?.error).toEqual({
+        name: 'PermanentError',
+        message: 'card declined',
+        code: 'declined',
+      });
+      await tasker.retryStep(stepOf(failed, 'a').id, { reason: 'card updated' });
+      const done = await tasker.waitFor(taskId);
+      expect(done.state).toBe('complete');
+      expect(stepOf(done, 'b').results).toBe('paid');
+    }, 60_000);
+
+    it('times out a step on the injected clock, aborting its signal, then exhausts its retries', async () => {
+      const signals: AbortSignal[] = [];
+      const { tasker, namespace } = await boot({
+        name: 'slow',
+        steps: [
+          {
+            name: 'a',
+            timeoutMs: 5_000,
+            retryLimit: 1,
+            handler: ({ signal }) => {
+              signals.push(signal);
+              return new Promise(() => {});
+            },
+          },
+        ],
+      });
+      const { taskId } = await tasker.submit({ namespace, name: 'slow', context: {} });
+      await until(
+        async () => signals.length,
+        (n) => n === 1,
+      );
+      clock.advance(5_000);
+      const t = await until(
+        () => tasker.getTask(taskId),
+        (x) => stepOf(x!, 'a').state === 'waiting_for_retry',
+      );
+      expect(signals[0]?.aborted).toBe(true);
+      expect(t!.steps[0]?.error?.code).toBe('STEP_TIMEOUT');
+      clock.advance(1_000);
+      await until(
+        async () => signals.length,
+        (n) => n === 2,
+      );
+      clock.advance(5_000);
+      const done = await tasker.waitFor(taskId);
+      expect(done.state).toBe('error');
+      expect(stepOf(done, 'a').attempts).toBe(2);
+    }, 60_000);
+
+    it('cancels a running task: the handler signal fires and nothing runs after', async () => {
+      const signals: AbortSignal[] = [];
+      let childRan = false;
+      const { tasker, namespace } = await boot({
+        name: 'cancel',
+        steps: [
+          {
+            name: 'a',
+            handler: ({ signal }) => {
+              signals.push(signal);
+              return new Promise(() => {});
+            },
+          },
+          {
+            name: 'b',
+            dependsOn: ['a'],
+            handler: async () => {
+              childRan = true;
+            },
+          },
+        ],
+      });
+      const { taskId } = await tasker.submit({ namespace, name: 'cancel', context: {} });
+      await until(
+        async () => signals.length,
+        (n) => n === 1,
+      );
+      await tasker.cancel(taskId, { reason: 'customer left' });
+      clock.advance(10_000); // the next lease renewal notices the cancellation
+      await until(
+        async () => signals[0]!.aborted,
+        (a) => a,
+      );
+      const t = await tasker.waitFor(taskId);
+      expect(t.state).toBe('cancelled');
+      expect(t.steps.map((s) => s.state)).toEqual(['cancelled', 'cancelled']);
+      expect(childRan).toBe(false);
+    }, 60_000);
+
+    it('skips bypassed steps (their children run without their result) and resolves steps by hand', async () => {
+      const seen: Record<string, unknown>[] = [];
+      const { tasker, namespace } = await boot({
+        name: 'skip',
+        steps: [
+          { name: 'notify', skippable: true, handler: async () => 'sent' },
+          {
+            name: 'fraud',
+            handler: async () => {
+              throw new PermanentError('service gone');
+            },
+          },
+          {
+            name: 'ship',
+            dependsOn: ['notify', 'fraud'],
+            handler: async ({ results }) => {
+              seen.push({ ...results });
+              return 'shipped';
+            },
+          },
+        ],
+      });
+      await expect(
+        tasker.submit({ namespace, name: 'skip', context: {}, bypassSteps: ['fraud'] }),
+      ).rejects.toThrow('bypassSteps: step "fraud" of task');
+      const { taskId } = await tasker.submit({
+        namespace,
+        name: 'skip',
+        context: {},
+        bypassSteps: ['notify'],
+      });
+      const failed = await tasker.waitFor(taskId);
+      expect(failed.state).toBe('error');
+      await tasker.resolveStepManually(stepOf(failed, 'fraud').id, {
+        result: { score: 0 },
+        actor: 'ops',
+        reason: 'checked by hand',
+      });
+      const done = await tasker.waitFor(taskId);
+      expect(done.state).toBe('complete');
+      expect(done.steps.map((s) => [s.name, s.state])).toEqual([
+        ['notify', 'skipped'],
+        ['fraud', 'resolved_manually'],
+        ['ship', 'complete'],
+      ]);
+      expect(seen).toEqual([{ fraud: { score: 0 } }]);
+      expect(done.transitions.find((t) => t.to === 'resolved_manually')?.metadata).toMatchObject({
+        actor: 'ops',
+      });
+    }, 60_000);
+
+    it('rejects a bad context naming the field, returns the same task for an identity key, and reports cycles with their path', async () => {
+      const { tasker, namespace } = await boot({
+        name: 'ctx',
+        contextSchema: { type: 'object', required: ['orderId'], properties: { orderId: { type: 'string' } } },
+        steps: [{ name: 'a', handler: async () => 1 }],
+      });
+      await expect(tasker.submit({ namespace, name: 'ctx', context: { orderId: 7 } })).rejects.toMatchObject({
+        code: 'CONTEXT_INVALID',
+        message: `Invalid context for task ${namespace}.ctx@0.1.0: context.orderId: must be string`,
+      });
+      const first = await tasker.submit({
+        namespace,
+        name: 'ctx',
+        context: { orderId: 'o1' },
+        identityKey: `k${namespace}`,
+      });
+      const again = await tasker.submit({
+        namespace,
+        name: 'ctx',
+        context: { orderId: 'o1' },
+        identityKey: `k${namespace}`,
+      });
+      expect(again).toEqual({ taskId: first.taskId, created: false });
+      expect(() =>
+        defineTask({
+          name: 'c',
+          steps: [
+            { name: 'x', handler: 'h', dependsOn: ['y'] },
+            { name: 'y', handler: 'h', dependsOn: ['x'] },
+          ],
+        }),
+      ).toThrow('dependency cycle x → y → x');
+    }, 60_000);
+  });
+}
