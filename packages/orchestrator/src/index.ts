@@ -46,6 +46,8 @@ export {
   RetryableError,
   TaskerError,
 } from './errors';
+export type { HttpStepHandlerOptions, HttpStepResult } from './handlers/http-step-handler';
+export { createHttpStepHandler, parseRetryAfter } from './handlers/http-step-handler';
 export type { HandlerMap, StepContext, StepHandler } from './handlers/step-handler';
 export type { RegisterOptions, TaskRef, TaskRegistry } from './registry/task-registry';
 export { createTaskRegistry } from './registry/task-registry';
