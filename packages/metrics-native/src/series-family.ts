@@ -1,0 +1,330 @@
+import type { InstrumentConfig } from './instrument-options';
+import {
+  compileLookup,
+  deleteValues,
+  insertValues,
+  type LabelLookup,
+  type LabelTrie,
+  lookupValues,
+  walkTrie,
+} from './label-lookup';
+import { type ExemplarLabels, exemplarProblem } from './labels';
+import { OVERFLOW_LABEL } from './metric-name';
+import { RetentionRings } from './retention-rings';
+import { SeriesStore } from './series-store';
+import { showValue } from './validation-message';
+
+/** What a family needs from its registry. */
+export interface FamilyContext {
+  readonly now: () => number;
+  readonly warn: (message: string) => void;
+  /** False to use the generic label lookup instead of a compiled one. */
+  readonly compileLookups: boolean;
+}
+
+/** Counts of what a family refused or folded, since it was made. */
+export interface FamilyCounts {
+  invalidValue: number;
+  invalidLabels: number;
+  invalidExemplar: number;
+  foldedUpdates: number;
+  evictedSeries: number;
+  collectErrors: number;
+}
+
+/** A generation no slot ever has: handles holding it always take the slow path. */
+export const DETACHED = -1;
+
+/**
+ * The series of one instrument: label lookup, slots, the series limit and its overflow
+ * series, idle eviction, bound-handle cache, drop counts and one-time warnings. The typed
+ * instruments (counter, gauge, histogram) write values through {@link SeriesStore}.
+ *
+ * The update path is `lookup(labels)` (compiled, allocation-free) and a write; everything here
+ * besides `lookup` is the slow path: a new series, bad input, overflow, eviction.
+ */
+export class SeriesFamily<H extends object = object> {
+  readonly config: InstrumentConfig;
+  readonly store: SeriesStore;
+  readonly root: LabelTrie = new Map();
+  readonly lookup: LabelLookup;
+  readonly labelCount: number;
+  readonly rings: RetentionRings | undefined;
+  readonly counts: FamilyCounts = {
+    invalidValue: 0,
+    invalidLabels: 0,
+    invalidExemplar: 0,
+    foldedUpdates: 0,
+    evictedSeries: 0,
+    collectErrors: 0,
+  };
+  readonly #context: FamilyContext;
+  readonly #warned = new Set<string>();
+  readonly #handles = new Map<number, H>();
+  #live = 0;
+  #overflowSlot = -1;
+
+  constructor(config: InstrumentConfig, context: FamilyContext) {
+    this.config = config;
+    this.#context = context;
+    this.labelCount = config.labelNames.length;
+    const stride = config.type === 'histogram' ? config.buckets.length + 1 : 1;
+    // Unlabelled: one series. Labelled: up to the limit, plus the overflow series.
+    const maxCapacity = this.labelCount === 0 ? 1 : config.seriesLimit + 1;
+    this.store = new SeriesStore(stride, config.type === 'histogram', maxCapacity);
+    this.lookup =
+      this.labelCount === 0 ? () => 0 : compileLookup(config.labelNames, this.root, context.compileLookups);
+    this.rings =
+      config.retention.length > 0
+        ? new RetentionRings(config.retention, config.type === 'histogram' ? 2 : 1, this.store.capacity)
+        : undefined;
+    if (this.labelCount === 0) this.#allocate();
+  }
+
+  /** Number of label sets with a series of their own (the overflow series not included). */
+  get liveSeries(): number {
+    return this.labelCount === 0 ? 1 : this.#live;
+  }
+
+  /** The overflow series' slot, or -1 when no update has overflowed (or it was evicted). */
+  get overflowSlot(): number {
+    return this.#overflowSlot;
+  }
+
+  /** Counts a dropped update value and warns once. */
+  dropValue(value: number, expected: string): void {
+    this.counts.invalidValue++;
+    this.warnOnce(
+      'value',
+      `${this.#what()} dropped an update of ${showValue(value)}: expected ${expected}. Further drops are counted in the snapshot (dropped.invalidValue).`,
+    );
+  }
+
+  /** Counts an update whose labels were bad and warns once. */
+  dropLabels(problem: string): void {
+    this.counts.invalidLabels++;
+    this.warnOnce(
+      'labels',
+      `${this.#what()} dropped an update: ${problem}. Further drops are counted in the snapshot (dropped.invalidLabels).`,
+    );
+  }
+
+  /** Records the latest exemplar of value cell `cell`, or counts and warns about a bad one. */
+  exemplar(cell: number, labels: ExemplarLabels, value: number): void {
+    const problem = exemplarProblem(labels);
+    if (problem !== undefined) {
+      this.counts.invalidExemplar++;
+      this.warnOnce(
+        'exemplar',
+        `${this.#what()} ignored an exemplar: ${problem}. The update itself was kept.`,
+      );
+      return;
+    }
+    this.store.setExemplar(cell, labels, value, this.#context.now());
+  }
+
+  /**
+   * The slow path of a labelled update whose lookup missed: validates the labels, then finds
+   * or creates the series, or folds into the overflow series (counted when `fold`). -1 when the
+   * labels are bad (counted).
+   */
+  insert(labels: unknown, fold: boolean): number {
+    const values = this.readLabels(labels);
+    return values === undefined ? -1 : this.acquire(values, fold);
+  }
+
+  /** The series of label values `values` (valid, in declared order), created if need be. */
+  acquire(values: readonly string[], fold: boolean): number {
+    const existing = lookupValues(this.root, values);
+    if (existing >= 0) return existing;
+    if (this.#live >= this.config.seriesLimit) return this.#overflow(fold);
+    const slot = this.#allocate();
+    insertValues(this.root, values, slot);
+    this.#live++;
+    return slot;
+  }
+
+  /**
+   * Reads and validates one value per declared label from `labels`: each must be a string.
+   * Undeclared properties are ignored (TypeScript rejects them at compile time) and warned
+   * about once. Returns undefined, counted, when a label is missing or not a string.
+   */
+  readLabels(labels: unknown): string[] | undefined {
+    const names = this.config.labelNames;
+    if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) {
+      this.dropLabels(
+        `expected an object with labels ${names.map((n) => `"${n}"`).join(', ')}, received ${showValue(labels)}`,
+      );
+      return undefined;
+    }
+    const record = labels as Record<string, unknown>;
+    const values: string[] = [];
+    for (const name of names) {
+      const value = record[name];
+      if (typeof value !== 'string') {
+        this.dropLabels(
+          value === undefined
+            ? `label "${name}" is missing`
+            : `label "${name}" must be a string, received ${showValue(value)}`,
+        );
+        return undefined;
+      }
+      values.push(value);
+    }
+    for (const key of Object.keys(record)) {
+      if (!names.includes(key)) {
+        this.warnOnce(
+          'extra-label',
+          `${this.#what()} ignores label "${key}": it is not one of its labelNames (${names.join(', ')}).`,
+        );
+        break;
+      }
+    }
+    return values;
+  }
+
+  /**
+   * The bound handle of `labels`: the same object for the same label values while their series
+   * lives. `make` builds a handle for a slot and its generation ({@link DETACHED} for the
+   * overflow series and for bad labels, whose updates then take the slow path).
+   */
+  handle(
+    labels: unknown,
+    make: (slot: number, generation: number, values: readonly string[] | undefined) => H,
+  ): H {
+    const found = this.lookup(labels);
+    if (found >= 0) {
+      const cached = this.#handles.get(found);
+      if (cached !== undefined) return cached;
+    }
+    const values = this.readLabels(labels);
+    if (values === undefined) return make(0, DETACHED, undefined);
+    const slot = this.acquire(values, false);
+    if (slot === this.#overflowSlot) return make(slot, DETACHED, values);
+    let handle = this.#handles.get(slot);
+    if (handle === undefined) {
+      handle = make(slot, this.store.gens[slot] as number, values);
+      this.#handles.set(slot, handle);
+    }
+    return handle;
+  }
+
+  /** Records `handle` as the handle of `slot` unless the slot has one. */
+  adopt(slot: number, handle: H): void {
+    if (slot !== this.#overflowSlot && !this.#handles.has(slot)) this.#handles.set(slot, handle);
+  }
+
+  /** Removes the series of `labels`; its handles re-create it on their next update. */
+  remove(labels: unknown): boolean {
+    if (this.labelCount === 0) return false;
+    const values = this.readLabels(labels);
+    if (values === undefined) return false;
+    const slot = deleteValues(this.root, values);
+    if (slot < 0) return false;
+    this.#release(slot);
+    return true;
+  }
+
+  /**
+   * On collect: series updated since the last sweep are marked seen now; labelled series not
+   * seen for longer than `idleTtlMs` are evicted.
+   */
+  sweep(now: number): void {
+    const ttl = this.config.idleTtlMs;
+    if (this.labelCount === 0 || ttl === Number.POSITIVE_INFINITY) return;
+    const store = this.store;
+    const idle = (slot: number): boolean => {
+      if (store.touched[slot] === 1) {
+        store.touched[slot] = 0;
+        store.lastSeen[slot] = now;
+        return false;
+      }
+      return now - (store.lastSeen[slot] as number) > ttl;
+    };
+    walkTrie(this.root, this.labelCount, (_values, slot) => {
+      if (!idle(slot)) return false;
+      this.#release(slot);
+      this.counts.evictedSeries++;
+      return true;
+    });
+    if (this.#overflowSlot >= 0 && idle(this.#overflowSlot)) {
+      this.store.release(this.#overflowSlot);
+      this.#overflowSlot = -1;
+      this.counts.evictedSeries++;
+    }
+  }
+
+  /**
+   * Visits every series: labelled ones in trie order, then the overflow series. `labels` is a
+   * fresh frozen object per series.
+   */
+  forEachSeries(
+    visit: (slot: number, labels: Readonly<Record<string, string>>, overflow: boolean) => void,
+  ): void {
+    const names = this.config.labelNames;
+    if (this.labelCount === 0) {
+      visit(0, EMPTY_LABELS, false);
+      return;
+    }
+    walkTrie(this.root, this.labelCount, (values, slot) => {
+      const labels: Record<string, string> = {};
+      for (let k = 0; k < names.length; k++) labels[names[k] as string] = values[k] as string;
+      visit(slot, Object.freeze(labels), false);
+      return false;
+    });
+    if (this.#overflowSlot >= 0) visit(this.#overflowSlot, OVERFLOW_LABELS, true);
+  }
+
+  /** Visits the slot of every series, the overflow series last. Allocates nothing per series. */
+  forEachSlot(visit: (slot: number) => void): void {
+    if (this.labelCount === 0) {
+      visit(0);
+      return;
+    }
+    walkTrie(this.root, this.labelCount, (_values, slot) => {
+      visit(slot);
+      return false;
+    });
+    if (this.#overflowSlot >= 0) visit(this.#overflowSlot);
+  }
+
+  /** Warns once per `key` for this family. */
+  warnOnce(key: string, message: string): void {
+    if (this.#warned.has(key)) return;
+    this.#warned.add(key);
+    this.#context.warn(message);
+  }
+
+  #what(): string {
+    return `${this.config.type} "${this.config.name}"`;
+  }
+
+  #overflow(fold: boolean): number {
+    if (this.#overflowSlot < 0) this.#overflowSlot = this.#allocate();
+    if (fold) this.counts.foldedUpdates++;
+    this.warnOnce(
+      'limit',
+      `${this.#what()} reached its series limit of ${this.config.seriesLimit}: new label sets are folded into the series {${OVERFLOW_LABEL}="true"}. Folded updates are counted in the snapshot (foldedUpdates).`,
+    );
+    return this.#overflowSlot;
+  }
+
+  #allocate(): number {
+    const slot = this.store.allocate(this.#context.now());
+    // The store never fills: it holds the limit plus the overflow series, and both are checked.
+    if (this.rings !== undefined) {
+      this.rings.resize(this.store.capacity);
+      this.rings.clear(slot);
+    }
+    return slot;
+  }
+
+  #release(slot: number): void {
+    this.store.release(slot);
+    this.#handles.delete(slot);
+    this.#live--;
+  }
+}
+
+const EMPTY_LABELS: Readonly<Record<string, string>> = Object.freeze({});
+const OVERFLOW_LABELS: Readonly<Record<string, string>> = Object.freeze({ [OVERFLOW_LABEL]: 'true' });
