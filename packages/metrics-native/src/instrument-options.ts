@@ -89,32 +89,42 @@ const tierSchema = z.strictObject(
   { error: (i) => `expected { resolutionMs, points }, received ${showValue(i.input)}` },
 );
 
-const retentionField = z.union(
-  [
-    z.boolean(),
-    z
-      .array(tierSchema)
-      .min(1, { error: 'expected at least one tier (or false)' })
-      .check((ctx) => {
-        for (let i = 1; i < ctx.value.length; i++) {
-          const previous = (ctx.value[i - 1] as RetentionTier).resolutionMs;
-          const current = (ctx.value[i] as RetentionTier).resolutionMs;
-          if (!(current > previous)) {
-            ctx.issues.push({
-              code: 'custom',
-              input: current,
-              path: [i, 'resolutionMs'],
-              message: `expected tiers from finest to coarsest, received ${current} after ${previous}`,
-            });
-          }
-        }
-      }),
-  ],
-  {
-    error: (i) =>
-      `expected true, false or a list of { resolutionMs, points } tiers, received ${showValue(i.input)}`,
-  },
-);
+const tiersSchema = z
+  .array(tierSchema)
+  .min(1, { error: 'expected at least one tier (or false)' })
+  .check((ctx) => {
+    for (let i = 1; i < ctx.value.length; i++) {
+      const previous = (ctx.value[i - 1] as RetentionTier).resolutionMs;
+      const current = (ctx.value[i] as RetentionTier).resolutionMs;
+      if (!(current > previous)) {
+        ctx.issues.push({
+          code: 'custom',
+          input: current,
+          path: [i, 'resolutionMs'],
+          message: `expected tiers from finest to coarsest, received ${current} after ${previous}`,
+        });
+      }
+    }
+  });
+
+// Not z.union: a union reports one message for the whole field, not the tier that is wrong.
+const retentionField = z.unknown().check((ctx) => {
+  const value = ctx.value;
+  if (typeof value === 'boolean') return;
+  if (!Array.isArray(value)) {
+    ctx.issues.push({
+      code: 'custom',
+      input: value,
+      message: `expected true, false or a list of { resolutionMs, points } tiers, received ${showValue(value)}`,
+    });
+    return;
+  }
+  const result = tiersSchema.safeParse(value);
+  if (result.success) return;
+  for (const issue of result.error.issues) {
+    ctx.issues.push({ code: 'custom', input: value, path: issue.path, message: issue.message });
+  }
+});
 
 function schemaFor(type: MetricType) {
   const fields = {
