@@ -4,11 +4,14 @@ import { defineConfig } from 'vitest/config';
 // Not 'module': it makes @opentelemetry/api resolve to a bundler-only build.
 const conditions = ['@tasker/source', 'node', 'development|production'];
 
+// Tests that run several engine processes against one PostgreSQL get their own project, whose
+// files run one at a time, so that nothing else starves their lease renewals.
+const multiProcess = ['packages/*/test/multi-process/**/*.test.ts'];
+
 export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions } },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 60_000,
     pool: 'forks',
@@ -16,5 +19,23 @@ export default defineConfig({
     reporters: process.env.TASKER_TEST_REPORT
       ? ['default', ['json', { outputFile: process.env.TASKER_TEST_REPORT }]]
       : ['default'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: [
+            'packages/*/src/**/*.test.ts',
+            'packages/*/test/**/*.test.ts',
+            'examples/*/test/**/*.test.ts',
+          ],
+          exclude: ['**/node_modules/**', ...multiProcess],
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'multi-process', include: multiProcess, fileParallelism: false },
+      },
+    ],
   },
 });
