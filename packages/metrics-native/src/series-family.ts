@@ -150,35 +150,38 @@ export class SeriesFamily<H extends object = object> {
    * about once. Returns undefined, counted, when a label is missing or not a string.
    */
   readLabels(labels: unknown): string[] | undefined {
-    const names = this.config.labelNames;
-    if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) {
-      this.dropLabels(
-        `expected an object with labels ${names.map((n) => `"${n}"`).join(', ')}, received ${showValue(labels)}`,
-      );
+    const values = this.#valuesOf(labels);
+    if (typeof values === 'string') {
+      this.dropLabels(values);
       return undefined;
     }
-    const record = labels as Record<string, unknown>;
-    const values: string[] = [];
-    for (const name of names) {
-      const value = record[name];
-      if (typeof value !== 'string') {
-        this.dropLabels(
-          value === undefined
-            ? `label "${name}" is missing`
-            : `label "${name}" must be a string, received ${showValue(value)}`,
-        );
-        return undefined;
-      }
-      values.push(value);
-    }
-    for (const key of Object.keys(record)) {
-      if (!names.includes(key)) {
+    for (const key of Object.keys(labels as object)) {
+      if (!this.config.labelNames.includes(key)) {
         this.warnOnce(
           'extra-label',
-          `${this.#what()} ignores label "${key}": it is not one of its labelNames (${names.join(', ')}).`,
+          `${this.#what()} ignores label "${key}": it is not one of its labelNames (${this.config.labelNames.join(', ')}).`,
         );
         break;
       }
+    }
+    return values;
+  }
+
+  /** The declared label values of `labels`, or what is wrong with them. */
+  #valuesOf(labels: unknown): string[] | string {
+    const names = this.config.labelNames;
+    if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) {
+      return `expected an object with labels ${names.map((n) => `"${n}"`).join(', ')}, received ${showValue(labels)}`;
+    }
+    const values: string[] = [];
+    for (const name of names) {
+      const value = (labels as Record<string, unknown>)[name];
+      if (typeof value !== 'string') {
+        return value === undefined
+          ? `label "${name}" is missing`
+          : `label "${name}" must be a string, received ${showValue(value)}`;
+      }
+      values.push(value);
     }
     return values;
   }
@@ -217,8 +220,9 @@ export class SeriesFamily<H extends object = object> {
   /** Removes the series of `labels`; its handles re-create it on their next update. */
   remove(labels: unknown): boolean {
     if (this.labelCount === 0) return false;
-    const values = this.readLabels(labels);
-    if (values === undefined) return false;
+    // Not an update: bad labels match no series, and are not counted as a drop.
+    const values = this.#valuesOf(labels);
+    if (typeof values === 'string') return false;
     const slot = deleteValues(this.root, values);
     if (slot < 0) return false;
     this.#release(slot);
