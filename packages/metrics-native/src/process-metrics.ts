@@ -95,13 +95,15 @@ export function startProcessMetrics(registry: Registry, options?: ProcessMetrics
     );
   }
 
+  // Names of the metrics registered so far, to roll back if a later one fails.
   const names: string[] = [];
-  const named = (name: string): string => {
-    names.push(`${prefix}${name}`);
-    return `${prefix}${name}`;
+  const named = (name: string): string => `${prefix}${name}`;
+  const track = <T extends { readonly name: string }>(instrument: T): T => {
+    names.push(instrument.name);
+    return instrument;
   };
   try {
-    return start(registry, parsed.data, named, names);
+    return start(registry, parsed.data, named, track, names);
   } catch (error) {
     // Bad gcBuckets, or a name taken by another metric: leave the registry as it was.
     for (const name of names) registry.unregister(name);
@@ -113,64 +115,85 @@ function start(
   registry: Registry,
   options: { eventLoopResolutionMs?: number | undefined; gcBuckets?: number[] | undefined },
   named: (name: string) => string,
+  track: <T extends { readonly name: string }>(instrument: T) => T,
   names: readonly string[],
 ): ProcessMetrics {
-  const cpuUser = registry.counter({
-    name: named('process_cpu_user_seconds_total'),
-    help: 'User CPU time spent, in seconds.',
-    unit: 'seconds',
-  });
-  const cpuSystem = registry.counter({
-    name: named('process_cpu_system_seconds_total'),
-    help: 'System CPU time spent, in seconds.',
-    unit: 'seconds',
-  });
-  const cpuTotal = registry.counter({
-    name: named('process_cpu_seconds_total'),
-    help: 'User and system CPU time spent, in seconds.',
-    unit: 'seconds',
-  });
-  const startTime = registry.gauge({
-    name: named('process_start_time_seconds'),
-    help: 'Start time of the process since the Unix epoch, in seconds.',
-    unit: 'seconds',
-  });
-  const memory = {
-    rss: registry.gauge({
-      name: named('process_resident_memory_bytes'),
-      help: 'Resident memory size, in bytes.',
-      unit: 'bytes',
-    }),
-    heapTotal: registry.gauge({
-      name: named('nodejs_heap_size_total_bytes'),
-      help: 'V8 heap size, in bytes.',
-      unit: 'bytes',
-    }),
-    heapUsed: registry.gauge({
-      name: named('nodejs_heap_size_used_bytes'),
-      help: 'V8 heap in use, in bytes.',
-      unit: 'bytes',
-    }),
-    external: registry.gauge({
-      name: named('nodejs_external_memory_bytes'),
-      help: 'Memory of C++ objects bound to JavaScript objects (array buffers included), in bytes.',
-      unit: 'bytes',
-    }),
-  };
-  const lag = EVENT_LOOP_STATS.map((stat) =>
-    registry.gauge({
-      name: named(`nodejs_eventloop_lag_${stat}_seconds`),
-      help: `Event-loop delay since the previous collect: ${stat}, in seconds.`,
+  const cpuUser = track(
+    registry.counter({
+      name: named('process_cpu_user_seconds_total'),
+      help: 'User CPU time spent, in seconds.',
       unit: 'seconds',
     }),
   );
-  const gc = registry.histogram({
-    name: named('nodejs_gc_duration_seconds'),
-    help: 'Garbage collection pauses by kind, in seconds.',
-    unit: 'seconds',
-    labelNames: ['kind'],
-    buckets: options.gcBuckets ?? DEFAULT_GC_BUCKETS,
-  });
+  const cpuSystem = track(
+    registry.counter({
+      name: named('process_cpu_system_seconds_total'),
+      help: 'System CPU time spent, in seconds.',
+      unit: 'seconds',
+    }),
+  );
+  const cpuTotal = track(
+    registry.counter({
+      name: named('process_cpu_seconds_total'),
+      help: 'User and system CPU time spent, in seconds.',
+      unit: 'seconds',
+    }),
+  );
+  const startTime = track(
+    registry.gauge({
+      name: named('process_start_time_seconds'),
+      help: 'Start time of the process since the Unix epoch, in seconds.',
+      unit: 'seconds',
+    }),
+  );
+  const memory = {
+    rss: track(
+      registry.gauge({
+        name: named('process_resident_memory_bytes'),
+        help: 'Resident memory size, in bytes.',
+        unit: 'bytes',
+      }),
+    ),
+    heapTotal: track(
+      registry.gauge({
+        name: named('nodejs_heap_size_total_bytes'),
+        help: 'V8 heap size, in bytes.',
+        unit: 'bytes',
+      }),
+    ),
+    heapUsed: track(
+      registry.gauge({
+        name: named('nodejs_heap_size_used_bytes'),
+        help: 'V8 heap in use, in bytes.',
+        unit: 'bytes',
+      }),
+    ),
+    external: track(
+      registry.gauge({
+        name: named('nodejs_external_memory_bytes'),
+        help: 'Memory of C++ objects bound to JavaScript objects (array buffers included), in bytes.',
+        unit: 'bytes',
+      }),
+    ),
+  };
+  const lag = EVENT_LOOP_STATS.map((stat) =>
+    track(
+      registry.gauge({
+        name: named(`nodejs_eventloop_lag_${stat}_seconds`),
+        help: `Event-loop delay since the previous collect: ${stat}, in seconds.`,
+        unit: 'seconds',
+      }),
+    ),
+  );
+  const gc = track(
+    registry.histogram({
+      name: named('nodejs_gc_duration_seconds'),
+      help: 'Garbage collection pauses by kind, in seconds.',
+      unit: 'seconds',
+      labelNames: ['kind'],
+      buckets: options.gcBuckets ?? DEFAULT_GC_BUCKETS,
+    }),
+  );
 
   startTime.set(Math.round(performance.timeOrigin) / 1000);
 
