@@ -47,7 +47,7 @@ function find(snapshot: MetricsSnapshot, name: string) {
   return snapshot.families.find((f) => f.name === name);
 }
 
-function valueOf(snapshot: MetricsSnapshot, name: string): number {
+function gaugeValue(snapshot: MetricsSnapshot, name: string): number {
   const family = find(snapshot, name) as GaugeFamilySnapshot | undefined;
   const value = family?.series[0]?.value;
   if (value === undefined) throw new Error(`no value for ${name}`);
@@ -93,21 +93,21 @@ describe('startProcessMetrics', () => {
       for (let i = 0; i < 2_000_000; i++) spin += i % 7;
       const second = registry.collect();
       const cpu = process.cpuUsage();
-      const total = valueOf(second, 'process_cpu_seconds_total');
+      const total = gaugeValue(second, 'process_cpu_seconds_total');
       expect(spin).toBeGreaterThan(0);
-      expect(total).toBeGreaterThan(valueOf(first, 'process_cpu_seconds_total'));
+      expect(total).toBeGreaterThan(gaugeValue(first, 'process_cpu_seconds_total'));
       // Totals since the process started, like process.cpuUsage().
       expect(total).toBeLessThanOrEqual((cpu.user + cpu.system) / 1e6);
       expect(
-        valueOf(second, 'process_cpu_user_seconds_total') +
-          valueOf(second, 'process_cpu_system_seconds_total'),
+        gaugeValue(second, 'process_cpu_user_seconds_total') +
+          gaugeValue(second, 'process_cpu_system_seconds_total'),
       ).toBeCloseTo(total, 9);
-      expect(valueOf(second, 'process_resident_memory_bytes')).toBeGreaterThan(1e6);
-      expect(valueOf(second, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
-      expect(valueOf(second, 'nodejs_heap_size_total_bytes')).toBeGreaterThanOrEqual(
-        valueOf(second, 'nodejs_heap_size_used_bytes'),
+      expect(gaugeValue(second, 'process_resident_memory_bytes')).toBeGreaterThan(1e6);
+      expect(gaugeValue(second, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
+      expect(gaugeValue(second, 'nodejs_heap_size_total_bytes')).toBeGreaterThanOrEqual(
+        gaugeValue(second, 'nodejs_heap_size_used_bytes'),
       );
-      expect(valueOf(second, 'process_start_time_seconds')).toBeCloseTo(performance.timeOrigin / 1000, 2);
+      expect(gaugeValue(second, 'process_start_time_seconds')).toBeCloseTo(performance.timeOrigin / 1000, 2);
     } finally {
       metrics.stop();
     }
@@ -124,11 +124,11 @@ describe('startProcessMetrics', () => {
       }
       await sleep(30);
       const snapshot = registry.collect();
-      const max = valueOf(snapshot, 'nodejs_eventloop_lag_max_seconds');
+      const max = gaugeValue(snapshot, 'nodejs_eventloop_lag_max_seconds');
       expect(max).toBeGreaterThanOrEqual(0.05);
-      expect(valueOf(snapshot, 'nodejs_eventloop_lag_min_seconds')).toBeLessThanOrEqual(max);
-      expect(valueOf(snapshot, 'nodejs_eventloop_lag_p99_seconds')).toBeGreaterThanOrEqual(
-        valueOf(snapshot, 'nodejs_eventloop_lag_p50_seconds'),
+      expect(gaugeValue(snapshot, 'nodejs_eventloop_lag_min_seconds')).toBeLessThanOrEqual(max);
+      expect(gaugeValue(snapshot, 'nodejs_eventloop_lag_p99_seconds')).toBeGreaterThanOrEqual(
+        gaugeValue(snapshot, 'nodejs_eventloop_lag_p50_seconds'),
       );
     } finally {
       metrics.stop();
