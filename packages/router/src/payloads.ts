@@ -54,7 +54,7 @@ export interface StepFailedPayload extends StepEventPayload {
   readonly retryable?: boolean;
 }
 
-/** A task or step changes state; published before the change commits. */
+/** A task or step changed state: published after the change committed, as a `{ from, to }` record (not a hook that can veto). */
 export interface TaskTransitionPayload extends TaskEventPayload {
   readonly fromState: string | null;
   readonly toState: string;
