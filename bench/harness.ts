@@ -43,6 +43,12 @@ export interface CaseResult {
   readonly minNsPerOp: number;
 }
 
+/**
+ * How a value is held against its target: `atMost` (the default: ours / theirs ≤ target) or
+ * `atLeast` (e.g. theirs / ours ≥ 8, "eight times faster").
+ */
+export type TargetDirection = 'atMost' | 'atLeast';
+
 export interface Ratio {
   /** What the ratio says, e.g. `route / emit`. */
   readonly label: string;
@@ -50,8 +56,24 @@ export interface Ratio {
   readonly denominator: string;
   /** Ratio of medians. */
   readonly value: number;
-  /** The issue's target for this ratio, if it has one (lower is better). */
+  /** The issue's target for this ratio, if it has one. */
   readonly target?: number;
+  /** How `value` is held against `target`; absent means `atMost` (lower is better). */
+  readonly direction?: TargetDirection;
+  readonly meetsTarget?: boolean;
+}
+
+/**
+ * A figure that is not a time per operation: heap bytes per series, GC count over a loop. Its
+ * median comes from `rounds`, every one of which is reported.
+ */
+export interface Measurement {
+  readonly label: string;
+  readonly unit: string;
+  readonly rounds: number[];
+  readonly median: number;
+  readonly target?: number;
+  readonly direction?: TargetDirection;
   readonly meetsTarget?: boolean;
 }
 
@@ -60,6 +82,8 @@ export interface BenchReport {
   readonly description: string;
   readonly groups: { name: string; options: GroupOptions; cases: CaseResult[] }[];
   readonly ratios: Ratio[];
+  /** Figures other than times, such as heap bytes per series. */
+  readonly measurements?: Measurement[];
   readonly notes?: string[];
 }
 
@@ -104,21 +128,60 @@ export function runGroup(cases: readonly BenchCase[], options: GroupOptions): Ca
   });
 }
 
-/** The median ratio `numerator / denominator` between two measured cases. */
+function meets(value: number, target: number, direction: TargetDirection): boolean {
+  return direction === 'atLeast' ? value >= target : value <= target;
+}
+
+/** `≤ 2` or `≥ 8`. */
+export function targetText(target: number, direction: TargetDirection = 'atMost'): string {
+  return `${direction === 'atLeast' ? '≥' : '≤'} ${target}`;
+}
+
+/**
+ * The median ratio `numerator / denominator` between two measured cases. With a target, it is
+ * met when the ratio is at most the target, or at least the target when `direction` is
+ * `atLeast` (for "N times faster" targets, put the slower case in the numerator).
+ */
 export function ratio(
   results: readonly CaseResult[],
   label: string,
   numerator: string,
   denominator: string,
   target?: number,
+  direction: TargetDirection = 'atMost',
 ): Ratio {
   const a = results.find((r) => r.name === numerator);
   const b = results.find((r) => r.name === denominator);
   if (a === undefined || b === undefined) throw new Error(`ratio "${label}": unknown case name`);
   const value = Math.round((a.medianNsPerOp / b.medianNsPerOp) * 1000) / 1000;
+  if (target === undefined) return { label, numerator, denominator, value };
+  const met = meets(value, target, direction);
+  return direction === 'atMost'
+    ? { label, numerator, denominator, value, target, meetsTarget: met }
+    : { label, numerator, denominator, value, target, direction, meetsTarget: met };
+}
+
+/** A {@link Measurement} from its rounds (median), with an optional target. */
+export function measurement(
+  label: string,
+  unit: string,
+  rounds: number[],
+  target?: number,
+  direction: TargetDirection = 'atMost',
+): Measurement {
+  const value = Math.round(median(rounds) * 1000) / 1000;
+  const rows = rounds.map((v) => Math.round(v * 1000) / 1000);
   return target === undefined
-    ? { label, numerator, denominator, value }
-    : { label, numerator, denominator, value, target, meetsTarget: value <= target };
+    ? { label, unit, rounds: rows, median: value }
+    : {
+        label,
+        unit,
+        rounds: rows,
+        median: value,
+        target,
+        direction,
+        meetsTarget: meets(value, target, direction),
+      };
 }
 
 function commit(): string {
@@ -162,8 +225,27 @@ function markdown(report: BenchReport, env: Record<string, unknown>): string {
     lines.push(`| ${k} | ${Array.isArray(v) ? v.join(' / ') : String(v)} |`);
   lines.push('', '## Ratios (medians, same run)', '', '| ratio | value | target |', '|---|---|---|');
   for (const r of report.ratios) {
-    const target = r.target === undefined ? '—' : `≤ ${r.target} (${r.meetsTarget ? 'met' : 'missed'})`;
+    const target =
+      r.target === undefined
+        ? '—'
+        : `${targetText(r.target, r.direction)} (${r.meetsTarget ? 'met' : 'missed'})`;
     lines.push(`| ${r.label} | ${r.value} | ${target} |`);
+  }
+  if (report.measurements !== undefined && report.measurements.length > 0) {
+    lines.push(
+      '',
+      '## Measurements (medians of rounds)',
+      '',
+      '| measurement | median | target | every round |',
+    );
+    lines.push('|---|---|---|---|');
+    for (const m of report.measurements) {
+      const target =
+        m.target === undefined
+          ? '—'
+          : `${targetText(m.target, m.direction)} ${m.unit} (${m.meetsTarget ? 'met' : 'missed'})`;
+      lines.push(`| ${m.label} | ${m.median} ${m.unit} | ${target} | ${m.rounds.join(', ')} |`);
+    }
   }
   for (const g of report.groups) {
     const clock = g.options.clock ?? 'cpu';
@@ -203,13 +285,28 @@ export function writeReport(report: BenchReport): void {
     const verdict =
       r.target === undefined
         ? ''
-        : r.meetsTarget
-          ? `  (target ≤ ${r.target}: met)`
-          : `  (target ≤ ${r.target}: MISSED)`;
+        : `  (target ${targetText(r.target, r.direction)}: ${r.meetsTarget ? 'met' : 'MISSED'})`;
     console.log(`ratio ${r.label}: ${r.value}${verdict}`);
+  }
+  for (const m of report.measurements ?? []) {
+    const verdict =
+      m.target === undefined
+        ? ''
+        : `  (target ${targetText(m.target, m.direction)}: ${m.meetsTarget ? 'met' : 'MISSED'})`;
+    console.log(`${m.label}: ${m.median} ${m.unit}${verdict}`);
   }
   writeIndex();
   console.log(`\nwrote ${file}`);
+}
+
+/**
+ * A markdown table with padded columns, as `biome format` lays it out, so that the generated
+ * `RESULTS.md` passes the lint.
+ */
+export function markdownTable(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(3, h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] as number)).join(' | ')} |`;
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
 }
 
 /** Rebuilds `bench/RESULTS.md` from every results file. */
@@ -217,26 +314,38 @@ export function writeIndex(): void {
   const files = readdirSync(RESULTS_DIR)
     .filter((f) => f.endsWith('.json'))
     .sort();
+  const rows: string[][] = [];
+  for (const f of files) {
+    const data = JSON.parse(readFileSync(join(RESULTS_DIR, f), 'utf8')) as BenchReport & {
+      environment: { commit: string; node: string; date: string };
+    };
+    const link = `[${data.subject}](results/${f.replace(/\.json$/, '.md')})`;
+    const facts = [
+      data.environment.commit.slice(0, 12),
+      data.environment.node,
+      data.environment.date.slice(0, 10),
+    ];
+    for (const r of data.ratios) {
+      const target =
+        r.target === undefined
+          ? '—'
+          : `${targetText(r.target, r.direction)} ${r.meetsTarget ? '(met)' : '(missed)'}`;
+      rows.push([link, r.label, String(r.value), target, ...facts]);
+    }
+    for (const m of data.measurements ?? []) {
+      if (m.target === undefined) continue;
+      const target = `${targetText(m.target, m.direction)} ${m.unit} ${m.meetsTarget ? '(met)' : '(missed)'}`;
+      rows.push([link, m.label, `${m.median} ${m.unit}`, target, ...facts]);
+    }
+  }
   const lines = [
     '# Benchmark results',
     '',
     'Generated by `pnpm bench` from the files in `results/`; each file holds the machine, the Node',
     'version, the commit and every raw round. Ratios are medians measured side by side in one',
-    'process (lower is better for ours / theirs).',
+    'process (ours / theirs: lower is better; theirs / ours, marked ≥: higher is better).',
     '',
-    '| subject | ratio | value | target | commit | node | date |',
-    '|---|---|---|---|---|---|---|',
+    ...markdownTable(['subject', 'ratio', 'value', 'target', 'commit', 'node', 'date'], rows),
   ];
-  for (const f of files) {
-    const data = JSON.parse(readFileSync(join(RESULTS_DIR, f), 'utf8')) as BenchReport & {
-      environment: { commit: string; node: string; date: string };
-    };
-    for (const r of data.ratios) {
-      const target = r.target === undefined ? '—' : `≤ ${r.target} ${r.meetsTarget ? '(met)' : '(missed)'}`;
-      lines.push(
-        `| [${data.subject}](results/${f.replace(/\.json$/, '.md')}) | ${r.label} | ${r.value} | ${target} | ${data.environment.commit.slice(0, 12)} | ${data.environment.node} | ${data.environment.date.slice(0, 10)} |`,
-      );
-    }
-  }
   writeFileSync(join(here, 'RESULTS.md'), `${lines.join('\n')}\n`);
 }

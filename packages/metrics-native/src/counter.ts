@@ -147,12 +147,13 @@ class LabelledCounterImpl extends Info implements LabelledCounter<string> {
 class UnlabelledCounterImpl extends Info implements UnlabelledCounter {
   declare readonly labelNames: readonly never[];
   readonly #family: SeriesFamily<CounterBinding>;
-  readonly #store: SeriesStore;
+  /** The one series' value, read into the store at collect (see `SeriesFamily.readValueFrom`). */
+  #value = 0;
 
   constructor(family: SeriesFamily<CounterBinding>) {
     super(family);
     this.#family = family;
-    this.#store = family.store;
+    family.readValueFrom(() => this.#value);
   }
 
   inc(value = 1, exemplar?: ExemplarLabels): void {
@@ -160,10 +161,7 @@ class UnlabelledCounterImpl extends Info implements UnlabelledCounter {
       this.#family.dropValue(value, COUNTER_VALUE);
       return;
     }
-    // The one series of an unlabelled counter is slot 0 and is never evicted.
-    const store = this.#store;
-    store.values[0] = (store.values[0] as number) + value;
-    store.touched[0] = 1;
+    this.#value += value;
     if (exemplar !== undefined) this.#family.exemplar(0, exemplar, value);
   }
 }

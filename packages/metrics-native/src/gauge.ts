@@ -176,32 +176,28 @@ class LabelledGaugeImpl extends Info implements LabelledGauge<string> {
 class UnlabelledGaugeImpl extends Info implements UnlabelledGauge {
   declare readonly labelNames: readonly never[];
   readonly #family: SeriesFamily<GaugeBinding>;
-  readonly #store: SeriesStore;
+  /** The one series' value, read into the store at collect (see `SeriesFamily.readValueFrom`). */
+  #value = 0;
 
   constructor(family: SeriesFamily<GaugeBinding>) {
     super(family);
     this.#family = family;
-    this.#store = family.store;
+    family.readValueFrom(() => this.#value);
   }
 
   set(value: number): void {
-    this.#update(SET, value);
+    if (badValue(value)) this.#family.dropValue(value, FINITE_VALUE);
+    else this.#value = value;
   }
 
   inc(value = 1): void {
-    this.#update(ADD, value);
+    if (badValue(value)) this.#family.dropValue(value, FINITE_VALUE);
+    else this.#value += value;
   }
 
   dec(value = 1): void {
-    this.#update(SUBTRACT, value);
-  }
-
-  #update(mode: number, value: number): void {
-    if (badValue(value)) {
-      this.#family.dropValue(value, FINITE_VALUE);
-      return;
-    }
-    write(this.#store, 0, mode, value);
+    if (badValue(value)) this.#family.dropValue(value, FINITE_VALUE);
+    else this.#value -= value;
   }
 }
 

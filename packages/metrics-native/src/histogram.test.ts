@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BUCKETS, exponentialBuckets, linearBuckets } from './buckets';
-import { bucketIndex } from './histogram';
+import { bucketIndex, paddedBounds } from './histogram';
 import { createRegistry } from './registry';
 import type { HistogramFamilySnapshot } from './snapshot';
 
@@ -19,22 +19,44 @@ function setup() {
 }
 
 describe('bucketIndex', () => {
-  it('finds the first bound ≥ the value, as a linear scan would', () => {
-    const bounds = Float64Array.from(DEFAULT_BUCKETS);
-    const linear = (value: number) => {
-      const i = DEFAULT_BUCKETS.findIndex((b) => value <= b);
-      return i === -1 ? DEFAULT_BUCKETS.length : i;
-    };
+  const linear = (bounds: readonly number[], value: number) => {
+    const i = bounds.findIndex((b) => value <= b);
+    return i === -1 ? bounds.length : i;
+  };
+
+  it('finds the first bound ≥ the value, as a linear scan would, for the default buckets', () => {
+    const padded = paddedBounds(DEFAULT_BUCKETS);
+    expect(padded.length).toBe(16);
     const probes = [
-      -1, 0, 0.001, 0.005, 0.0050001, 0.01, 0.07, 0.1, 0.5, 0.9999, 1, 2.5, 7, 10, 10.0001, 1e9,
+      -1, 0, 0.001, 0.005, 0.0050001, 0.01, 0.07, 0.1, 0.5, 0.9999, 1, 2.5, 7, 10, 10.0001, 1e9, -1e300,
     ];
     for (const bound of DEFAULT_BUCKETS) probes.push(bound, bound * 0.999, bound * 1.001);
-    for (const value of probes) expect(bucketIndex(bounds, value), `value ${value}`).toBe(linear(value));
+    for (const value of probes)
+      expect(bucketIndex(padded, value), `value ${value}`).toBe(linear(DEFAULT_BUCKETS, value));
   });
 
-  it('handles a single bound', () => {
-    const bounds = Float64Array.of(1);
-    expect([bucketIndex(bounds, 0.5), bucketIndex(bounds, 1), bucketIndex(bounds, 1.5)]).toEqual([0, 0, 1]);
+  it('agrees with a linear scan for every bucket count from 1 to 40', () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed / 2_147_483_648;
+    };
+    for (let count = 1; count <= 40; count++) {
+      const bounds = linearBuckets(1, 1, count);
+      const padded = paddedBounds(bounds);
+      expect(padded.length).toBeGreaterThan(count);
+      const probes = [
+        0,
+        0.5,
+        count + 0.5,
+        count + 100,
+        ...bounds,
+        ...Array.from({ length: 50 }, () => random() * (count + 2)),
+      ];
+      for (const value of probes) {
+        expect(bucketIndex(padded, value), `${count} bounds, value ${value}`).toBe(linear(bounds, value));
+      }
+    }
   });
 });
 

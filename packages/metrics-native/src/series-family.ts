@@ -63,6 +63,7 @@ export class SeriesFamily<H extends object = object> {
   readonly #handles = new Map<number, H>();
   #live = 0;
   #overflowSlot = -1;
+  #source: (() => number) | undefined;
 
   constructor(config: InstrumentConfig, context: FamilyContext) {
     this.config = config;
@@ -89,6 +90,16 @@ export class SeriesFamily<H extends object = object> {
   /** The overflow series' slot, or -1 when no update has overflowed (or it was evicted). */
   get overflowSlot(): number {
     return this.#overflowSlot;
+  }
+
+  /**
+   * For an unlabelled counter or gauge, whose one value lives in a field of the instrument:
+   * V8 keeps an object field in a register across a loop of updates, a typed-array element it
+   * does not (see the no-label case in `bench/results/metrics-native.md`). The value is copied
+   * into the store before each read.
+   */
+  readValueFrom(source: () => number): void {
+    this.#source = source;
   }
 
   /** Counts a dropped update value and warns once. */
@@ -267,6 +278,7 @@ export class SeriesFamily<H extends object = object> {
   ): void {
     const names = this.config.labelNames;
     if (this.labelCount === 0) {
+      this.#flush();
       visit(0, EMPTY_LABELS, false);
       return;
     }
@@ -282,6 +294,7 @@ export class SeriesFamily<H extends object = object> {
   /** Visits the slot of every series, the overflow series last. Allocates nothing per series. */
   forEachSlot(visit: (slot: number) => void): void {
     if (this.labelCount === 0) {
+      this.#flush();
       visit(0);
       return;
     }
@@ -297,6 +310,10 @@ export class SeriesFamily<H extends object = object> {
     if (this.#warned.has(key)) return;
     this.#warned.add(key);
     this.#context.warn(message);
+  }
+
+  #flush(): void {
+    if (this.#source !== undefined) this.store.values[0] = this.#source();
   }
 
   #what(): string {
