@@ -5,7 +5,8 @@ import { defineConfig } from 'vitest/config';
 const conditions = ['@tasker/source', 'node', 'development|production'];
 
 // Tests that run several engine processes against one PostgreSQL get their own project, whose
-// files run one at a time, so that nothing else starves their lease renewals.
+// files run one at a time, after every other project (groupOrder 1), so that nothing else
+// starves their lease renewals.
 const multiProcess = ['packages/*/test/multi-process/**/*.test.ts'];
 
 export default defineConfig({
@@ -34,7 +35,12 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'multi-process', include: multiProcess, fileParallelism: false },
+        test: {
+          name: 'multi-process',
+          include: multiProcess,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
       },
     ],
   },

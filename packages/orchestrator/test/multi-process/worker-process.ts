@@ -1,26 +1,77 @@
 /**
- * One engine process for the multi-process tests: runs the `mp.fanout` task's steps against the
- * database in TASKER_MP_DATABASE_URL until SIGTERM, writing a side-effect row per handler call.
+ * One engine process for the multi-process tests. It runs the `mp.*` tasks' steps against the
+ * database in TASKER_MP_DATABASE_URL until SIGTERM. Every handler call writes a row to
+ * `side_effects` through its own connection (TASKER_MP_SIDE_URL, default the same database),
+ * so a test can see which process ran which attempt even while the engine's connection is cut.
+ *
+ * - TASKER_MP_LEASE_MS: the engine's lease (default 2000).
+ * - TASKER_MP_GATE=1: `work` handlers wait, after writing their row, while `gate.open` is false.
+ *
+ * It prints `ready` once started, and one tab-separated line per background error, transient
+ * database error and lost connection (`error`, `transient`, `connection`), for the tests to
+ * count.
  */
 import pg from 'pg';
-import { createPostgresStore, createTasker } from '../../src/index';
-import { multiProcessTask } from './task';
+import { createPostgresStore, createTasker, type StepContext } from '../../src/index';
+import { leaseTask, multiProcessTask } from './task';
 
 const url = process.env.TASKER_MP_DATABASE_URL as string;
-const side = new pg.Pool({ connectionString: url, max: 4 });
+const leaseMs = Number(process.env.TASKER_MP_LEASE_MS ?? 2_000);
+const gated = process.env.TASKER_MP_GATE === '1';
+
+function report(kind: string, error: unknown, detail = ''): void {
+  const e = error as { code?: unknown; message?: unknown };
+  const message = String(e?.message ?? error).replace(/\s+/g, ' ');
+  process.stdout.write(`${kind}\t${detail}\t${String(e?.code ?? '')}\t${message}\n`);
+}
+
+const side = new pg.Pool({ connectionString: process.env.TASKER_MP_SIDE_URL ?? url, max: 4 });
 side.on('error', () => {});
-const store = await createPostgresStore({ connectionString: url, poolSize: 6 });
+const store = await createPostgresStore({
+  connectionString: url,
+  poolSize: 6,
+  onConnectionError: (error) => report('connection', error),
+  onTransientError: (error, attempt) => report('transient', error, String(attempt)),
+});
+
+async function record(ctx: StepContext): Promise<void> {
+  await side.query('insert into side_effects (step_id, step_name, attempt, pid) values ($1, $2, $3, $4)', [
+    ctx.stepId,
+    ctx.stepName,
+    ctx.attempt,
+    process.pid,
+  ]);
+}
+
+async function gate(ctx: StepContext): Promise<void> {
+  for (let waited = false; ; waited = true) {
+    const r = await side.query<{ open: boolean }>('select open from gate');
+    if (r.rows[0]?.open === true) {
+      if (waited) await side.query('update gate_waits set passed = true where step_id = $1', [ctx.stepId]);
+      return;
+    }
+    if (!waited) await side.query('insert into gate_waits (step_id) values ($1)', [ctx.stepId]);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
 const tasker = createTasker({
   store,
-  tasks: [multiProcessTask],
+  tasks: [multiProcessTask, leaseTask],
   handlers: {
     work: async (ctx) => {
-      await side.query('insert into side_effects (step_id, pid) values ($1, $2)', [ctx.stepId, process.pid]);
+      await record(ctx);
+      if (gated) await gate(ctx);
+      return process.pid;
+    },
+    hangOnFirstAttempt: async (ctx) => {
+      await record(ctx);
+      if (ctx.attempt === 1) await new Promise(() => {});
       return process.pid;
     },
   },
-  config: { engine: { pollIntervalMs: 100, leaseMs: 2_000, batchSize: 10 }, execution: { concurrency: 8 } },
-  onError: () => {},
+  config: { engine: { pollIntervalMs: 100, leaseMs, batchSize: 10 }, execution: { concurrency: 8 } },
+  onError: (error, during) => report('error', error, during),
 });
 await tasker.start();
 process.stdout.write('ready\n');
