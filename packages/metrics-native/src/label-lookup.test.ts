@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   compileLookup,
@@ -115,5 +117,37 @@ describe('registry without compiled lookups', () => {
     expect(record(false)).toEqual(compiled);
     expect(compiled.foldedUpdates).toBeGreaterThan(0);
     expect(compiled.dropped.invalidLabels).toBe(1);
+  });
+});
+
+describe('where code generation is disallowed', () => {
+  it('falls back to the generic lookup and records the same data', () => {
+    const index = fileURLToPath(new URL('./index.ts', import.meta.url));
+    const script = `
+      import { createRegistry } from ${JSON.stringify(index)};
+      const registry = createRegistry({ warn: () => {} });
+      const counter = registry.counter({ name: 'c_total', help: 'C.', labelNames: ['a', 'b'] });
+      counter.inc({ a: 'x', b: 'y' });
+      counter.inc({ b: 'y', a: 'x' }, 2);
+      counter.labels({ a: 'x', b: 'y' }).inc(4);
+      counter.inc({ a: 'x' });
+      let generation = 'allowed';
+      try { new Function('return 1'); } catch { generation = 'refused'; }
+      const family = registry.collect().families[0];
+      console.log(JSON.stringify({ generation, series: family.series, dropped: family.dropped }));
+    `;
+    const out = execFileSync(
+      process.execPath,
+      ['--disallow-code-generation-from-strings', '--import', 'tsx', '--input-type=module', '-e', script],
+      { encoding: 'utf8' },
+    );
+    const result = JSON.parse(out) as {
+      generation: string;
+      series: { labels: object; value: number }[];
+      dropped: object;
+    };
+    expect(result.generation).toBe('refused');
+    expect(result.series.map((s) => [s.labels, s.value])).toEqual([[{ a: 'x', b: 'y' }, 7]]);
+    expect(result.dropped).toEqual({ invalidValue: 0, invalidLabels: 1, invalidExemplar: 0 });
   });
 });
