@@ -98,7 +98,7 @@ class GaugeBinding implements GaugeHandle {
   #rebind(): number {
     const family = this.#family;
     if (this.#values === undefined) {
-      family.dropLabels('the handle was made from invalid labels');
+      family.dropBoundUpdate();
       return -1;
     }
     const slot = family.acquire(this.#values, true);

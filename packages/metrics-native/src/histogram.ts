@@ -126,7 +126,7 @@ class HistogramBinding implements HistogramHandle {
   #rebind(): number {
     const family = this.#family;
     if (this.#values === undefined) {
-      family.dropLabels('the handle was made from invalid labels');
+      family.dropBoundUpdate();
       return -1;
     }
     const slot = family.acquire(this.#values, true);

@@ -102,22 +102,29 @@ export class SeriesFamily<H extends object = object> {
     this.#source = source;
   }
 
+  // The drop paths below are on the update path: they count, and build a warning message only
+  // the first time, so a stream of bad updates allocates nothing.
+
   /** Counts a dropped update value and warns once. */
-  dropValue(value: number, expected: string): void {
+  dropValue(value: unknown, expected: string): void {
     this.counts.invalidValue++;
-    this.warnOnce(
-      'value',
-      `${this.#what()} dropped an update of ${showValue(value)}: expected ${expected}. Further drops are counted in the snapshot (dropped.invalidValue).`,
-    );
+    if (this.#firstTime('value')) {
+      this.#context.warn(
+        `${this.#what()} dropped an update of ${showValue(value)}: expected ${expected}. Further drops are counted in the snapshot (dropped.invalidValue).`,
+      );
+    }
   }
 
-  /** Counts an update whose labels were bad and warns once. */
-  dropLabels(problem: string): void {
+  /** Counts an update whose labels (an object, or what was passed instead) are bad, and warns once. */
+  dropLabels(labels: unknown): void {
     this.counts.invalidLabels++;
-    this.warnOnce(
-      'labels',
-      `${this.#what()} dropped an update: ${problem}. Further drops are counted in the snapshot (dropped.invalidLabels).`,
-    );
+    if (this.#firstTime('labels')) this.#warnLabels(this.#labelsProblem(labels) ?? 'its labels are invalid');
+  }
+
+  /** Counts an update through a handle made from bad labels, and warns once. */
+  dropBoundUpdate(): void {
+    this.counts.invalidLabels++;
+    if (this.#firstTime('labels')) this.#warnLabels('the handle was made from invalid labels');
   }
 
   /** Records the latest exemplar of value cell `cell`, or counts and warns about a bad one. */
@@ -125,21 +132,27 @@ export class SeriesFamily<H extends object = object> {
     const problem = exemplarProblem(labels);
     if (problem !== undefined) {
       this.counts.invalidExemplar++;
-      this.warnOnce(
-        'exemplar',
-        `${this.#what()} ignored an exemplar: ${problem}. The update itself was kept.`,
-      );
+      if (this.#firstTime('exemplar')) {
+        this.#context.warn(`${this.#what()} ignored an exemplar: ${problem}. The update itself was kept.`);
+      }
       return;
     }
     this.store.setExemplar(cell, labels, value, this.#context.now());
   }
 
   /**
-   * The slow path of a labelled update whose lookup missed: validates the labels, then finds
-   * or creates the series, or folds into the overflow series (counted when `fold`). -1 when the
-   * labels are bad (counted).
+   * The slow path of a labelled update whose lookup missed: validates the labels, then creates
+   * the series, or folds into the overflow series (counted when `fold`). -1 when the labels are
+   * bad (counted). Past the limit, a fold allocates nothing.
    */
   insert(labels: unknown, fold: boolean): number {
+    if (this.#live >= this.config.seriesLimit) {
+      if (this.#labelsProblem(labels) !== undefined) {
+        this.dropLabels(labels);
+        return -1;
+      }
+      return this.#overflow(fold);
+    }
     const values = this.readLabels(labels);
     return values === undefined ? -1 : this.acquire(values, fold);
   }
@@ -156,35 +169,34 @@ export class SeriesFamily<H extends object = object> {
   }
 
   /**
-   * Reads and validates one value per declared label from `labels`: each must be a string.
-   * Undeclared properties are ignored (TypeScript rejects them at compile time) and warned
-   * about once. Returns undefined, counted, when a label is missing or not a string.
+   * Reads one value per declared label from `labels`; each must be a string. Undeclared
+   * properties are ignored (TypeScript rejects them at compile time) and warned about once.
+   * Returns undefined, counted, when a label is missing or not a string.
    */
   readLabels(labels: unknown): string[] | undefined {
-    const values = this.#valuesOf(labels);
-    if (typeof values === 'string') {
-      this.dropLabels(values);
+    if (this.#labelsProblem(labels) !== undefined) {
+      this.dropLabels(labels);
       return undefined;
     }
-    for (const key of Object.keys(labels as object)) {
-      if (!this.config.labelNames.includes(key)) {
-        this.warnOnce(
-          'extra-label',
-          `${this.#what()} ignores label "${key}": it is not one of its labelNames (${this.config.labelNames.join(', ')}).`,
+    const record = labels as Record<string, string>;
+    const names = this.config.labelNames;
+    if (!this.#warned.has('extra-label')) {
+      const extra = Object.keys(record).find((key) => !names.includes(key));
+      if (extra !== undefined && this.#firstTime('extra-label')) {
+        this.#context.warn(
+          `${this.#what()} ignores label "${extra}": it is not one of its labelNames (${names.join(', ')}).`,
         );
-        break;
       }
     }
-    return values;
+    return names.map((name) => record[name] as string);
   }
 
-  /** The declared label values of `labels`, or what is wrong with them. */
-  #valuesOf(labels: unknown): string[] | string {
+  /** What is wrong with `labels`, or undefined when each declared label is a string. Allocates only to describe a problem. */
+  #labelsProblem(labels: unknown): string | undefined {
     const names = this.config.labelNames;
     if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) {
       return `expected an object with labels ${names.map((n) => `"${n}"`).join(', ')}, received ${showValue(labels)}`;
     }
-    const values: string[] = [];
     for (const name of names) {
       const value = (labels as Record<string, unknown>)[name];
       if (typeof value !== 'string') {
@@ -192,9 +204,14 @@ export class SeriesFamily<H extends object = object> {
           ? `label "${name}" is missing`
           : `label "${name}" must be a string, received ${showValue(value)}`;
       }
-      values.push(value);
     }
-    return values;
+    return undefined;
+  }
+
+  #warnLabels(problem: string): void {
+    this.#context.warn(
+      `${this.#what()} dropped an update: ${problem}. Further drops are counted in the snapshot (dropped.invalidLabels).`,
+    );
   }
 
   /**
@@ -232,9 +249,12 @@ export class SeriesFamily<H extends object = object> {
   remove(labels: unknown): boolean {
     if (this.labelCount === 0) return false;
     // Not an update: bad labels match no series, and are not counted as a drop.
-    const values = this.#valuesOf(labels);
-    if (typeof values === 'string') return false;
-    const slot = deleteValues(this.root, values);
+    if (this.#labelsProblem(labels) !== undefined) return false;
+    const record = labels as Record<string, string>;
+    const slot = deleteValues(
+      this.root,
+      this.config.labelNames.map((name) => record[name] as string),
+    );
     if (slot < 0) return false;
     this.#release(slot);
     return true;
@@ -307,9 +327,14 @@ export class SeriesFamily<H extends object = object> {
 
   /** Warns once per `key` for this family. */
   warnOnce(key: string, message: string): void {
-    if (this.#warned.has(key)) return;
+    if (this.#firstTime(key)) this.#context.warn(message);
+  }
+
+  /** True the first time it is called with `key`. */
+  #firstTime(key: string): boolean {
+    if (this.#warned.has(key)) return false;
     this.#warned.add(key);
-    this.#context.warn(message);
+    return true;
   }
 
   #flush(): void {
@@ -323,10 +348,11 @@ export class SeriesFamily<H extends object = object> {
   #overflow(fold: boolean): number {
     if (this.#overflowSlot < 0) this.#overflowSlot = this.#allocate();
     if (fold) this.counts.foldedUpdates++;
-    this.warnOnce(
-      'limit',
-      `${this.#what()} reached its series limit of ${this.config.seriesLimit}: new label sets are folded into the series {${OVERFLOW_LABEL}="true"}. Folded updates are counted in the snapshot (foldedUpdates).`,
-    );
+    if (this.#firstTime('limit')) {
+      this.#context.warn(
+        `${this.#what()} reached its series limit of ${this.config.seriesLimit}: new label sets are folded into the series {${OVERFLOW_LABEL}="true"}. Folded updates are counted in the snapshot (foldedUpdates).`,
+      );
+    }
     return this.#overflowSlot;
   }
 
