@@ -1,0 +1,302 @@
+/**
+ * The orchestrator against graphile-worker 0.17.3, in one run (issue #5).
+ *
+ * On the local PostgreSQL (`TASKER_BENCH_DATABASE_URL`, else `TASKER_TEST_DATABASE_URL`, else
+ * postgres://postgres@127.0.0.1:5432/postgres), each system in its own new database, with
+ * `fsync=on` and `synchronous_commit=on` asserted on every system's own connections:
+ *
+ * - Tasker on PostgreSQL and Tasker on PGlite (a data directory on disk, started without
+ *   PGlite's default `-F`, so that it too runs with fsync on): 2,000 concurrent 4-step chains,
+ *   500 diamonds (1 → 3 → 1), and the idle latency of one 4-step workflow;
+ * - graphile-worker, where each job enqueues the next, with and without its batching options
+ *   (`localQueue`, `completeJobBatchDelay`, `failJobBatchDelay`): the chains and the latency.
+ *
+ * Every system has the same concurrency. Rounds are interleaved: each round runs every system
+ * in a rotating order. Each run checks itself (see `orchestrator-tasker.ts` and
+ * `orchestrator-graphile.ts`); a void run is reported and left out of the medians.
+ *
+ * Targets: ≥ 1,500 steps/s on PostgreSQL and ≥ 4 × graphile-worker's chain throughput; idle
+ * p50 ≤ 20 ms and p99 ≤ 60 ms (also as a ratio to graphile-worker); ≥ 300 steps/s on PGlite.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { createPgliteDriver, createPostgresDriver } from '@tasker/orchestrator';
+import pg from 'pg';
+import { type Measurement, measurement, type Ratio } from './harness';
+import { createGraphileSystem } from './orchestrator-graphile';
+import type { BenchSystem, Durability, Workload } from './orchestrator-system';
+import { createTaskerSystem, type TaskerBenchSettings } from './orchestrator-tasker';
+import { type LatencyRound, quantile, type RawRun, writeThroughputReport } from './throughput-report';
+
+const ROUNDS = Number(process.env.ORCHESTRATOR_BENCH_ROUNDS ?? 3);
+const CHAINS = 2_000;
+const DIAMONDS = 500;
+const LATENCY_SAMPLES = 200;
+const LATENCY_WARMUP = 20;
+const CONCURRENCY = 32;
+const TASKER: TaskerBenchSettings = { concurrency: CONCURRENCY, batchSize: 32, submitParallelism: 8 };
+const PG_TARGET = 1_500;
+const PGLITE_TARGET = 300;
+const RATIO_TARGET = 4;
+const P50_TARGET = 20;
+const P99_TARGET = 60;
+
+const TASKER_PG = 'tasker (PostgreSQL)';
+const TASKER_PGLITE = 'tasker (PGlite)';
+const GRAPHILE_BATCHED = 'graphile-worker (batching)';
+const GRAPHILE_PLAIN = 'graphile-worker (no batching)';
+
+// PGlite's default start parameters without `-F` (which turns fsync off).
+const PGLITE_DURABLE_START = [
+  '--single',
+  '-O',
+  '-j',
+  '-c',
+  'search_path=public',
+  '-c',
+  'exit_on_error=false',
+  '-c',
+  'log_checkpoints=false',
+  '-c',
+  'max_worker_processes=0',
+  '-c',
+  'max_parallel_workers=0',
+  '-c',
+  'max_parallel_workers_per_gather=0',
+  '-c',
+  'io_method=sync',
+  '-c',
+  'max_parallel_maintenance_workers=0',
+];
+
+const serverUrl =
+  process.env.TASKER_BENCH_DATABASE_URL ??
+  process.env.TASKER_TEST_DATABASE_URL ??
+  'postgres://postgres@127.0.0.1:5432/postgres';
+
+function databaseUrl(name: string): string {
+  const u = new URL(serverUrl);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function admin<T>(body: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    return await body(client);
+  } finally {
+    await client.end();
+  }
+}
+
+function rotate<T>(items: readonly T[], by: number): T[] {
+  return items.map((_, i) => items[(i + by) % items.length] as T);
+}
+
+const suffix = randomBytes(4).toString('hex');
+const databases = [`tasker_bench_${suffix}`, `graphile_bench_${suffix}`];
+const pgliteDir = mkdtempSync(join(os.tmpdir(), 'tasker-bench-pglite-'));
+const systems: BenchSystem[] = [];
+const before = { loadAverageBefore: os.loadavg().map((v) => Math.round(v * 100) / 100) };
+
+try {
+  await admin(async (c) => {
+    for (const d of databases) await c.query(`create database ${d}`);
+  });
+  const [taskerDb, graphileDb] = databases as [string, string];
+  systems.push(
+    await createTaskerSystem(
+      TASKER_PG,
+      await createPostgresDriver({ connectionString: databaseUrl(taskerDb), poolSize: 10 }),
+      TASKER,
+    ),
+    await createGraphileSystem(GRAPHILE_BATCHED, databaseUrl(graphileDb), {
+      concurrency: CONCURRENCY,
+      batching: true,
+    }),
+    await createGraphileSystem(GRAPHILE_PLAIN, databaseUrl(graphileDb), {
+      concurrency: CONCURRENCY,
+      batching: false,
+    }),
+    await createTaskerSystem(
+      TASKER_PGLITE,
+      await createPgliteDriver({
+        db: await PGlite.create({ dataDir: pgliteDir, startParams: PGLITE_DURABLE_START }),
+      }),
+      TASKER,
+    ),
+  );
+
+  const durability: Record<string, Durability> = {};
+  for (const s of systems) {
+    const d = await s.durability();
+    if (d.fsync !== 'on' || d.synchronousCommit !== 'on')
+      throw new Error(`${s.name} runs with fsync=${d.fsync}, synchronous_commit=${d.synchronousCommit}`);
+    durability[s.name] = d;
+  }
+
+  const runs: RawRun[] = [];
+  const latency: LatencyRound[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const s of rotate(systems, round - 1)) {
+      const workloads: [Workload, number][] = s.dag
+        ? [
+            ['chains', CHAINS],
+            ['diamonds', DIAMONDS],
+          ]
+        : [['chains', CHAINS]];
+      for (const [workload, count] of workloads) {
+        const r = await s.run(workload, count);
+        runs.push({ round, system: s.name, ...r });
+        console.log(
+          `round ${round} ${s.name} ${workload}: ${Math.round(r.stepsPerSecond)} steps/s` +
+            ` (${Math.round(r.runMs)} ms; submit ${Math.round(r.submitMs)} ms)` +
+            (r.problems.length > 0 ? ` VOID: ${r.problems.join('; ')}` : ''),
+        );
+      }
+    }
+    for (const s of rotate(systems, round - 1)) {
+      const samples = await s.latency(LATENCY_SAMPLES, LATENCY_WARMUP);
+      const l: LatencyRound = {
+        round,
+        system: s.name,
+        p50: quantile(samples, 0.5),
+        p90: quantile(samples, 0.9),
+        p99: quantile(samples, 0.99),
+        max: Math.max(...samples),
+        samplesMs: samples.map((v) => Math.round(v * 1000) / 1000),
+      };
+      latency.push(l);
+      console.log(`round ${round} ${s.name} latency: p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms`);
+    }
+  }
+
+  const valid = (system: string, workload: Workload) =>
+    runs.filter((r) => r.system === system && r.workload === workload && r.problems.length === 0);
+  const throughput = (system: string, workload: Workload, target?: number): Measurement =>
+    measurement(
+      `${system}: ${workload === 'chains' ? `${CHAINS} 4-step chains` : `${DIAMONDS} diamonds`}`,
+      'steps/s',
+      valid(system, workload).map((r) => Math.round(r.stepsPerSecond)),
+      target,
+      'atLeast',
+    );
+  const latencyOf = (system: string, q: 'p50' | 'p99', target?: number): Measurement =>
+    measurement(
+      `${system}: idle 4-step workflow ${q}`,
+      'ms',
+      latency.filter((l) => l.system === system).map((l) => Math.round(l[q] * 10) / 10),
+      target,
+      'atMost',
+    );
+
+  const measurements: Measurement[] = [
+    throughput(TASKER_PG, 'chains', PG_TARGET),
+    throughput(TASKER_PG, 'diamonds', PG_TARGET),
+    throughput(TASKER_PGLITE, 'chains', PGLITE_TARGET),
+    throughput(TASKER_PGLITE, 'diamonds', PGLITE_TARGET),
+    throughput(GRAPHILE_BATCHED, 'chains'),
+    throughput(GRAPHILE_PLAIN, 'chains'),
+    latencyOf(TASKER_PG, 'p50', P50_TARGET),
+    latencyOf(TASKER_PG, 'p99', P99_TARGET),
+    latencyOf(TASKER_PGLITE, 'p50'),
+    latencyOf(TASKER_PGLITE, 'p99'),
+    latencyOf(GRAPHILE_BATCHED, 'p50'),
+    latencyOf(GRAPHILE_BATCHED, 'p99'),
+    latencyOf(GRAPHILE_PLAIN, 'p50'),
+    latencyOf(GRAPHILE_PLAIN, 'p99'),
+  ];
+  const find = (label: string) => measurements.find((m) => m.label.startsWith(label)) as Measurement;
+  const ours = find(`${TASKER_PG}: ${CHAINS}`);
+  const graphileBest = [find(`${GRAPHILE_BATCHED}: ${CHAINS}`), find(`${GRAPHILE_PLAIN}: ${CHAINS}`)].sort(
+    (a, b) => b.median - a.median,
+  )[0] as Measurement;
+  const bestLatency = [GRAPHILE_BATCHED, GRAPHILE_PLAIN]
+    .map((s) => ({
+      s,
+      p50: find(`${s}: idle 4-step workflow p50`),
+      p99: find(`${s}: idle 4-step workflow p99`),
+    }))
+    .sort((a, b) => a.p50.median - b.p50.median)[0] as { s: string; p50: Measurement; p99: Measurement };
+  const ourP50 = find(`${TASKER_PG}: idle 4-step workflow p50`);
+  const ourP99 = find(`${TASKER_PG}: idle 4-step workflow p99`);
+  const r3 = (v: number) => Math.round(v * 1000) / 1000;
+  const throughputRatio = r3(ours.median / graphileBest.median);
+  const ratios: Ratio[] = [
+    {
+      label: 'chain throughput, tasker (PostgreSQL) / graphile-worker (the better of its two settings)',
+      numerator: ours.label,
+      denominator: graphileBest.label,
+      value: throughputRatio,
+      target: RATIO_TARGET,
+      direction: 'atLeast',
+      meetsTarget: throughputRatio >= RATIO_TARGET,
+    },
+    {
+      label: 'idle 4-step workflow p50, tasker (PostgreSQL) / graphile-worker (its better p50)',
+      numerator: ourP50.label,
+      denominator: bestLatency.p50.label,
+      value: r3(ourP50.median / bestLatency.p50.median),
+    },
+    {
+      label: 'idle 4-step workflow p99, tasker (PostgreSQL) / graphile-worker (same setting)',
+      numerator: ourP99.label,
+      denominator: bestLatency.p99.label,
+      value: r3(ourP99.median / bestLatency.p99.median),
+    },
+  ];
+  const voids = runs.filter((r) => r.problems.length > 0);
+  writeThroughputReport({
+    subject: 'orchestrator',
+    description:
+      'Tasker (@tasker/orchestrator) on PostgreSQL and PGlite against graphile-worker 0.17.3 (each job enqueues the next), ' +
+      'in one run with interleaved rounds; wall-clock time on a shared machine (see the load averages). ' +
+      'Throughput is timed from starting the workers until every step is durably complete; tasks are submitted before, ' +
+      'timed apart (submit ms). Latency is from submitting one 4-step chain to its last step durably complete, one at a time.',
+    settings: {
+      rounds: ROUNDS,
+      chains: CHAINS,
+      diamonds: DIAMONDS,
+      latencySamplesPerRound: LATENCY_SAMPLES,
+      latencyWarmupPerRound: LATENCY_WARMUP,
+      concurrency: CONCURRENCY,
+      tasker: { ...TASKER, poolSize: 10, pollIntervalMs: 1_000, leaseMs: 10_000, router: 'none' },
+      graphileWorker: {
+        version: '0.17.3',
+        maxPoolSize: Math.max(10, CONCURRENCY + 2),
+        pollInterval: 2_000,
+        batching: { localQueue: { size: CONCURRENCY }, completeJobBatchDelay: 0, failJobBatchDelay: 0 },
+      },
+      postgres: serverUrl.replace(/\/\/[^@]*@/, '//'),
+      pglite: 'data directory on disk, fsync on (PGlite’s default start parameters without -F)',
+    },
+    durability: Object.fromEntries(
+      Object.entries(durability).map(([k, d]) => [
+        k,
+        { fsync: d.fsync, synchronousCommit: d.synchronousCommit },
+      ]),
+    ),
+    runs,
+    latency,
+    measurements,
+    ratios,
+    before,
+    notes: [
+      `graphile-worker's chain figure in the ratio is its better setting in this run: ${graphileBest.label}.`,
+      'graphile-worker has no DAG, so it runs no diamonds.',
+      voids.length === 0
+        ? 'Every run passed its checks (one completion per step, every step complete, DAG order kept).'
+        : `${voids.length} void runs, left out of the medians: ${voids.map((v) => `round ${v.round} ${v.system} ${v.workload}`).join(', ')}.`,
+    ],
+  });
+} finally {
+  for (const s of systems) await s.close().catch((e) => console.warn(`closing ${s.name}:`, e));
+  await admin(async (c) => {
+    for (const d of databases) await c.query(`drop database if exists ${d} with (force)`);
+  }).catch((e) => console.warn('dropping the benchmark databases:', e));
+  rmSync(pgliteDir, { recursive: true, force: true });
+}
