@@ -1,0 +1,152 @@
+import type { MetricFamilySnapshot } from '@tasker/metrics-native';
+import type { ExpositionFormat } from './content-type';
+import { escapeLabelValue, escapeTextHelp, formatValue, labelBlock } from './exposition-text';
+
+/**
+ * What a scrape would otherwise rebuild every time, rendered once:
+ * - a family's header (`# HELP` / `# TYPE` / `# UNIT` lines), until its help, unit or type
+ *   changes;
+ * - a series' sample-name-and-label prefixes (`requests_total{route="/a"} `, one per histogram
+ *   bucket), keyed by the series' labels object. `@tasker/metrics-native` hands out the same
+ *   frozen labels object for a series in every snapshot, so the prefixes are found again without
+ *   building a key; when a series is evicted its labels object is dropped and, the map being
+ *   weak, so is its entry.
+ *
+ * A scrape then writes mostly cached strings and formats only the numbers.
+ */
+
+export interface CounterLines {
+  readonly sample: string;
+  /** OpenMetrics only. */
+  readonly created: string;
+}
+
+export interface GaugeLines {
+  readonly sample: string;
+}
+
+export interface HistogramLines {
+  readonly buckets: readonly string[];
+  readonly sum: string;
+  readonly count: string;
+  /** OpenMetrics only. */
+  readonly created: string;
+}
+
+export type SeriesLines = CounterLines | GaugeLines | HistogramLines;
+
+export interface FamilyEntry {
+  readonly header: string;
+  /** The name the samples start with: the counter's family name without `_total` in OpenMetrics. */
+  readonly base: string;
+  readonly series: WeakMap<object, SeriesLines>;
+  /** The scrape that last used this entry; entries of unregistered families are pruned. */
+  seen: number;
+  readonly type: string;
+  readonly help: string;
+  readonly unit: string | undefined;
+  readonly buckets: readonly number[] | undefined;
+}
+
+function header(family: MetricFamilySnapshot, format: ExpositionFormat, base: string): string {
+  if (format === 'text') {
+    return `# HELP ${family.name} ${escapeTextHelp(family.help)}\n# TYPE ${family.name} ${family.type}\n`;
+  }
+  const unit = family.unit === undefined ? '' : `# UNIT ${base} ${family.unit}\n`;
+  return `# TYPE ${base} ${family.type}\n${unit}# HELP ${base} ${escapeLabelValue(family.help)}\n`;
+}
+
+function sameBuckets(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The cache of one format. */
+export class RenderCache {
+  readonly #format: ExpositionFormat;
+  readonly #families = new Map<string, FamilyEntry>();
+
+  constructor(format: ExpositionFormat) {
+    this.#format = format;
+  }
+
+  /** The entry of `family`, made anew when its help, unit, type or buckets changed. */
+  family(family: MetricFamilySnapshot, scrape: number): FamilyEntry {
+    const buckets = family.type === 'histogram' ? family.buckets : undefined;
+    let entry = this.#families.get(family.name);
+    if (
+      entry === undefined ||
+      entry.type !== family.type ||
+      entry.help !== family.help ||
+      entry.unit !== family.unit ||
+      !sameBuckets(entry.buckets, buckets)
+    ) {
+      const base =
+        this.#format === 'openmetrics' && family.type === 'counter'
+          ? family.name.replace(/_total$/, '')
+          : family.name;
+      entry = {
+        header: header(family, this.#format, base),
+        base,
+        series: new WeakMap(),
+        seen: scrape,
+        type: family.type,
+        help: family.help,
+        unit: family.unit,
+        buckets,
+      };
+      this.#families.set(family.name, entry);
+    }
+    entry.seen = scrape;
+    return entry;
+  }
+
+  /** Drops the entries of families that the scrape `scrape` did not see. */
+  prune(scrape: number): void {
+    for (const [name, entry] of this.#families) if (entry.seen !== scrape) this.#families.delete(name);
+  }
+
+  get familyCount(): number {
+    return this.#families.size;
+  }
+
+  counterLines(entry: FamilyEntry, labels: Readonly<Record<string, string>>): CounterLines {
+    let lines = entry.series.get(labels) as CounterLines | undefined;
+    if (lines === undefined) {
+      const block = labelBlock(labels);
+      lines =
+        this.#format === 'openmetrics'
+          ? { sample: `${entry.base}_total${block} `, created: `${entry.base}_created${block} ` }
+          : { sample: `${entry.base}${block} `, created: '' };
+      entry.series.set(labels, lines);
+    }
+    return lines;
+  }
+
+  gaugeLines(entry: FamilyEntry, labels: Readonly<Record<string, string>>): GaugeLines {
+    let lines = entry.series.get(labels) as GaugeLines | undefined;
+    if (lines === undefined) {
+      lines = { sample: `${entry.base}${labelBlock(labels)} ` };
+      entry.series.set(labels, lines);
+    }
+    return lines;
+  }
+
+  histogramLines(entry: FamilyEntry, labels: Readonly<Record<string, string>>): HistogramLines {
+    let lines = entry.series.get(labels) as HistogramLines | undefined;
+    if (lines === undefined) {
+      const bounds = [...(entry.buckets ?? []), Number.POSITIVE_INFINITY];
+      const block = labelBlock(labels);
+      lines = {
+        buckets: bounds.map((le) => `${entry.base}_bucket${labelBlock(labels, `le="${formatValue(le)}"`)} `),
+        sum: `${entry.base}_sum${block} `,
+        count: `${entry.base}_count${block} `,
+        created: this.#format === 'openmetrics' ? `${entry.base}_created${block} ` : '',
+      };
+      entry.series.set(labels, lines);
+    }
+    return lines;
+  }
+}
