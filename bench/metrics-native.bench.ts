@@ -6,8 +6,9 @@
  *   sets, rotated without a division), the same observed values, the same increments.
  * - OpenTelemetry has a real reader attached (without one it records nothing), and its
  *   cardinality limit is raised where a case needs more than its default 2000 series.
- * - Our registry holds a counter, a gauge and a histogram with different label names, so the
- *   shared update code sees several instruments, as in an application.
+ * - Each library's registry holds several instruments with different label names, and six
+ *   more ("neighbours") are updated before the cases run, so code shared between instruments
+ *   has seen several of them, as in an application.
  * - After each group, every case's final value is checked against the number of operations
  *   it ran, so V8 cannot have dropped a loop.
  * - Times are CPU time (process.cpuUsage), medians of interleaved rounds.
@@ -201,6 +202,63 @@ const otelPlain = otel.meter.createCounter('jobs_total');
 const otelCounter = otel.meter.createCounter('http_requests_total');
 const otelHistogram = otel.meter.createHistogram('http_request_duration_seconds');
 const otelGauge = otel.meter.createGauge('db_connections');
+
+// Neighbours: other instruments of each library, updated before the cases run.
+const NEIGHBOUR_LABELS = [
+  ['queue', 'priority'],
+  ['table', 'operation', 'outcome'],
+  ['host'],
+  ['tenant', 'plan', 'region'],
+  ['step', 'attempt'],
+  ['topic', 'partition', 'consumer', 'group'],
+] as const;
+for (const [n, declared] of NEIGHBOUR_LABELS.entries()) {
+  const names: string[] = [...declared];
+  const labelsAt = (i: number) =>
+    Object.fromEntries(names.map((name, k) => [name, `${name}-${(i + k) % 7}`]));
+  const oursCounterN = ours.counter({ name: `neighbour_${n}_total`, help: 'N.', labelNames: names });
+  const oursHistogramN = ours.histogram({
+    name: `neighbour_${n}_seconds`,
+    help: 'N.',
+    labelNames: names,
+  });
+  const oursGaugeN = ours.gauge({ name: `neighbour_${n}_level`, help: 'N.', labelNames: names });
+  const promCounterN = new prom.Counter({
+    name: `neighbour_${n}_total`,
+    help: 'N.',
+    labelNames: names,
+    registers: [promRegistry],
+  });
+  const promHistogramN = new prom.Histogram({
+    name: `neighbour_${n}_seconds`,
+    help: 'N.',
+    labelNames: names,
+    registers: [promRegistry],
+  });
+  const promGaugeN = new prom.Gauge({
+    name: `neighbour_${n}_level`,
+    help: 'N.',
+    labelNames: names,
+    registers: [promRegistry],
+  });
+  const otelCounterN = otel.meter.createCounter(`neighbour_${n}_total`);
+  const otelHistogramN = otel.meter.createHistogram(`neighbour_${n}_seconds`);
+  const otelGaugeN = otel.meter.createGauge(`neighbour_${n}_level`);
+  for (let i = 0; i < 20_000; i++) {
+    const l = labelsAt(i);
+    oursCounterN.inc(l);
+    oursHistogramN.observe(l, OBSERVED[i & 15] as number);
+    oursGaugeN.set(l, i);
+    oursCounterN.labels(l).inc();
+    promCounterN.inc(l);
+    promHistogramN.observe(l, OBSERVED[i & 15] as number);
+    promGaugeN.set(l, i);
+    promCounterN.labels(l).inc();
+    otelCounterN.add(1, l);
+    otelHistogramN.record(OBSERVED[i & 15] as number, l);
+    otelGaugeN.record(i, l);
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // 1. Counter inc, no labels

@@ -108,7 +108,15 @@ class Info {
   }
 }
 
+/**
+ * The per-call update is a closure made for each instrument, not a method on the prototype:
+ * a call site that updates one instrument then sees one function, which V8 inlines together
+ * with the instrument's compiled label lookup (a constant of the closure). A shared method
+ * would call every instrument's lookup from one site, which V8 cannot inline once it has seen
+ * several (case 2 of `bench/metrics-native.bench.ts` runs with several labelled counters).
+ */
 class LabelledCounterImpl extends Info implements LabelledCounter<string> {
+  readonly inc: (labels: LabelValues<string>, value?: number, exemplar?: ExemplarLabels) => void;
   readonly #family: SeriesFamily<CounterBinding>;
   readonly #make = (slot: number, generation: number, values: readonly string[] | undefined) =>
     new CounterBinding(this.#family, slot, generation, values);
@@ -116,23 +124,22 @@ class LabelledCounterImpl extends Info implements LabelledCounter<string> {
   constructor(family: SeriesFamily<CounterBinding>) {
     super(family);
     this.#family = family;
-  }
-
-  inc(labels: LabelValues<string>, value = 1, exemplar?: ExemplarLabels): void {
-    const family = this.#family;
-    if (typeof value !== 'number' || !(value >= 0 && value < Number.POSITIVE_INFINITY)) {
-      family.dropValue(value, COUNTER_VALUE);
-      return;
-    }
-    let slot = family.lookup(labels);
-    if (slot < 0) {
-      slot = family.insert(labels, true);
-      if (slot < 0) return;
-    }
+    const lookup = family.lookup;
     const store = family.store;
-    store.values[slot] = (store.values[slot] as number) + value;
-    store.touched[slot] = 1;
-    if (exemplar !== undefined) family.exemplar(slot, exemplar, value);
+    this.inc = (labels, value = 1, exemplar) => {
+      if (typeof value !== 'number' || !(value >= 0 && value < Number.POSITIVE_INFINITY)) {
+        family.dropValue(value, COUNTER_VALUE);
+        return;
+      }
+      let slot = lookup(labels);
+      if (slot < 0) {
+        slot = family.insert(labels, true);
+        if (slot < 0) return;
+      }
+      store.values[slot] = (store.values[slot] as number) + value;
+      store.touched[slot] = 1;
+      if (exemplar !== undefined) family.exemplar(slot, exemplar, value);
+    };
   }
 
   labels(labels: LabelValues<string>): CounterHandle {

@@ -128,7 +128,11 @@ class Info {
   }
 }
 
+/** Per-call updates are closures made for each instrument: see `LabelledCounterImpl` for why. */
 class LabelledGaugeImpl extends Info implements LabelledGauge<string> {
+  readonly set: (labels: LabelValues<string>, value: number) => void;
+  readonly inc: (labels: LabelValues<string>, value?: number) => void;
+  readonly dec: (labels: LabelValues<string>, value?: number) => void;
   readonly #family: SeriesFamily<GaugeBinding>;
   readonly #make = (slot: number, generation: number, values: readonly string[] | undefined) =>
     new GaugeBinding(this.#family, slot, generation, values);
@@ -136,18 +140,23 @@ class LabelledGaugeImpl extends Info implements LabelledGauge<string> {
   constructor(family: SeriesFamily<GaugeBinding>) {
     super(family);
     this.#family = family;
-  }
-
-  set(labels: LabelValues<string>, value: number): void {
-    this.#update(labels, SET, value);
-  }
-
-  inc(labels: LabelValues<string>, value = 1): void {
-    this.#update(labels, ADD, value);
-  }
-
-  dec(labels: LabelValues<string>, value = 1): void {
-    this.#update(labels, SUBTRACT, value);
+    const lookup = family.lookup;
+    const store = family.store;
+    const update = (labels: LabelValues<string>, mode: number, value: number): void => {
+      if (badValue(value)) {
+        family.dropValue(value, FINITE_VALUE);
+        return;
+      }
+      let slot = lookup(labels);
+      if (slot < 0) {
+        slot = family.insert(labels, true);
+        if (slot < 0) return;
+      }
+      write(store, slot, mode, value);
+    };
+    this.set = (labels, value) => update(labels, SET, value);
+    this.inc = (labels, value = 1) => update(labels, ADD, value);
+    this.dec = (labels, value = 1) => update(labels, SUBTRACT, value);
   }
 
   labels(labels: LabelValues<string>): GaugeHandle {
@@ -156,20 +165,6 @@ class LabelledGaugeImpl extends Info implements LabelledGauge<string> {
 
   remove(labels: LabelValues<string>): boolean {
     return this.#family.remove(labels);
-  }
-
-  #update(labels: LabelValues<string>, mode: number, value: number): void {
-    const family = this.#family;
-    if (badValue(value)) {
-      family.dropValue(value, FINITE_VALUE);
-      return;
-    }
-    let slot = family.lookup(labels);
-    if (slot < 0) {
-      slot = family.insert(labels, true);
-      if (slot < 0) return;
-    }
-    write(family.store, slot, mode, value);
   }
 }
 

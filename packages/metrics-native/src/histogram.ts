@@ -158,7 +158,9 @@ class Info {
   }
 }
 
+/** The per-call update is a closure made for each instrument: see `LabelledCounterImpl` for why. */
 class LabelledHistogramImpl extends Info implements LabelledHistogram<string> {
+  readonly observe: (labels: LabelValues<string>, value: number, exemplar?: ExemplarLabels) => void;
   readonly #family: SeriesFamily<HistogramBinding>;
   readonly #bounds: Float64Array;
   readonly #make = (slot: number, generation: number, values: readonly string[] | undefined) =>
@@ -167,21 +169,22 @@ class LabelledHistogramImpl extends Info implements LabelledHistogram<string> {
   constructor(family: SeriesFamily<HistogramBinding>) {
     super(family);
     this.#family = family;
-    this.#bounds = paddedBounds(family.config.buckets);
-  }
-
-  observe(labels: LabelValues<string>, value: number, exemplar?: ExemplarLabels): void {
-    const family = this.#family;
-    if (badValue(value)) {
-      family.dropValue(value, FINITE_VALUE);
-      return;
-    }
-    let slot = family.lookup(labels);
-    if (slot < 0) {
-      slot = family.insert(labels, true);
-      if (slot < 0) return;
-    }
-    record(family, family.store, this.#bounds, slot, value, exemplar);
+    const bounds = paddedBounds(family.config.buckets);
+    this.#bounds = bounds;
+    const lookup = family.lookup;
+    const store = family.store;
+    this.observe = (labels, value, exemplar) => {
+      if (badValue(value)) {
+        family.dropValue(value, FINITE_VALUE);
+        return;
+      }
+      let slot = lookup(labels);
+      if (slot < 0) {
+        slot = family.insert(labels, true);
+        if (slot < 0) return;
+      }
+      record(family, store, bounds, slot, value, exemplar);
+    };
   }
 
   labels(labels: LabelValues<string>): HistogramHandle {
