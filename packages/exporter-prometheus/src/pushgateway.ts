@@ -44,15 +44,19 @@ const optionsSchema = z.strictObject({
   url: z.url({ error: 'expected an absolute http(s) URL' }),
   job: z.string({ error: 'expected a string' }).min(1, { error: 'expected a non-empty job name' }),
   groupingLabels: z
-    .record(
-      z
-        .string()
-        .regex(LABEL_NAME, { error: 'expected a Prometheus label name' })
-        .refine((n) => n !== 'job', {
-          error: 'expected a label other than "job" (give the job as `job`)',
-        }),
-      z.string({ error: 'expected a string value' }),
-    )
+    .record(z.string(), z.string({ error: 'expected a string value' }))
+    .check((ctx) => {
+      for (const name of Object.keys(ctx.value)) {
+        const problem =
+          name === 'job'
+            ? 'expected a label other than "job" (give the job as `job`)'
+            : LABEL_NAME.test(name)
+              ? undefined
+              : 'expected a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)';
+        if (problem !== undefined)
+          ctx.issues.push({ code: 'custom', message: problem, input: name, path: [name] });
+      }
+    })
     .optional(),
   registry: z.custom<Pick<Registry, 'collect'>>(
     (v) => typeof v === 'object' && v !== null && typeof (v as Registry).collect === 'function',
