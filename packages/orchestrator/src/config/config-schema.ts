@@ -97,20 +97,49 @@ export const configSchema = z.strictObject({
         .string()
         .regex(/^\/[^\s]*$/, { error: msg('a path starting with "/"') })
         .default('/tasker'),
+
+      /** Interface `tasker serve` listens on. Default `127.0.0.1`. */
+      host: z
+        .string({ error: msg('a host name or address') })
+        .min(1)
+        .default('127.0.0.1'),
+      /** Port `tasker serve` listens on (0: any free port). Default 3000. */
+      port: int(0, 65_535).default(3_000),
+      /** Largest request body (bytes). Default 1 MiB. */
+      maxBodyBytes: int(1, 1_073_741_824).default(1_048_576),
     })
     .prefault({}),
   auth: z
     .strictObject({
       /** Authentication of the REST API: `none` or `jwt`. Default `none`. */
       strategy: z.enum(['none', 'jwt'], { error: msg('"none" or "jwt"') }).default('none'),
-      /** JWT: secret or public key, issuer and audience. */
+      /**
+       * JWT: one key (an HMAC secret, a PEM public key or a JWKS URL), issuer and audience. Keep
+       * secrets out of files: `tasker serve` reads TASKER_JWT_SECRET, TASKER_JWT_PUBLIC_KEY and
+       * TASKER_JWT_JWKS_URL.
+       */
       jwt: z
         .strictObject({
           secret: z.string().optional(),
+          publicKey: z.string().optional(),
+          jwksUrl: z.url({ error: msg('a URL') }).optional(),
+          algorithms: z.array(z.string(), { error: msg('an array of algorithm names') }).optional(),
           issuer: z.string().optional(),
           audience: z.string().optional(),
         })
         .optional(),
+      /** Authorization: `none`, or `claims` (permissions from a JWT claim, with an admin role). Default `none`. */
+      authorization: z.enum(['none', 'claims'], { error: msg('"none" or "claims"') }).default('none'),
+      /** The claim listing permissions such as `tasker.task:index`. Default `permissions`. */
+      permissionsClaim: z.string().min(1).default('permissions'),
+      /** The claim listing roles. Default `roles`. */
+      rolesClaim: z.string().min(1).default('roles'),
+      /** The role that holds every permission. Default `admin`. */
+      adminRole: z.string().min(1).default('admin'),
+      /** `/health/status` needs authentication and its permission. Default true. */
+      healthStatusRequiresAuth: z.boolean({ error: msg('a boolean') }).default(true),
+      /** `/metrics` needs authentication and its permission. Default true. */
+      metricsRequiresAuth: z.boolean({ error: msg('a boolean') }).default(true),
     })
     .prefault({}),
 });

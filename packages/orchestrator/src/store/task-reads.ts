@@ -9,7 +9,7 @@ import {
   taskRecordFrom,
   transitionRowFrom,
 } from './records';
-import { getSteps, getTask, getTransitions, listTasks } from './sql/read-tasks';
+import { getSteps, getTask, getTransitions, listTasksSorted, type TaskSortKey } from './sql/read-tasks';
 import type { StoreContext } from './store-context';
 
 /** Filters of `listTasks`; every one optional. */
@@ -32,6 +32,10 @@ export interface TaskFilter {
   readonly limit?: number;
   /** Default 0. */
   readonly offset?: number;
+  /** Default `createdAt`. */
+  readonly sortBy?: TaskSortKey;
+  /** Default `desc`. */
+  readonly sortOrder?: 'asc' | 'desc';
 }
 
 export async function getTaskDetails(ctx: StoreContext, taskId: string): Promise<TaskDetails | undefined> {
@@ -55,7 +59,7 @@ export async function listTaskRecords(
 ): Promise<{ tasks: TaskRecord[]; total: number }> {
   const states = f.state === undefined ? null : typeof f.state === 'string' ? [f.state] : [...f.state];
   const limit = Math.min(Math.max(Math.trunc(f.limit ?? 50), 1), 500);
-  const r = await ctx.query(listTasks, [
+  const r = await ctx.query(listTasksSorted[f.sortBy ?? 'createdAt'][f.sortOrder ?? 'desc'], [
     f.namespace ?? null,
     f.name ?? null,
     f.version ?? null,

@@ -42,6 +42,7 @@ import {
   StoreContext,
   type TransientRetryOptions,
 } from './store-context';
+import { StoreInsights } from './store-insights';
 import { getTaskDetails, listTaskRecords, type TaskFilter } from './task-reads';
 import { emptyChange, logChange, READY_CHANNEL } from './transition-log';
 
@@ -104,6 +105,7 @@ export interface TaskStoreOptions {
 export class TaskStore {
   readonly #ctx: StoreContext;
   #migrated: Promise<unknown> | undefined;
+  #insights: StoreInsights | undefined;
 
   constructor(driver: SqlDriver, options: TaskStoreOptions = {}) {
     this.#ctx = new StoreContext(
@@ -117,6 +119,12 @@ export class TaskStore {
   /** `pglite` or `postgres`. */
   get dialect(): SqlDriver['dialect'] {
     return this.#ctx.driver.dialect;
+  }
+
+  /** Read-only aggregates for health checks and analytics. */
+  get insights(): StoreInsights {
+    this.#insights ??= new StoreInsights(this.#ctx);
+    return this.#insights;
   }
 
   /** Applies pending migrations (once per store; safe with many processes). */

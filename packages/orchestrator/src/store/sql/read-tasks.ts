@@ -1,4 +1,4 @@
-import { sql } from './query';
+import { type SqlQuery, sql } from './query';
 
 const TASK_COLUMNS = `t.id, t.namespace, t.name, t.version, t.state, t.context, t.initiator, t.source_system, t.reason,
   t.tags, t.annotations, t.identity_key, t.trace_context, t.bypass_steps, t.created_at, t.updated_at, t.completed_at`;
@@ -28,15 +28,20 @@ select id, step_id, step_name, from_state, to_state, reason, metadata, created_a
 from tasker.transitions where task_id = $1::uuid order by id`,
 );
 
-/**
- * Tasks matching the filters (each optional: null matches everything), newest first, with
- * the total count. $1 namespace, $2 name, $3 version, $4 states, $5 tags (all of them),
- * $6 annotation type, $7 annotation containing, $8 created from, $9 created before,
- * $10 limit, $11 offset.
- */
-export const listTasks = sql(
-  'list_tasks',
-  `
+/** Columns `listTasks` may sort by (an allow-list: the order is part of the statement text). */
+export const TASK_SORT_COLUMNS = Object.freeze({
+  createdAt: 't.created_at',
+  updatedAt: 't.updated_at',
+  completedAt: 't.completed_at',
+  namespace: 't.namespace',
+  name: 't.name',
+  state: 't.state',
+} as const);
+
+/** A column of {@link TASK_SORT_COLUMNS}. */
+export type TaskSortKey = keyof typeof TASK_SORT_COLUMNS;
+
+const listTasksText = (by: TaskSortKey, order: 'asc' | 'desc') => `
 select ${TASK_COLUMNS}, count(*) over () as total
 from tasker.tasks t
 where ($1::text is null or t.namespace = $1::text)
@@ -48,9 +53,30 @@ where ($1::text is null or t.namespace = $1::text)
   and ($7::jsonb is null or t.annotations @> $7::jsonb)
   and ($8::bigint is null or t.created_at >= $8::bigint)
   and ($9::bigint is null or t.created_at < $9::bigint)
-order by t.created_at desc, t.id
-limit $10::int offset $11::int`,
-);
+order by ${TASK_SORT_COLUMNS[by]} ${order} nulls last${by === 'createdAt' ? '' : `, t.created_at ${order}`}, t.id
+limit $10::int offset $11::int`;
+
+/**
+ * Tasks matching the filters (each optional: null matches everything), in the given order
+ * (default newest first), with the total count. $1 namespace, $2 name, $3 version, $4 states,
+ * $5 tags (all of them), $6 annotation type, $7 annotation containing, $8 created from,
+ * $9 created before, $10 limit, $11 offset. One prepared statement per order.
+ */
+export const listTasksSorted: Readonly<Record<TaskSortKey, Readonly<Record<'asc' | 'desc', SqlQuery>>>> =
+  Object.freeze(
+    Object.fromEntries(
+      (Object.keys(TASK_SORT_COLUMNS) as TaskSortKey[]).map((by) => [
+        by,
+        Object.freeze({
+          asc: sql('list_tasks', listTasksText(by, 'asc')),
+          desc: sql('list_tasks', listTasksText(by, 'desc')),
+        }),
+      ]),
+    ) as Record<TaskSortKey, Record<'asc' | 'desc', SqlQuery>>,
+  );
+
+/** Newest first. */
+export const listTasks = listTasksSorted.createdAt.desc;
 
 /** The database's own clock, in epoch milliseconds. */
 export const databaseNow = sql(

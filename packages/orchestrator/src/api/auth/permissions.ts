@@ -1,0 +1,51 @@
+/**
+ * The original Tasker's 18 permission strings, `resource:action`. A route needs exactly one of
+ * them (see `ROUTE_PERMISSIONS` in `../route-table.ts`); the `destroy` actions guard no route of
+ * this API and stay in the registry for custom coordinators.
+ */
+
+/** Resources of the permission registry. */
+export const RESOURCES = Object.freeze({
+  task: 'tasker.task',
+  workflowStep: 'tasker.workflow_step',
+  healthStatus: 'tasker.health_status',
+  handler: 'tasker.handler',
+  metrics: 'tasker.metrics',
+  analytics: 'tasker.analytics',
+} as const);
+
+/** Every permission, in the original's order. */
+export const PERMISSIONS = Object.freeze([
+  'tasker.task:index',
+  'tasker.task:show',
+  'tasker.task:create',
+  'tasker.task:update',
+  'tasker.task:destroy',
+  'tasker.task:retry',
+  'tasker.task:cancel',
+  'tasker.workflow_step:index',
+  'tasker.workflow_step:show',
+  'tasker.workflow_step:update',
+  'tasker.workflow_step:destroy',
+  'tasker.workflow_step:retry',
+  'tasker.workflow_step:cancel',
+  'tasker.health_status:index',
+  'tasker.handler:index',
+  'tasker.handler:show',
+  'tasker.metrics:index',
+  'tasker.analytics:index',
+] as const);
+
+/** One of the 18 permission strings. */
+export type Permission = (typeof PERMISSIONS)[number];
+
+/** A permission's resource (`tasker.task`) and action (`index`). */
+export function splitPermission(permission: Permission): { resource: string; action: string } {
+  const at = permission.indexOf(':');
+  return { resource: permission.slice(0, at), action: permission.slice(at + 1) };
+}
+
+/** True for one of the 18 permission strings. */
+export function isPermission(value: unknown): value is Permission {
+  return typeof value === 'string' && (PERMISSIONS as readonly string[]).includes(value);
+}

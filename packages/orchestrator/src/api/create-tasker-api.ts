@@ -1,0 +1,219 @@
+/**
+ * `createTaskerApi`: the REST API of a Tasker engine as a web-standard app. It answers
+ * `fetch(request)`, so it mounts in node:http (`nodeHandler`, `listen`), Express, Fastify or
+ * any fetch-style server. Routes, schemas and the OpenAPI document come from one set of zod
+ * schemas; errors become problem responses in one place (`./problem.ts`).
+ */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { HTTPException } from 'hono/http-exception';
+import type { Tasker } from '../engine/tasker';
+import { TaskerError } from '../errors';
+import { ApiError } from './api-error';
+import type { Authenticator, AuthorizationCoordinator } from './auth/principal';
+import { limitBody } from './body-limit';
+import { listen, type NodeListener, type RunningServer, toNodeListener } from './node-server';
+import { fieldErrorsFromZod, problemFor } from './problem';
+import { createRegistrar, type RouteDeps } from './registrar';
+import type { ApiEnv } from './route-guard';
+import { type ApiRoute, RouteTable } from './route-table';
+import { registerAnalyticsRoutes } from './routes/analytics-routes';
+import { registerHandlerRoutes } from './routes/handler-routes';
+import { registerHealthRoutes } from './routes/health-routes';
+import { registerMetaRoutes } from './routes/meta-routes';
+import { registerStepRoutes } from './routes/step-routes';
+import { registerTaskRoutes } from './routes/task-routes';
+import { PROBLEM_MEDIA_TYPE } from './schemas/common';
+
+/** Access control of the API. Off by default, as in the original. */
+export interface TaskerApiAuthOptions {
+  /** Turns a request into a principal or null (401). See `createJwtAuthenticator`. */
+  readonly authenticate?: Authenticator;
+  /** Decides each route's permission (403 when it says no). See `createClaimsCoordinator`. */
+  readonly authorize?: AuthorizationCoordinator;
+  /** `/health/status` needs authentication and `tasker.health_status:index`. Default true. */
+  readonly healthStatusRequiresAuth?: boolean;
+  /** `/metrics` needs authentication and `tasker.metrics:index`. Default true. */
+  readonly metricsRequiresAuth?: boolean;
+}
+
+/** Options of {@link createTaskerApi}. The API takes objects only: `loadConfig` is the CLI's business. */
+export interface TaskerApiOptions {
+  readonly tasker: Tasker;
+  readonly auth?: TaskerApiAuthOptions;
+  /** Mount prefix. Default `/tasker`; `''` mounts at the root. */
+  readonly prefix?: string;
+  /** Serves `GET /metrics` (e.g. `@tasker/exporter-prometheus`'s handler). Without it there is no such route. */
+  readonly metricsHandler?: (request: Request) => Promise<Response>;
+  /** Largest request body, bytes. Default 1 MiB. */
+  readonly maxBodyBytes?: number;
+  /** How long `/health/ready` waits for the store, ms. Default 2000. */
+  readonly readyTimeoutMs?: number;
+  /** Wall clock for response times and analytics windows. Default `Date.now`. */
+  readonly now?: () => number;
+  /** Hears every unexpected (500) error; the client only gets "internal error". Default `console.error`. */
+  readonly onError?: (error: unknown, request: Request) => void;
+}
+
+/** The API. */
+export interface TaskerApi {
+  /** Answers a web-standard request. */
+  fetch(request: Request): Promise<Response>;
+  /** A node:http request listener: `http.createServer(api.nodeHandler)`. */
+  readonly nodeHandler: NodeListener;
+  /** Serves the API on node:http. Default `127.0.0.1`, an ephemeral port. */
+  listen(options?: { port?: number; hostname?: string }): Promise<RunningServer>;
+  /** Every route with its method, path and permission. */
+  readonly routes: readonly ApiRoute[];
+  readonly prefix: string;
+  /** The OpenAPI 3.1 document (what `GET <prefix>/openapi.json` returns). */
+  openapi(): Record<string, unknown>;
+}
+
+function normalisePrefix(prefix: string): string {
+  if (prefix === '' || prefix === '/') return '';
+  if (!/^\/[A-Za-z0-9._~\-/]*[^/]$/.test(prefix)) {
+    throw new TaskerError(
+      'CONFIG_INVALID',
+      `prefix: expected a path such as "/tasker" (no trailing slash), received ${JSON.stringify(prefix)}`,
+    );
+  }
+  return prefix;
+}
+
+/**
+ * Makes the REST API of an engine.
+ *
+ * @example
+ * ```ts
+ * import { createTasker } from '@tasker/orchestrator';
+ * import { createTaskerApi } from '@tasker/orchestrator/api';
+ *
+ * const tasker = createTasker({ tasks: [checkout] });
+ * await tasker.start();
+ * const api = createTaskerApi({ tasker });
+ * const server = await api.listen({ port: 3000 });
+ * console.log(`${server.url}/tasker/docs`);
+ * ```
+ */
+export function createTaskerApi(options: TaskerApiOptions): TaskerApi {
+  const prefix = normalisePrefix(options.prefix ?? '/tasker');
+  const maxBodyBytes = options.maxBodyBytes ?? 1_048_576;
+  const onError =
+    options.onError ??
+    ((error: unknown, request: Request) =>
+      console.error(`[tasker api] ${request.method} ${new URL(request.url).pathname}:`, error));
+  const table = new RouteTable();
+
+  const app = new OpenAPIHono<ApiEnv>({
+    defaultHook: (result) => {
+      if (result.success) return;
+      const errors = fieldErrorsFromZod(result.error.issues);
+      const where = result.target === 'json' ? 'body' : result.target === 'param' ? 'path' : result.target;
+      throw new ApiError(
+        'VALIDATION_FAILED',
+        `Invalid request ${where}: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`,
+        { errors },
+      );
+    },
+  });
+
+  app.use('*', limitBody(maxBodyBytes));
+
+  const deps: RouteDeps = {
+    app,
+    tasker: options.tasker,
+    prefix,
+    now: options.now ?? Date.now,
+    readyTimeoutMs: options.readyTimeoutMs ?? 2_000,
+    statusRequiresAuth: options.auth?.healthStatusRequiresAuth ?? true,
+    metricsRequiresAuth: options.auth?.metricsRequiresAuth ?? true,
+    metricsHandler: options.metricsHandler,
+    route: createRegistrar(table, prefix, options.auth?.authenticate, options.auth?.authorize),
+  };
+
+  let document: Record<string, unknown> | undefined;
+  const openapi = (): Record<string, unknown> => {
+    if (options.auth?.authenticate !== undefined) {
+      app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+      });
+    }
+    document ??= app.getOpenAPI31Document({
+      openapi: '3.1.0',
+      info: {
+        title: 'Tasker API',
+        version: '1.0.0',
+        description:
+          'Tasks, workflow steps, handler discovery, health and analytics of a Tasker orchestrator. ' +
+          'JSON is snake_case; errors are application/problem+json with a stable code.',
+      },
+    }) as unknown as Record<string, unknown>;
+    return document;
+  };
+
+  registerHealthRoutes(deps);
+  registerHandlerRoutes(deps);
+  registerTaskRoutes(deps);
+  registerStepRoutes(deps);
+  registerAnalyticsRoutes(deps);
+  registerMetaRoutes(deps, openapi);
+
+  const problemResponse = (error: unknown, request: Request): Response => {
+    const mapped =
+      error instanceof HTTPException && !(error.status >= 500)
+        ? new ApiError(
+            error.status === 415
+              ? 'UNSUPPORTED_MEDIA_TYPE'
+              : error.status === 413
+                ? 'PAYLOAD_TOO_LARGE'
+                : 'INVALID_JSON',
+            error.status === 415
+              ? 'The request body must be application/json'
+              : error.status === 413
+                ? `The request body is larger than ${maxBodyBytes} bytes`
+                : 'The request body is not valid JSON',
+          )
+        : error;
+    const problem = problemFor(mapped, (e) => onError(e, request));
+    return new Response(JSON.stringify(problem.body), {
+      status: problem.status,
+      headers: { 'Content-Type': PROBLEM_MEDIA_TYPE, ...problem.headers },
+    });
+  };
+
+  app.onError((error, c) => problemResponse(error, c.req.raw));
+  app.notFound((c) => {
+    const methods = table.methodsFor(c.req.path);
+    const error =
+      methods.length > 0
+        ? new ApiError(
+            'METHOD_NOT_ALLOWED',
+            `${c.req.method} is not allowed here; allowed: ${methods.join(', ')}`,
+            {
+              headers: { Allow: methods.join(', ') },
+            },
+          )
+        : new ApiError('ROUTE_NOT_FOUND', `No route ${c.req.method} ${c.req.path}`);
+    return problemResponse(error, c.req.raw);
+  });
+
+  const fetch = async (request: Request): Promise<Response> => {
+    try {
+      return await app.fetch(request);
+    } catch (error) {
+      // Hono routes errors to onError; this catches what escapes it (a malformed URL).
+      return problemResponse(error, request);
+    }
+  };
+  const nodeHandler = toNodeListener(fetch);
+  return {
+    fetch,
+    nodeHandler,
+    listen: (o = {}) => listen(nodeHandler, o.port ?? 0, o.hostname ?? '127.0.0.1'),
+    routes: table.list(),
+    prefix,
+    openapi,
+  };
+}

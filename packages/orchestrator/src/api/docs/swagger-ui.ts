@@ -1,0 +1,67 @@
+/**
+ * Interactive documentation from the `swagger-ui-dist` package: its files are read from the
+ * package on first use and served by the API itself, so the page needs nothing but this
+ * server (no CDN, no validator badge, no external font).
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** The files of `swagger-ui-dist` the page uses, by the name it asks for. */
+export const DOCS_ASSETS = Object.freeze({
+  'swagger-ui.css': 'text/css; charset=utf-8',
+  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
+  'favicon-32x32.png': 'image/png',
+} as const);
+
+export type DocsAsset = keyof typeof DOCS_ASSETS;
+
+/** Loads and caches the assets (each read once per process). */
+export function createDocsAssets(): (name: DocsAsset) => Promise<Uint8Array> {
+  const cache = new Map<DocsAsset, Promise<Uint8Array>>();
+  let root: Promise<string> | undefined;
+  return (name) => {
+    root ??= import('swagger-ui-dist/absolute-path.js').then((m) => m.default());
+    let asset = cache.get(name);
+    if (asset === undefined) {
+      asset = root.then((dir) => readFile(join(dir, name)));
+      asset.catch(() => cache.delete(name));
+      cache.set(name, asset);
+    }
+    return asset;
+  };
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The page: Swagger UI pointed at the document, its script served by the API. */
+export function docsPage(prefix: string): string {
+  const base = escapeHtml(prefix);
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Tasker API</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="${base}/docs/assets/swagger-ui.css">
+<link rel="icon" type="image/png" href="${base}/docs/assets/favicon-32x32.png">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="${base}/docs/assets/swagger-ui-bundle.js"></script>
+<script src="${base}/docs/init.js"></script>
+</body>
+</html>
+`;
+}
+
+/** The script that starts Swagger UI (apart from the page, so a strict CSP can forbid inline scripts). */
+export function docsInitScript(prefix: string): string {
+  return `window.ui = SwaggerUIBundle({
+  url: ${JSON.stringify(`${prefix}/openapi.json`)},
+  dom_id: '#swagger-ui',
+  deepLinking: true,
+  validatorUrl: null,
+  presets: [SwaggerUIBundle.presets.apis],
+});
+`;
+}

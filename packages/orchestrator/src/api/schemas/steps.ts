@@ -1,0 +1,64 @@
+/** Workflow step shapes (responses and the bodies of step operations). */
+import { z } from '@hono/zod-openapi';
+import { STEP_STATES } from '../../states/step-states';
+import { idSchema, jsonValueSchema, optionalTimeSchema, timeSchema } from './common';
+
+export const stepErrorSchema = z
+  .object({ name: z.string(), message: z.string(), code: z.string().optional() })
+  .openapi('StepError');
+
+export const stepSchema = z
+  .object({
+    workflow_step_id: idSchema('step'),
+    task_id: idSchema('task'),
+    name: z.string().openapi({ example: 'charge' }),
+    handler: z.string(),
+    status: z.enum(STEP_STATES),
+    depends_on: z.array(z.string()),
+    retryable: z.boolean(),
+    retry_limit: z.number().int(),
+    attempts: z.number().int(),
+    skippable: z.boolean(),
+    timeout_ms: z.number().int().nullable(),
+    inputs: jsonValueSchema,
+    results: jsonValueSchema,
+    error: stepErrorSchema.nullable(),
+    next_attempt_at: optionalTimeSchema,
+    lease_owner: z.string().nullable(),
+    lease_expires_at: optionalTimeSchema,
+    started_at: optionalTimeSchema,
+    ended_at: optionalTimeSchema,
+    duration_ms: z.number().int().nullable(),
+    created_at: timeSchema,
+  })
+  .openapi('WorkflowStep');
+
+export const stepListSchema = z.object({ workflow_steps: z.array(stepSchema) }).openapi('WorkflowStepList');
+
+const reason = z
+  .string({ error: (i) => `expected a string, received ${typeof i.input}` })
+  .max(2_000, { error: 'expected at most 2000 characters' });
+
+export const stepUpdateSchema = z
+  .strictObject({
+    retry_limit: z
+      .number({ error: (i) => `expected an integer from 0 to 1000, received ${JSON.stringify(i.input)}` })
+      .int({ error: 'expected an integer from 0 to 1000' })
+      .min(0, { error: 'expected an integer from 0 to 1000' })
+      .max(1_000, { error: 'expected an integer from 0 to 1000' })
+      .optional(),
+    inputs: jsonValueSchema.optional(),
+  })
+  .refine((b) => b.retry_limit !== undefined || b.inputs !== undefined, {
+    error: 'expected at least one of retry_limit or inputs',
+  })
+  .openapi('WorkflowStepUpdate');
+
+export const stepActionSchema = z.strictObject({ reason: reason.optional() }).openapi('WorkflowStepAction');
+
+export const stepResolveSchema = z
+  .strictObject({
+    result: jsonValueSchema.optional().openapi({ description: "The step's result, handed to its children" }),
+    reason: reason.optional(),
+  })
+  .openapi('WorkflowStepResolve');

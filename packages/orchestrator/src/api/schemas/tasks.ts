@@ -1,0 +1,138 @@
+/** Task shapes: the submit, update and list requests and the task responses. */
+import { z } from '@hono/zod-openapi';
+import { TASK_STATES } from '../../states/task-states';
+import { idSchema, jsonValueSchema, optionalTimeSchema, paginationSchema, timeSchema } from './common';
+import { dependencyAnalysisSchema } from './dependency-analysis';
+import { stepSchema } from './steps';
+
+const text = (max: number) =>
+  z
+    .string({
+      error: (i) => `expected a string, received ${i.input === undefined ? 'nothing' : typeof i.input}`,
+    })
+    .max(max, { error: `expected at most ${max} characters` });
+const nonEmpty = (max: number) => text(max).min(1, { error: 'expected a non-empty string' });
+const tags = z
+  .array(nonEmpty(200), { error: 'expected an array of strings' })
+  .max(100, { error: 'expected at most 100 tags' });
+
+export const taskSchema = z
+  .object({
+    task_id: idSchema('task'),
+    namespace: z.string().openapi({ example: 'shop' }),
+    name: z.string().openapi({ example: 'checkout' }),
+    version: z.string().openapi({ example: '1.0.0' }),
+    status: z.enum(TASK_STATES),
+    context: jsonValueSchema,
+    initiator: z.string().nullable(),
+    source_system: z.string().nullable(),
+    reason: z.string().nullable(),
+    tags: z.array(z.string()),
+    annotations: z.record(z.string(), jsonValueSchema),
+    identity_key: z.string().nullable(),
+    bypass_steps: z.array(z.string()),
+    created_at: timeSchema,
+    updated_at: timeSchema,
+    completed_at: optionalTimeSchema,
+  })
+  .openapi('Task');
+
+export const transitionSchema = z
+  .object({
+    id: z.number().int(),
+    workflow_step_id: z.string().nullable(),
+    step_name: z.string().nullable(),
+    from_state: z.string().nullable(),
+    to_state: z.string(),
+    reason: z.string().nullable(),
+    metadata: z.record(z.string(), jsonValueSchema),
+    created_at: timeSchema,
+  })
+  .openapi('Transition');
+
+export const taskDetailsSchema = taskSchema
+  .extend({
+    workflow_steps: z.array(stepSchema),
+    transitions: z.array(transitionSchema),
+    dependency_analysis: dependencyAnalysisSchema.optional(),
+  })
+  .openapi('TaskDetails');
+
+export const taskListSchema = z
+  .object({ tasks: z.array(taskSchema), pagination: paginationSchema })
+  .openapi('TaskList');
+
+export const createTaskSchema = z
+  .strictObject({
+    name: nonEmpty(200).openapi({ example: 'checkout' }),
+    namespace: nonEmpty(200).optional().openapi({ description: 'Default "default"', example: 'shop' }),
+    version: nonEmpty(100)
+      .optional()
+      .openapi({ description: 'Exact, "latest" or a semver range. Default "0.1.0"', example: '1.0.0' }),
+    context: jsonValueSchema.openapi({ example: { order_id: 'o-42', amount: 120 } }),
+    initiator: text(200).optional(),
+    source_system: text(200).optional(),
+    reason: text(2_000).optional(),
+    tags: tags.optional(),
+    annotations: z.record(z.string(), jsonValueSchema, { error: 'expected an object' }).optional(),
+    bypass_steps: z.array(nonEmpty(200), { error: 'expected an array of step names' }).max(1_000).optional(),
+    identity_key: nonEmpty(500)
+      .optional()
+      .openapi({ description: 'Submitting the same key again answers 200 with the existing task' }),
+  })
+  .openapi('TaskCreate');
+
+export const updateTaskSchema = z
+  .strictObject({ reason: text(2_000).optional(), tags: tags.optional() })
+  .refine((b) => b.reason !== undefined || b.tags !== undefined, {
+    error: 'expected at least one of reason or tags',
+  })
+  .openapi('TaskUpdate');
+
+/** Most tasks one page may hold. */
+export const MAX_PAGE_SIZE = 100;
+export const SORT_KEYS = ['created_at', 'updated_at', 'completed_at', 'namespace', 'name', 'status'] as const;
+
+const integer = (min: number, max: number) => {
+  const what = `expected an integer from ${min} to ${max}`;
+  return z.coerce
+    .number({ error: (i) => `${what}, received ${JSON.stringify(i.input)}` })
+    .int({ error: what })
+    .min(min, { error: what })
+    .max(max, { error: what });
+};
+
+const statusList = z
+  .string()
+  .transform((s, ctx) => {
+    const states = s.split(',').map((x) => x.trim());
+    for (const state of states) {
+      if (!(TASK_STATES as readonly string[]).includes(state)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected one or more of ${TASK_STATES.join(', ')} (comma-separated), received ${JSON.stringify(state)}`,
+        });
+        return z.NEVER;
+      }
+    }
+    return states as (typeof TASK_STATES)[number][];
+  })
+  .openapi({ type: 'string', description: `Comma-separated states: ${TASK_STATES.join(', ')}` });
+
+export const listTasksQuerySchema = z.object({
+  namespace: text(200).optional(),
+  name: text(200).optional(),
+  version: text(100).optional(),
+  status: statusList.optional(),
+  limit: integer(1, MAX_PAGE_SIZE).default(25).openapi({ type: 'integer' }),
+  offset: integer(0, 1_000_000).default(0).openapi({ type: 'integer' }),
+  sort_by: z.enum(SORT_KEYS, { error: `expected one of ${SORT_KEYS.join(', ')}` }).default('created_at'),
+  sort_order: z.enum(['asc', 'desc'], { error: 'expected asc or desc' }).default('desc'),
+});
+
+export const showTaskQuerySchema = z.object({
+  include_dependencies: z
+    .enum(['true', 'false'], { error: 'expected true or false' })
+    .optional()
+    .openapi({ description: 'Adds the runtime dependency analysis' }),
+});

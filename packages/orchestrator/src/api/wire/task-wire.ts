@@ -1,0 +1,157 @@
+/**
+ * The one layer between the engine's camelCase records and the API's snake_case JSON, for tasks
+ * and steps, both ways. User data (`context`, `inputs`, `results`, `annotations`, transition
+ * metadata) passes through untouched: only the API's own field names are converted.
+ */
+import type { z } from 'zod';
+import type { SubmitRequest } from '../../engine/submit';
+import type { StepRecord, TaskDetails, TaskRecord, TransitionRow } from '../../store/records';
+import type { TaskFilter } from '../../store/task-reads';
+import type { stepSchema } from '../schemas/steps';
+import type {
+  createTaskSchema,
+  listTasksQuerySchema,
+  taskDetailsSchema,
+  taskSchema,
+  transitionSchema,
+  updateTaskSchema,
+} from '../schemas/tasks';
+import { iso, isoOrNull } from './time';
+
+export type TaskWire = z.infer<typeof taskSchema>;
+export type TaskDetailsWire = z.infer<typeof taskDetailsSchema>;
+export type StepWire = z.infer<typeof stepSchema>;
+export type TransitionWire = z.infer<typeof transitionSchema>;
+
+export function taskToWire(t: TaskRecord): TaskWire {
+  return {
+    task_id: t.id,
+    namespace: t.namespace,
+    name: t.name,
+    version: t.version,
+    status: t.state,
+    context: t.context,
+    initiator: t.initiator ?? null,
+    source_system: t.sourceSystem ?? null,
+    reason: t.reason ?? null,
+    tags: [...t.tags],
+    annotations: { ...t.annotations },
+    identity_key: t.identityKey ?? null,
+    bypass_steps: [...t.bypassSteps],
+    created_at: iso(t.createdAt),
+    updated_at: iso(t.updatedAt),
+    completed_at: isoOrNull(t.completedAt),
+  };
+}
+
+export function stepToWire(taskId: string, s: StepRecord): StepWire {
+  return {
+    workflow_step_id: s.id,
+    task_id: taskId,
+    name: s.name,
+    handler: s.handler,
+    status: s.state,
+    depends_on: [...s.dependsOn],
+    retryable: s.retryable,
+    retry_limit: s.retryLimit,
+    attempts: s.attempts,
+    skippable: s.skippable,
+    timeout_ms: s.timeoutMs ?? null,
+    inputs: s.inputs,
+    results: s.results ?? null,
+    error:
+      s.error === undefined
+        ? null
+        : {
+            name: s.error.name,
+            message: s.error.message,
+            ...(s.error.code === undefined ? {} : { code: s.error.code }),
+          },
+    next_attempt_at: isoOrNull(s.nextAttemptAt),
+    lease_owner: s.leaseOwner ?? null,
+    lease_expires_at: isoOrNull(s.leaseExpiresAt),
+    started_at: isoOrNull(s.startedAt),
+    ended_at: isoOrNull(s.endedAt),
+    duration_ms: stepDurationMs(s),
+    created_at: iso(s.createdAt),
+  };
+}
+
+/** The last attempt's real duration, when the step ran to an end. */
+export function stepDurationMs(s: StepRecord): number | null {
+  return s.startedAt === undefined || s.endedAt === undefined ? null : Math.max(0, s.endedAt - s.startedAt);
+}
+
+export function transitionToWire(t: TransitionRow): TransitionWire {
+  return {
+    id: t.id,
+    workflow_step_id: t.stepId ?? null,
+    step_name: t.stepName ?? null,
+    from_state: t.from,
+    to_state: t.to,
+    reason: t.reason ?? null,
+    metadata: { ...t.metadata },
+    created_at: iso(t.at),
+  };
+}
+
+export function taskDetailsToWire(t: TaskDetails): TaskDetailsWire {
+  return {
+    ...taskToWire(t),
+    workflow_steps: t.steps.map((s) => stepToWire(t.id, s)),
+    transitions: t.transitions.map(transitionToWire),
+  };
+}
+
+/** `POST /tasks` body → the engine's submit request. */
+export function submitFromWire(body: z.infer<typeof createTaskSchema>): SubmitRequest {
+  return {
+    name: body.name,
+    ...(body.namespace === undefined ? {} : { namespace: body.namespace }),
+    ...(body.version === undefined ? {} : { version: body.version }),
+    context: body.context ?? {},
+    ...(body.initiator === undefined ? {} : { initiator: body.initiator }),
+    ...(body.source_system === undefined ? {} : { sourceSystem: body.source_system }),
+    ...(body.reason === undefined ? {} : { reason: body.reason }),
+    ...(body.tags === undefined ? {} : { tags: body.tags }),
+    ...(body.annotations === undefined
+      ? {}
+      : { annotations: body.annotations as NonNullable<SubmitRequest['annotations']> }),
+    ...(body.bypass_steps === undefined ? {} : { bypassSteps: body.bypass_steps }),
+    ...(body.identity_key === undefined ? {} : { identityKey: body.identity_key }),
+  };
+}
+
+/** `PATCH /tasks/:id` body → the engine's task changes. */
+export function taskChangesFromWire(body: z.infer<typeof updateTaskSchema>): {
+  reason?: string;
+  tags?: readonly string[];
+} {
+  return {
+    ...(body.reason === undefined ? {} : { reason: body.reason }),
+    ...(body.tags === undefined ? {} : { tags: body.tags }),
+  };
+}
+
+const SORT_BY = {
+  created_at: 'createdAt',
+  updated_at: 'updatedAt',
+  completed_at: 'completedAt',
+  namespace: 'namespace',
+  name: 'name',
+  status: 'state',
+} as const;
+
+/** `GET /tasks` query → the engine's task filter. */
+export function taskFilterFromWire(q: z.infer<typeof listTasksQuerySchema>): TaskFilter {
+  return {
+    ...(q.namespace === undefined ? {} : { namespace: q.namespace }),
+    ...(q.name === undefined ? {} : { name: q.name }),
+    ...(q.version === undefined ? {} : { version: q.version }),
+    ...(q.status === undefined ? {} : { state: q.status }),
+    limit: q.limit,
+    offset: q.offset,
+    sortBy: SORT_BY[q.sort_by],
+    sortOrder: q.sort_order,
+  };
+}

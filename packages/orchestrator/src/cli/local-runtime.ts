@@ -1,0 +1,131 @@
+/**
+ * A Tasker in this process: the configured store (PGlite data directories locked, see
+ * `./data-dir-lock.ts`), the definitions of a tasks module, and the API over them, which the
+ * commands reach through `fetch` exactly as they reach a remote server.
+ */
+import {
+  createClaimsCoordinator,
+  createJwtAuthenticator,
+  createTaskerApi,
+  type TaskerApi,
+  type TaskerApiAuthOptions,
+} from '../api/index';
+import type { TaskerConfig } from '../config/config-schema';
+import { createTasker, type Tasker } from '../engine/tasker';
+import { isTaskerError } from '../errors';
+import { ApiClient } from './api-client';
+import { CliError, EXIT } from './cli-error';
+import { type DataDirLock, lockDataDir } from './data-dir-lock';
+import { runtimeConfig } from './runtime-config';
+import { loadTasksModule } from './tasks-module';
+
+/** Options shared by the commands that open a store. */
+export interface LocalOptions {
+  readonly config?: string;
+  readonly tasks?: string;
+}
+
+export interface LocalRuntime {
+  readonly config: TaskerConfig;
+  readonly tasker: Tasker;
+  readonly api: TaskerApi;
+  readonly client: ApiClient;
+  readonly lock: DataDirLock | undefined;
+  close(): Promise<void>;
+}
+
+/** The API's access control from the configuration's `auth` group. */
+export function authFromConfig(config: TaskerConfig): TaskerApiAuthOptions {
+  const auth = config.auth;
+  const common = {
+    healthStatusRequiresAuth: auth.healthStatusRequiresAuth,
+    metricsRequiresAuth: auth.metricsRequiresAuth,
+    ...(auth.authorization === 'claims'
+      ? {
+          authorize: createClaimsCoordinator({
+            permissionsClaim: auth.permissionsClaim,
+            rolesClaim: auth.rolesClaim,
+            adminRole: auth.adminRole,
+          }),
+        }
+      : {}),
+  };
+  if (auth.strategy === 'none') return common;
+  const jwt = auth.jwt ?? {};
+  if (jwt.secret === undefined && jwt.publicKey === undefined && jwt.jwksUrl === undefined) {
+    throw new CliError(
+      'auth.strategy is "jwt" but no key is set: set TASKER_JWT_SECRET, TASKER_JWT_PUBLIC_KEY or TASKER_JWT_JWKS_URL (or auth.jwt in the file)',
+      EXIT.usage,
+    );
+  }
+  try {
+    return {
+      ...common,
+      authenticate: createJwtAuthenticator({
+        ...(jwt.secret === undefined ? {} : { secret: jwt.secret }),
+        ...(jwt.publicKey === undefined ? {} : { publicKey: jwt.publicKey }),
+        ...(jwt.jwksUrl === undefined ? {} : { jwksUrl: jwt.jwksUrl }),
+        ...(jwt.algorithms === undefined ? {} : { algorithms: jwt.algorithms }),
+        ...(jwt.issuer === undefined ? {} : { issuer: jwt.issuer }),
+        ...(jwt.audience === undefined ? {} : { audience: jwt.audience }),
+      }),
+    };
+  } catch (error) {
+    if (isTaskerError(error)) throw new CliError(error.message, EXIT.usage);
+    throw error;
+  }
+}
+
+/** Opens the store and builds the engine and its API; `close()` undoes all of it. */
+export async function openLocal(command: string, options: LocalOptions): Promise<LocalRuntime> {
+  const config = await runtimeConfig(options.config);
+  const module =
+    options.tasks === undefined
+      ? { tasks: [], handlers: {}, middleware: [] }
+      : await loadTasksModule(options.tasks);
+  let lock: DataDirLock | undefined;
+  if (config.store.kind === 'pglite' && config.store.dataDir !== undefined) {
+    lock = await lockDataDir(config.store.dataDir, command);
+  }
+  let tasker: Tasker;
+  try {
+    tasker = createTasker({
+      tasks: module.tasks,
+      handlers: module.handlers,
+      middleware: module.middleware,
+      config,
+      onError: (error, during) => console.error(`[tasker] ${during}: ${(error as Error)?.message ?? error}`),
+    });
+    await tasker.store();
+  } catch (error) {
+    await lock?.release();
+    if (isTaskerError(error)) throw new CliError(error.message, EXIT.usage);
+    const code = (error as { code?: unknown }).code;
+    throw new CliError(
+      `Cannot open the ${config.store.kind} store: ${(error as Error).message}${typeof code === 'string' ? ` (${code})` : ''}`,
+      EXIT.failed,
+    );
+  }
+  // The commands use the same API as remote ones, in process and without authentication:
+  // whoever can open the store needs no token.
+  const api = createTaskerApi({
+    tasker,
+    prefix: config.api.prefix,
+    maxBodyBytes: config.api.maxBodyBytes,
+  });
+  const client = new ApiClient(api.fetch, `http://tasker.local${api.prefix}`);
+  return {
+    config,
+    tasker,
+    api,
+    client,
+    lock,
+    close: async () => {
+      try {
+        await tasker.stop();
+      } finally {
+        await lock?.release();
+      }
+    },
+  };
+}

@@ -1,0 +1,199 @@
+/**
+ * Aggregate reads for health checks and analytics (`TaskStore.insights`). Read-only, each one
+ * statement, all arithmetic in SQL; results are camelCase records with epoch-ms times.
+ */
+import { MIGRATIONS } from './migrations';
+import { num } from './records';
+import {
+  appliedMigrations,
+  errorPatterns,
+  healthCounts,
+  performanceWindows,
+  ping,
+  slowestSteps,
+  slowestTasks,
+} from './sql/insights';
+import type { StoreContext } from './store-context';
+
+/** Counts behind `/health/status`. */
+export interface HealthCounts {
+  readonly tasks: Readonly<Record<string, number>>;
+  readonly steps: Readonly<Record<string, number>>;
+  readonly retriedSteps: number;
+  readonly totalRetries: number;
+  readonly exhaustedSteps: number;
+}
+
+/** Figures of one time window. */
+export interface PerformanceWindow {
+  readonly label: string;
+  readonly spanMs: number;
+  readonly since: number;
+  readonly tasks: { created: number; completed: number; failed: number; cancelled: number };
+  readonly taskDurationMs: { avg: number | null; p50: number | null; p95: number | null; max: number | null };
+  readonly steps: { completed: number; failed: number; retried: number; avgDurationMs: number | null };
+}
+
+/** Filters of {@link StoreInsights.bottlenecks}. */
+export interface BottleneckFilter {
+  readonly namespace?: string;
+  readonly name?: string;
+  readonly version?: string;
+  /** Only what happened at or after this time (epoch ms). */
+  readonly since: number;
+  readonly limit: number;
+}
+
+/** What {@link StoreInsights.bottlenecks} finds. */
+export interface Bottlenecks {
+  readonly slowestTasks: {
+    taskId: string;
+    namespace: string;
+    name: string;
+    version: string;
+    state: string;
+    durationMs: number;
+    stepCount: number;
+  }[];
+  readonly slowestSteps: {
+    namespace: string;
+    taskName: string;
+    version: string;
+    stepName: string;
+    executions: number;
+    avgDurationMs: number;
+    p95DurationMs: number;
+    maxDurationMs: number;
+    avgAttempts: number;
+    errorCount: number;
+  }[];
+  readonly errorPatterns: {
+    namespace: string;
+    taskName: string;
+    stepName: string;
+    errorName: string;
+    errorCode: string | null;
+    occurrences: number;
+    affectedTasks: number;
+    lastSeenAt: number;
+    sampleMessage: string;
+  }[];
+}
+
+const optNum = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+/** Aggregate reads over a store's tables. Get one from `TaskStore.insights`. */
+export class StoreInsights {
+  readonly #ctx: StoreContext;
+
+  constructor(ctx: StoreContext) {
+    this.#ctx = ctx;
+  }
+
+  /** One round trip; rejects when the database does not answer. */
+  async ping(): Promise<void> {
+    await this.#ctx.driver.query(ping.text);
+  }
+
+  /** Migrations this code knows and has not found applied (empty when up to date). */
+  async pendingMigrations(): Promise<number[]> {
+    const r = await this.#ctx.driver.query<{ ids: unknown[] }>(appliedMigrations.text);
+    const applied = new Set((r.rows[0]?.ids ?? []).map(Number));
+    return MIGRATIONS.filter((m) => !applied.has(m.id)).map((m) => m.id);
+  }
+
+  async healthCounts(): Promise<HealthCounts> {
+    const r = await this.#ctx.query(healthCounts);
+    const row = r.rows[0] ?? {};
+    return {
+      tasks: (row.tasks as Record<string, number> | null) ?? {},
+      steps: (row.steps as Record<string, number> | null) ?? {},
+      retriedSteps: num(row.retried_steps ?? 0),
+      totalRetries: num(row.total_retries ?? 0),
+      exhaustedSteps: num(row.exhausted_steps ?? 0),
+    };
+  }
+
+  /** Figures for each window (`label` → length in ms) ending at `now`. */
+  async performance(
+    now: number,
+    windows: readonly { label: string; spanMs: number }[],
+  ): Promise<PerformanceWindow[]> {
+    const r = await this.#ctx.query(performanceWindows, [
+      now,
+      windows.map((w) => w.label),
+      windows.map((w) => w.spanMs),
+    ]);
+    return r.rows.map((row) => ({
+      label: String(row.label),
+      spanMs: num(row.span),
+      since: num(row.since),
+      tasks: {
+        created: num(row.created),
+        completed: num(row.completed),
+        failed: num(row.failed),
+        cancelled: num(row.cancelled),
+      },
+      taskDurationMs: {
+        avg: optNum(row.avg_ms),
+        p50: optNum(row.p50_ms),
+        p95: optNum(row.p95_ms),
+        max: optNum(row.max_ms),
+      },
+      steps: {
+        completed: num(row.steps_completed),
+        failed: num(row.steps_failed),
+        retried: num(row.steps_retried),
+        avgDurationMs: optNum(row.steps_avg_ms),
+      },
+    }));
+  }
+
+  /** The slowest tasks and steps and the most frequent errors since `filter.since`. */
+  async bottlenecks(filter: BottleneckFilter, now: number): Promise<Bottlenecks> {
+    const params = [
+      filter.since,
+      filter.namespace ?? null,
+      filter.name ?? null,
+      filter.version ?? null,
+      filter.limit,
+    ];
+    const tasks = await this.#ctx.query(slowestTasks, [...params, now]);
+    const steps = await this.#ctx.query(slowestSteps, params);
+    const errors = await this.#ctx.query(errorPatterns, params);
+    return {
+      slowestTasks: tasks.rows.map((r) => ({
+        taskId: String(r.id),
+        namespace: String(r.namespace),
+        name: String(r.name),
+        version: String(r.version),
+        state: String(r.state),
+        durationMs: num(r.duration_ms),
+        stepCount: num(r.step_count),
+      })),
+      slowestSteps: steps.rows.map((r) => ({
+        namespace: String(r.namespace),
+        taskName: String(r.task_name),
+        version: String(r.version),
+        stepName: String(r.step_name),
+        executions: num(r.executions),
+        avgDurationMs: num(r.avg_ms),
+        p95DurationMs: num(r.p95_ms),
+        maxDurationMs: num(r.max_ms),
+        avgAttempts: num(r.avg_attempts),
+        errorCount: num(r.error_count),
+      })),
+      errorPatterns: errors.rows.map((r) => ({
+        namespace: String(r.namespace),
+        taskName: String(r.task_name),
+        stepName: String(r.step_name),
+        errorName: String(r.error_name),
+        errorCode: r.error_code === null || r.error_code === undefined ? null : String(r.error_code),
+        occurrences: num(r.occurrences),
+        affectedTasks: num(r.affected_tasks),
+        lastSeenAt: num(r.last_seen_at),
+        sampleMessage: String(r.sample_message ?? ''),
+      })),
+    };
+  }
+}

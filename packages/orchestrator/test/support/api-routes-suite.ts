@@ -1,0 +1,456 @@
+/**
+ * Every route of the REST API over a real HTTP server on 127.0.0.1, run once per store (PGlite
+ * and PostgreSQL). Each response is checked against the OpenAPI document's schema for its
+ * route and status (see `api-harness.ts`); the last test proves every route was exercised.
+ */
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TaskStore } from '../../src/index';
+import { type ApiHarness, routeOf, startApiHarness } from './api-harness';
+
+const UNKNOWN = '00000000-0000-4000-8000-000000000000';
+
+export function apiRoutesSuite(name: string, createStore: () => Promise<TaskStore>): void {
+  describe(`REST API on ${name}`, () => {
+    let store: TaskStore;
+    let h: ApiHarness;
+    const exercised = new Set<string>();
+    const call: ApiHarness['call'] = async (method, path, options) => {
+      const result = await h.call(method, path, options);
+      const route = routeOf(h.api.routes, method, new URL(`${h.base}${path}`).pathname);
+      if (route !== undefined) exercised.add(`${route.method} ${route.path}`);
+      return result;
+    };
+    const submit = (body: Record<string, unknown>) => call('POST', '/tasks', { body });
+
+    beforeAll(async () => {
+      store = await createStore();
+      h = await startApiHarness(store);
+    }, 60_000);
+    afterAll(async () => {
+      await h?.close();
+      await store?.close();
+    });
+
+    it('answers liveness and readiness (store and migrations checked)', async () => {
+      const live = await call('GET', '/health/live');
+      expect(live.status).toBe(200);
+      expect(live.json.status).toBe('alive');
+      const ready = await call('GET', '/health/ready');
+      expect(ready.status).toBe(200);
+      expect(ready.json).toMatchObject({
+        status: 'ready',
+        checks: { database: { status: 'pass' }, migrations: { status: 'pass' } },
+      });
+    });
+
+    it('lists namespaces, the handlers of one, and 404 for an unknown namespace', async () => {
+      const all = await call('GET', '/handlers');
+      expect(all.status).toBe(200);
+      expect(all.json.namespaces).toEqual([
+        { name: 'ops', handler_count: 1, version_count: 1 },
+        { name: 'shop', handler_count: 1, version_count: 2 },
+      ]);
+      const shop = await call('GET', '/handlers/shop');
+      expect(shop.json.handlers).toEqual([
+        {
+          namespace: 'shop',
+          name: 'checkout',
+          versions: ['1.0.0', '1.1.0'],
+          latest_version: '1.1.0',
+          description: 'checkout 1.1.0',
+          step_count: 4,
+        },
+      ]);
+      const missing = await call('GET', '/handlers/nowhere');
+      expect(missing.status).toBe(404);
+      expect(missing.json.code).toBe('NOT_FOUND');
+    });
+
+    it('shows a handler with a dependency graph built from every dependency', async () => {
+      const latest = await call('GET', '/handlers/shop/checkout');
+      expect(latest.status).toBe(200);
+      expect(latest.json.version).toBe('1.1.0');
+      const pinned = await call('GET', '/handlers/shop/checkout?version=1.0.0');
+      expect(pinned.json.version).toBe('1.0.0');
+      expect(pinned.json.step_templates.map((s: { name: string }) => s.name)).toEqual([
+        'reserve',
+        'charge',
+        'notify',
+        'ship',
+      ]);
+      expect(pinned.json.step_templates[1]).toMatchObject({ depends_on: ['reserve'], retry_limit: 2 });
+      const graph = pinned.json.dependency_graph;
+      expect(graph.edges).toEqual([
+        { from: 'reserve', to: 'charge' },
+        { from: 'reserve', to: 'notify' },
+        { from: 'charge', to: 'ship' },
+        { from: 'notify', to: 'ship' },
+      ]);
+      expect(graph.execution_order).toEqual(['reserve', 'charge', 'notify', 'ship']);
+      expect(graph.nodes.find((n: { name: string }) => n.name === 'ship').level).toBe(2);
+      expect((await call('GET', '/handlers/shop/refund')).status).toBe(404);
+      expect((await call('GET', '/handlers/shop/checkout?version=^3.0.0')).status).toBe(404);
+    });
+
+    let taskId = '';
+
+    it('creates a task (201), returns it again for a repeated identity_key (200)', async () => {
+      const created = await submit({
+        namespace: 'shop',
+        name: 'checkout',
+        version: '1.0.0',
+        context: { order_id: 'o-1', amount: 12 },
+        initiator: 'api-test',
+        source_system: 'suite',
+        reason: 'first order',
+        tags: ['vip', 'web'],
+        identity_key: 'order-o-1',
+      });
+      expect(created.status).toBe(201);
+      taskId = created.json.task_id;
+      expect(created.headers.get('location')).toBe(`/tasker/tasks/${taskId}`);
+      expect(created.json).toMatchObject({
+        namespace: 'shop',
+        name: 'checkout',
+        version: '1.0.0',
+        status: 'in_progress',
+        source_system: 'suite',
+        identity_key: 'order-o-1',
+        tags: ['vip', 'web'],
+        context: { order_id: 'o-1', amount: 12 },
+      });
+      expect(created.json.workflow_steps).toHaveLength(4);
+      const again = await submit({
+        namespace: 'shop',
+        name: 'checkout',
+        version: '1.0.0',
+        context: { order_id: 'o-1', amount: 12 },
+        identity_key: 'order-o-1',
+      });
+      expect(again.status).toBe(200);
+      expect(again.json.task_id).toBe(taskId);
+    });
+
+    it('refuses bad submissions naming every field: 400 shape, 422 context, 422 unknown task', async () => {
+      const shape = await submit({ name: 7, tags: 'vip', context: {}, priority: 'high' });
+      expect(shape.status).toBe(400);
+      expect(shape.json.code).toBe('VALIDATION_FAILED');
+      expect(shape.json.errors.map((e: { field: string }) => e.field).sort()).toEqual([
+        'name',
+        'priority',
+        'tags',
+      ]);
+      const context = await submit({
+        namespace: 'shop',
+        name: 'checkout',
+        version: '1.0.0',
+        context: { amount: -1 },
+      });
+      expect(context.status).toBe(422);
+      expect(context.json.code).toBe('CONTEXT_INVALID');
+      expect(context.json.errors.map((e: { field: string }) => e.field).sort()).toEqual([
+        'context.amount',
+        'context.order_id',
+      ]);
+      const unknown = await submit({ namespace: 'shop', name: 'returns', context: {} });
+      expect(unknown.status).toBe(422);
+      expect(unknown.json.code).toBe('UNKNOWN_TASK');
+      expect(unknown.json.errors[0].field).toBe('name');
+      const json = await call('POST', '/tasks', {
+        raw: '{"name": "checkout",',
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(json.status).toBe(400);
+      expect(json.json.code).toBe('INVALID_JSON');
+      const media = await call('POST', '/tasks', {
+        raw: 'name=checkout',
+        headers: { 'content-type': 'text/plain' },
+      });
+      expect(media.status).toBe(415);
+      const huge = await call('POST', '/tasks', {
+        raw: JSON.stringify({ name: 'checkout', context: { blob: 'x'.repeat(1_100_000) } }),
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(huge.status).toBe(413);
+      expect(huge.json.code).toBe('PAYLOAD_TOO_LARGE');
+    });
+
+    it('analyses a task at runtime: ready and blocked steps, levels, critical path', async () => {
+      const shown = await call('GET', `/tasks/${taskId}?include_dependencies=true`);
+      expect(shown.status).toBe(200);
+      const a = shown.json.dependency_analysis;
+      expect(a.ready_steps).toEqual(['reserve']);
+      expect(a.levels).toEqual([
+        { level: 0, steps: ['reserve'] },
+        { level: 1, steps: ['charge', 'notify'] },
+        { level: 2, steps: ['ship'] },
+      ]);
+      expect(a.blocked_steps).toContainEqual({
+        name: 'ship',
+        status: 'pending',
+        blocked_by: [
+          { name: 'charge', status: 'pending' },
+          { name: 'notify', status: 'pending' },
+        ],
+      });
+      expect(a.critical_path.complete).toBe(false);
+      expect(a.error_chains).toEqual([]);
+      const plain = await call('GET', `/tasks/${taskId}`);
+      expect(plain.json.dependency_analysis).toBeUndefined();
+      expect(plain.json.transitions.length).toBeGreaterThan(0);
+    });
+
+    it('lists tasks with filters, pagination (a maximum limit) and an allow-listed sort', async () => {
+      for (let i = 2; i <= 4; i++)
+        await submit({
+          namespace: 'shop',
+          name: 'checkout',
+          version: '1.1.0',
+          context: { order_id: `o-${i}` },
+        });
+      await submit({ namespace: 'ops', name: 'audit', version: '2.0.0', context: {} });
+      const shop = await call('GET', '/tasks?namespace=shop&limit=2');
+      expect(shop.status).toBe(200);
+      expect(shop.json.tasks).toHaveLength(2);
+      expect(shop.json.pagination).toEqual({ total: 4, limit: 2, offset: 0, has_more: true });
+      const page2 = await call('GET', '/tasks?namespace=shop&limit=2&offset=2');
+      expect(page2.json.pagination).toEqual({ total: 4, limit: 2, offset: 2, has_more: false });
+      const past = await call('GET', '/tasks?namespace=shop&limit=2&offset=10');
+      expect(past.json.pagination.total).toBe(4);
+      const v = await call('GET', '/tasks?name=checkout&version=1.0.0');
+      expect(v.json.tasks.map((t: { task_id: string }) => t.task_id)).toEqual([taskId]);
+      const byStatus = await call('GET', '/tasks?status=in_progress,error');
+      expect(byStatus.json.pagination.total).toBe(5);
+      const sorted = await call('GET', '/tasks?sort_by=namespace&sort_order=asc');
+      expect(sorted.json.tasks[0].namespace).toBe('ops');
+      const tooMany = await call('GET', '/tasks?limit=101');
+      expect(tooMany.status).toBe(400);
+      expect(tooMany.json.errors[0].field).toBe('limit');
+      const badSort = await call('GET', '/tasks?sort_by=context&status=running');
+      expect(badSort.status).toBe(400);
+      expect(badSort.json.errors.map((e: { field: string }) => e.field).sort()).toEqual([
+        'sort_by',
+        'status',
+      ]);
+    });
+
+    it('updates a task (reason, tags), 400 for an empty change, 404 and 400 for bad ids', async () => {
+      const updated = await call('PATCH', `/tasks/${taskId}`, {
+        body: { reason: 'priority order', tags: ['vip'] },
+      });
+      expect(updated.status).toBe(200);
+      expect(updated.json).toMatchObject({ reason: 'priority order', tags: ['vip'] });
+      expect((await call('PATCH', `/tasks/${taskId}`, { body: {} })).status).toBe(400);
+      expect((await call('PATCH', `/tasks/${UNKNOWN}`, { body: { reason: 'x' } })).status).toBe(404);
+      const badId = await call('GET', '/tasks/..%2F..%2Fetc%2Fpasswd');
+      expect(badId.status).toBe(400);
+      expect(badId.json.errors[0].field).toBe('id');
+      expect((await call('GET', `/tasks/${UNKNOWN}`)).json.code).toBe('TASK_NOT_FOUND');
+    });
+
+    it('lists, shows and updates steps; a step of another task is 404', async () => {
+      const list = await call('GET', `/tasks/${taskId}/workflow_steps`);
+      expect(list.status).toBe(200);
+      const steps = list.json.workflow_steps as { name: string; workflow_step_id: string }[];
+      expect(steps.map((s) => s.name)).toEqual(['reserve', 'charge', 'notify', 'ship']);
+      const charge = steps[1]!.workflow_step_id;
+      const one = await call('GET', `/tasks/${taskId}/workflow_steps/${charge}`);
+      expect(one.json).toMatchObject({
+        name: 'charge',
+        status: 'pending',
+        retry_limit: 2,
+        depends_on: ['reserve'],
+      });
+      const patched = await call('PATCH', `/tasks/${taskId}/workflow_steps/${charge}`, {
+        body: { retry_limit: 5, inputs: { card: 'tok_1' } },
+      });
+      expect(patched.status).toBe(200);
+      expect(patched.json).toMatchObject({ retry_limit: 5, inputs: { card: 'tok_1' } });
+      const bad = await call('PATCH', `/tasks/${taskId}/workflow_steps/${charge}`, {
+        body: { retry_limit: -1 },
+      });
+      expect(bad.status).toBe(400);
+      expect(bad.json.errors[0].field).toBe('retry_limit');
+      const other = (await call('GET', '/tasks?namespace=ops')).json.tasks[0].task_id;
+      expect((await call('GET', `/tasks/${other}/workflow_steps/${charge}`)).json.code).toBe(
+        'STEP_NOT_FOUND',
+      );
+    });
+
+    it('runs the tasks, then retries and resolves a failed step, with the error chain shown', async () => {
+      const worker = await h.worker();
+      const audit = (await call('GET', '/tasks?namespace=ops')).json.tasks[0].task_id as string;
+      let task = await worker.waitFor(audit, { timeoutMs: 30_000 });
+      expect(task.state).toBe('error');
+      await worker.waitFor(taskId, { timeoutMs: 30_000 });
+      const shown = await call('GET', `/tasks/${audit}?include_dependencies=true`);
+      const chains = shown.json.dependency_analysis.error_chains;
+      expect(chains).toEqual([
+        {
+          step: 'verify',
+          error: { name: 'PermanentError', message: 'ledger mismatch', code: 'mismatch' },
+          attempts: 1,
+          blocked_descendants: ['report', 'archive'],
+        },
+      ]);
+      const verify = task.steps.find((s) => s.name === 'verify')!.id;
+      const retried = await call('POST', `/tasks/${audit}/workflow_steps/${verify}/retry`, {
+        body: { reason: 'ledger fixed' },
+      });
+      expect(retried.status).toBe(200);
+      expect(['pending', 'in_progress', 'error']).toContain(retried.json.status);
+      task = await worker.waitFor(audit, { timeoutMs: 30_000 });
+      expect(task.state).toBe('error'); // the handler still refuses
+      const resolved = await call('POST', `/tasks/${audit}/workflow_steps/${verify}/resolve`, {
+        body: { result: { verified: 'by hand' } },
+      });
+      expect(resolved.status).toBe(200);
+      expect(resolved.json).toMatchObject({ status: 'resolved_manually', results: { verified: 'by hand' } });
+      task = await worker.waitFor(audit, { timeoutMs: 30_000 });
+      expect(task.state).toBe('complete');
+      const done = await call('GET', `/tasks/${taskId}?include_dependencies=true`);
+      expect(done.json.status).toBe('complete');
+      expect(done.json.dependency_analysis.critical_path.complete).toBe(true);
+      expect(done.json.dependency_analysis.critical_path.steps[0]).toBe('reserve');
+      const again = await call('POST', `/tasks/${audit}/workflow_steps/${verify}/retry`);
+      expect(again.status).toBe(409);
+      expect(again.json.code).toBe('INVALID_TRANSITION');
+      await worker.stop(); // later tests need tasks that stay unfinished
+    }, 60_000);
+
+    it('cancels a step (and its task), and cancels a task; cancelling twice is 409', async () => {
+      const a = (
+        await submit({ namespace: 'shop', name: 'checkout', version: '1.0.0', context: { order_id: 'c-1' } })
+      ).json;
+      const ship = a.workflow_steps.find((s: { name: string }) => s.name === 'ship').workflow_step_id;
+      // Ids are UUIDs in any case.
+      const cancelled = await call('DELETE', `/tasks/${a.task_id}/workflow_steps/${ship.toUpperCase()}`);
+      expect(cancelled.status).toBe(200);
+      expect(cancelled.json.status).toBe('cancelled');
+      expect((await call('GET', `/tasks/${a.task_id}`)).json.status).toBe('cancelled');
+      const b = (
+        await submit({ namespace: 'shop', name: 'checkout', version: '1.0.0', context: { order_id: 'c-2' } })
+      ).json;
+      const gone = await call('DELETE', `/tasks/${b.task_id}`);
+      expect(gone.status).toBe(200);
+      expect(gone.json.status).toBe('cancelled');
+      expect((await call('DELETE', `/tasks/${b.task_id}`)).status).toBe(409);
+    });
+
+    it('reports status counts and healthy by the 50 % error-rate threshold', async () => {
+      const s = await call('GET', '/health/status');
+      expect(s.status).toBe(200);
+      expect(s.json.tasks.total).toBe(
+        s.json.tasks.complete +
+          s.json.tasks.in_progress +
+          s.json.tasks.cancelled +
+          s.json.tasks.error +
+          s.json.tasks.pending +
+          s.json.tasks.resolved_manually,
+      );
+      expect(s.json.tasks.cancelled).toBeGreaterThanOrEqual(2);
+      expect(s.json.retries.retried_steps).toBeGreaterThanOrEqual(1); // verify ran twice
+      expect(s.json.status).toBe(s.json.error_rate > 0.5 ? 'unhealthy' : 'healthy');
+      expect(s.json.thresholds.max_error_rate).toBe(0.5);
+    });
+
+    it('computes performance and bottlenecks in SQL, with filters', async () => {
+      const perf = await call('GET', '/analytics/performance');
+      expect(perf.status).toBe(200);
+      expect(perf.json.windows.map((w: { window: string }) => w.window)).toEqual(['1h', '4h', '24h']);
+      const hour = perf.json.windows[0];
+      expect(hour.tasks.completed).toBeGreaterThanOrEqual(5);
+      expect(hour.tasks.completion_rate).toBeGreaterThan(0);
+      expect(hour.throughput_per_hour).toBe(hour.tasks.completed);
+      expect(hour.task_duration_ms.max).toBeGreaterThanOrEqual(hour.task_duration_ms.p50);
+      const all = await call('GET', '/analytics/bottlenecks');
+      expect(all.status).toBe(200);
+      expect(all.json.error_patterns).toContainEqual(
+        expect.objectContaining({
+          namespace: 'ops',
+          step_name: 'verify',
+          error_name: 'PermanentError',
+          error_code: 'mismatch',
+          occurrences: 2,
+          affected_tasks: 1,
+        }),
+      );
+      expect(all.json.slowest_steps.length).toBeGreaterThan(0);
+      const shop = await call('GET', '/analytics/bottlenecks?namespace=shop&limit=1');
+      expect(shop.json.filters.namespace).toBe('shop');
+      expect(shop.json.error_patterns).toEqual([]);
+      expect(shop.json.slowest_tasks).toHaveLength(1);
+      expect(shop.json.slowest_tasks[0].namespace).toBe('shop');
+      expect((await call('GET', '/analytics/bottlenecks?period_hours=0')).status).toBe(400);
+    });
+
+    it('answers 404 for an unknown route and 405 with Allow for a wrong method', async () => {
+      const nowhere = await call('GET', '/nowhere');
+      expect(nowhere.status).toBe(404);
+      expect(nowhere.json.code).toBe('ROUTE_NOT_FOUND');
+      const wrong = await call('PUT', `/tasks/${taskId}`, { body: {} });
+      expect(wrong.status).toBe(405);
+      expect(wrong.headers.get('allow')).toBe('DELETE, GET, HEAD, PATCH');
+    });
+
+    it('has no /metrics without a handler, and serves the injected one with it', async () => {
+      expect((await call('GET', '/metrics')).status).toBe(404);
+      expect(h.api.routes.some((r) => r.path.endsWith('/metrics'))).toBe(false);
+      const { createTaskerApi } = await import('../../src/api/index');
+      const withMetrics = createTaskerApi({
+        tasker: h.tasker,
+        metricsHandler: async (request) =>
+          new Response(`# seen ${new URL(request.url).pathname}\ntasker_up 1\n`, {
+            headers: { 'content-type': 'text/plain; version=0.0.4' },
+          }),
+      });
+      const server = await withMetrics.listen();
+      try {
+        const r = await fetch(`${server.url}/tasker/metrics`);
+        expect(r.status).toBe(200);
+        expect(r.headers.get('content-type')).toBe('text/plain; version=0.0.4');
+        expect(await r.text()).toBe('# seen /tasker/metrics\ntasker_up 1\n');
+        expect(Object.keys((withMetrics.openapi() as { paths: object }).paths)).toContain('/tasker/metrics');
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('serves an OpenAPI 3.1 document that validates and whose paths equal the route table', async () => {
+      const doc = await call('GET', '/openapi.json');
+      expect(doc.status).toBe(200);
+      const result = await new Validator().validate(doc.json as Parameters<Validator['validate']>[0]);
+      expect(result.errors ?? []).toEqual([]);
+      expect(result.valid).toBe(true);
+      expect(doc.json.openapi).toBe('3.1.0');
+      const documented = Object.entries(doc.json.paths as Record<string, Record<string, unknown>>).flatMap(
+        ([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+      );
+      const table = h.api.routes.map((r) => `${r.method} ${r.path}`);
+      expect(documented.sort()).toEqual([...table].sort());
+      expect(doc.json.components.schemas.Task.properties).toHaveProperty('source_system');
+      expect(doc.json.components.schemas.WorkflowStep.properties).toHaveProperty('next_attempt_at');
+    });
+
+    it('serves the documentation page and its assets', async () => {
+      const page = await fetch(`${h.base}/docs`);
+      expect(page.headers.get('content-type')).toContain('text/html');
+      expect(await page.text()).toContain('/tasker/docs/assets/swagger-ui-bundle.js');
+      exercised.add('GET /tasker/docs');
+      const init = await fetch(`${h.base}/docs/init.js`);
+      expect(await init.text()).toContain('"/tasker/openapi.json"');
+      exercised.add('GET /tasker/docs/init.js');
+      const css = await fetch(`${h.base}/docs/assets/swagger-ui.css`);
+      expect(css.status).toBe(200);
+      expect(css.headers.get('content-type')).toContain('text/css');
+      exercised.add('GET /tasker/docs/assets/{file}');
+      expect((await call('GET', '/docs/assets/..%2Fpackage.json')).status).toBe(400);
+    });
+
+    it('exercised every route of the table', () => {
+      const missing = h.api.routes.map((r) => `${r.method} ${r.path}`).filter((r) => !exercised.has(r));
+      expect(missing).toEqual([]);
+    });
+  });
+}
