@@ -167,8 +167,9 @@ export async function startApiHarness(
         ...(body === undefined ? {} : { body }),
       });
       const text = await response.text();
-      const parsed: unknown = text === '' ? undefined : JSON.parse(text);
       const contentType = response.headers.get('content-type') ?? '';
+      const parsed: unknown =
+        text === '' ? undefined : contentType.includes('json') ? JSON.parse(text) : text;
       if (response.status >= 400) expectProblem(response.status, contentType, parsed);
       const route = routeOf(api.routes, method, new URL(`${base}${path}`).pathname);
       if (route !== undefined) check(route, response.status, contentType, parsed);

@@ -1,0 +1,190 @@
+/**
+ * Authorization matrix: the original's route → permission table, written out here as data
+ * (independently of the app), walked route by route over a real HTTP server with real JWTs:
+ * each route is 403 with every permission but its own, and passes with only its own.
+ */
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClaimsCoordinator, createJwtAuthenticator, PERMISSIONS } from '../src/api/index';
+import { createPgliteStore, type TaskStore } from '../src/index';
+import { type ApiHarness, startApiHarness } from './support/api-harness';
+
+const TABLE: readonly { method: string; path: string; permission: string }[] = [
+  { method: 'GET', path: '/handlers', permission: 'tasker.handler:index' },
+  { method: 'GET', path: '/handlers/{namespace}', permission: 'tasker.handler:index' },
+  { method: 'GET', path: '/handlers/{namespace}/{name}', permission: 'tasker.handler:show' },
+  { method: 'GET', path: '/tasks', permission: 'tasker.task:index' },
+  { method: 'GET', path: '/tasks/{id}', permission: 'tasker.task:show' },
+  { method: 'POST', path: '/tasks', permission: 'tasker.task:create' },
+  { method: 'PATCH', path: '/tasks/{id}', permission: 'tasker.task:update' },
+  { method: 'DELETE', path: '/tasks/{id}', permission: 'tasker.task:cancel' },
+  { method: 'GET', path: '/tasks/{id}/workflow_steps', permission: 'tasker.workflow_step:index' },
+  { method: 'GET', path: '/tasks/{id}/workflow_steps/{stepId}', permission: 'tasker.workflow_step:show' },
+  { method: 'PATCH', path: '/tasks/{id}/workflow_steps/{stepId}', permission: 'tasker.workflow_step:update' },
+  {
+    method: 'POST',
+    path: '/tasks/{id}/workflow_steps/{stepId}/resolve',
+    permission: 'tasker.workflow_step:update',
+  },
+  {
+    method: 'DELETE',
+    path: '/tasks/{id}/workflow_steps/{stepId}',
+    permission: 'tasker.workflow_step:cancel',
+  },
+  {
+    method: 'POST',
+    path: '/tasks/{id}/workflow_steps/{stepId}/retry',
+    permission: 'tasker.workflow_step:retry',
+  },
+  { method: 'GET', path: '/health/status', permission: 'tasker.health_status:index' },
+  { method: 'GET', path: '/metrics', permission: 'tasker.metrics:index' },
+  { method: 'GET', path: '/analytics/performance', permission: 'tasker.analytics:index' },
+  { method: 'GET', path: '/analytics/bottlenecks', permission: 'tasker.analytics:index' },
+];
+const OPEN = [
+  '/health/live',
+  '/health/ready',
+  '/openapi.json',
+  '/docs',
+  '/docs/init.js',
+  '/docs/assets/{file}',
+];
+
+const SECRET = 'a-test-secret-of-at-least-32-bytes!!';
+const key = new TextEncoder().encode(SECRET);
+const token = (claims: Record<string, unknown>, sub = 'ops-user') =>
+  new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(sub)
+    .setIssuedAt()
+    .setExpirationTime('5m')
+    .sign(key);
+
+describe('authorization matrix over HTTP (JWT + claims coordinator)', () => {
+  let store: TaskStore;
+  let h: ApiHarness;
+  const ids: Record<string, string> = {};
+
+  beforeAll(async () => {
+    store = await createPgliteStore();
+    h = await startApiHarness(store, {
+      auth: {
+        authenticate: createJwtAuthenticator({ secret: SECRET }),
+        authorize: createClaimsCoordinator(),
+      },
+      metricsHandler: async () =>
+        new Response('tasker_up 1\n', { headers: { 'content-type': 'text/plain' } }),
+    });
+    const admin = await token({ roles: ['admin'] });
+    const created = await h.call('POST', '/tasks', {
+      body: { namespace: 'shop', name: 'checkout', version: '1.0.0', context: { order_id: 'm-1' } },
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    expect(created.status).toBe(201);
+    ids.id = created.json.task_id;
+    ids.stepId = created.json.workflow_steps[1].workflow_step_id;
+    ids.namespace = 'shop';
+    ids.name = 'checkout';
+  }, 60_000);
+  afterAll(async () => {
+    await h?.close();
+    await store?.close();
+  });
+
+  const concrete = (path: string) => path.replace(/\{(\w+)\}/g, (_, k: string) => ids[k] ?? 'x');
+  const bodyFor = (method: string, path: string): unknown =>
+    method === 'POST' && path === '/tasks'
+      ? { namespace: 'shop', name: 'checkout', version: '1.0.0', context: { order_id: 'm-2' } }
+      : method === 'PATCH' && path === '/tasks/{id}'
+        ? { reason: 'matrix' }
+        : method === 'PATCH'
+          ? { retry_limit: 4 }
+          : undefined;
+
+  it('the table as data equals the app route table (every guarded route, every permission)', () => {
+    const guarded = h.api.routes
+      .filter((r) => r.permission !== null)
+      .map((r) => `${r.method} ${r.path.slice('/tasker'.length)} ${r.permission}`);
+    expect(guarded.sort()).toEqual(TABLE.map((r) => `${r.method} ${r.path} ${r.permission}`).sort());
+    const open = h.api.routes.filter((r) => r.permission === null).map((r) => r.path.slice('/tasker'.length));
+    expect(open.sort()).toEqual([...OPEN].sort());
+    expect(PERMISSIONS).toHaveLength(18);
+    for (const row of TABLE) expect(PERMISSIONS).toContain(row.permission);
+  });
+
+  for (const row of TABLE) {
+    it(`${row.method} ${row.path}: 403 without ${row.permission}, allowed with it`, async () => {
+      const others = PERMISSIONS.filter((p) => p !== row.permission);
+      const denied = await h.call(row.method, concrete(row.path), {
+        body: bodyFor(row.method, row.path),
+        headers: { authorization: `Bearer ${await token({ permissions: others })}` },
+      });
+      expect(denied.status).toBe(403);
+      expect(denied.json.code).toBe('FORBIDDEN');
+      expect(denied.json.detail).toContain(row.permission);
+      const allowed = await h.call(row.method, concrete(row.path), {
+        body: bodyFor(row.method, row.path),
+        headers: { authorization: `Bearer ${await token({ permissions: [row.permission] })}` },
+      });
+      expect([401, 403]).not.toContain(allowed.status);
+      // Resolve, retry and cancel may meet a state that refuses them (409): authorization passed.
+      expect(allowed.status === 409 ? allowed.json.code : 'ok').toMatch(/^(ok|INVALID_TRANSITION)$/);
+      if (allowed.status !== 409) expect(allowed.status).toBeLessThan(300);
+    });
+  }
+
+  it('401 with WWW-Authenticate without a token, and for a bad, expired or unsigned one', async () => {
+    const none = await h.call('GET', '/tasks');
+    expect(none.status).toBe(401);
+    expect(none.json.code).toBe('UNAUTHENTICATED');
+    expect(none.headers.get('www-authenticate')).toBe('Bearer realm="tasker"');
+    const expired = await new SignJWT({ roles: ['admin'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('u')
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+      .sign(key);
+    const r = await h.call('GET', '/tasks', { headers: { authorization: `Bearer ${expired}` } });
+    expect(r.status).toBe(401);
+    expect(r.json.code).toBe('INVALID_TOKEN');
+    expect(r.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    expect(r.headers.get('www-authenticate')).toContain('expired');
+    const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const unsigned = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'root', roles: ['admin'] })}.`;
+    const n = await h.call('GET', '/tasks', { headers: { authorization: `Bearer ${unsigned}` } });
+    expect(n.status).toBe(401);
+    const garbage = await h.call('GET', '/tasks', { headers: { authorization: 'Basic dXNlcjpwYXNz' } });
+    expect(garbage.status).toBe(401);
+  });
+
+  it('keeps live, ready, the document and the docs open; an admin role passes everywhere', async () => {
+    for (const path of ['/health/live', '/health/ready', '/openapi.json'])
+      expect((await h.call('GET', path)).status).toBe(200);
+    const admin = await token({ roles: ['admin'] });
+    for (const row of TABLE.filter((r) => r.method === 'GET')) {
+      const r = await h.call('GET', concrete(row.path), { headers: { authorization: `Bearer ${admin}` } });
+      expect(r.status).toBe(200);
+    }
+  });
+
+  it('leaves /health/status and /metrics open when configured so', async () => {
+    const { createTaskerApi } = await import('../src/api/index');
+    const api = createTaskerApi({
+      tasker: h.tasker,
+      auth: {
+        authenticate: createJwtAuthenticator({ secret: SECRET }),
+        authorize: createClaimsCoordinator(),
+        healthStatusRequiresAuth: false,
+        metricsRequiresAuth: false,
+      },
+      metricsHandler: async () => new Response('tasker_up 1\n'),
+    });
+    const server = await api.listen();
+    try {
+      expect((await fetch(`${server.url}/tasker/health/status`)).status).toBe(200);
+      expect((await fetch(`${server.url}/tasker/metrics`)).status).toBe(200);
+      expect((await fetch(`${server.url}/tasker/tasks`)).status).toBe(401);
+    } finally {
+      await server.close();
+    }
+  });
+});
