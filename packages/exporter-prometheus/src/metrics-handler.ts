@@ -198,7 +198,10 @@ export function createNodeMetricsHandler(options: MetricsHandlerOptions): NodeHa
       acceptEncoding: header('accept-encoding'),
     });
     const length = typeof result.body === 'string' ? Buffer.byteLength(result.body) : result.body.byteLength;
-    response.writeHead(result.status, { ...result.headers, 'content-length': String(length) });
+    // setHeader rather than writeHead(status, headers), so that middleware can read them.
+    for (const [name, value] of Object.entries(result.headers)) response.setHeader(name, value);
+    response.setHeader('content-length', String(length));
+    response.statusCode = result.status;
     response.end(request.method === 'HEAD' ? undefined : result.body);
   };
 }

@@ -1,0 +1,105 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+
+/** A free TCP port on 127.0.0.1 (free when asked; the caller retries if it is taken since). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A daemon started by a test and stopped by its process id. */
+export interface Daemon {
+  readonly port: number;
+  readonly url: string;
+  readonly process: ChildProcess;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `binary` with `args(port)` on a free port and waits until `readyPath` answers 200.
+ * A start that fails because the port was taken in the meantime is retried on another port.
+ */
+export async function startDaemon(
+  binary: string,
+  args: (port: number) => string[],
+  readyPath: string,
+  timeoutMs = 30_000,
+): Promise<Daemon> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = await freePort();
+    const child = spawn(binary, args(port), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      log += d.toString();
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      log += d.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const daemon: Daemon = {
+      port,
+      url: `http://127.0.0.1:${port}`,
+      process: child,
+      output: () => log,
+      stop: async () => {
+        if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+          process.kill(child.pid, 'SIGTERM');
+          const timer = setTimeout(
+            () => child.pid !== undefined && child.exitCode === null && process.kill(child.pid, 'SIGKILL'),
+            5000,
+          );
+          await exited;
+          clearTimeout(timer);
+        }
+      },
+    };
+    const deadline = Date.now() + timeoutMs;
+    let ready = false;
+    while (Date.now() < deadline && child.exitCode === null) {
+      try {
+        const response = await fetch(`${daemon.url}${readyPath}`);
+        await response.body?.cancel();
+        if (response.ok) {
+          ready = true;
+          break;
+        }
+      } catch {
+        // Not listening yet.
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    if (ready) return daemon;
+    await daemon.stop();
+    if (/address already in use/i.test(log)) continue;
+    throw new Error(`${binary} did not become ready on port ${port}:\n${log.slice(-2000)}`);
+  }
+  throw new Error(`${binary}: no free port after 5 attempts`);
+}
+
+/** Polls `probe` until it returns a value other than undefined, or throws after `timeoutMs`. */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`timed out waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`);
+}
