@@ -33,8 +33,9 @@ async function withConnection<T>(
   command: string,
   options: ConnectionOptions,
   body: (c: Awaited<ReturnType<typeof connect>>) => Promise<T>,
+  local: { openStore?: boolean } = {},
 ): Promise<T> {
-  const connection = await connect(command, options);
+  const connection = await connect(command, options, local);
   try {
     return await body(connection);
   } finally {
@@ -57,30 +58,35 @@ interface NamespaceHandlers {
 }
 
 export async function handlersCommand(options: ConnectionOptions & { json?: boolean }): Promise<void> {
-  await withConnection('handlers', options, async ({ client }) => {
-    const { namespaces } = await client.request<NamespaceList>('GET', '/handlers');
-    const all: NamespaceHandlers['handlers'] = [];
-    for (const ns of namespaces) {
-      all.push(
-        ...(await client.request<NamespaceHandlers>('GET', `/handlers/${encodeURIComponent(ns.name)}`))
-          .handlers,
+  await withConnection(
+    'handlers',
+    options,
+    async ({ client }) => {
+      const { namespaces } = await client.request<NamespaceList>('GET', '/handlers');
+      const all: NamespaceHandlers['handlers'] = [];
+      for (const ns of namespaces) {
+        all.push(
+          ...(await client.request<NamespaceHandlers>('GET', `/handlers/${encodeURIComponent(ns.name)}`))
+            .handlers,
+        );
+      }
+      if (options.json) return printJson(all);
+      if (all.length === 0) return print('No task handlers are registered.');
+      print(
+        table(
+          ['HANDLER', 'LATEST', 'VERSIONS', 'STEPS', 'DESCRIPTION'],
+          all.map((h) => [
+            `${h.namespace}.${h.name}`,
+            h.latest_version,
+            h.versions.join(', '),
+            String(h.step_count),
+            h.description ?? '',
+          ]),
+        ),
       );
-    }
-    if (options.json) return printJson(all);
-    if (all.length === 0) return print('No task handlers are registered.');
-    print(
-      table(
-        ['HANDLER', 'LATEST', 'VERSIONS', 'STEPS', 'DESCRIPTION'],
-        all.map((h) => [
-          `${h.namespace}.${h.name}`,
-          h.latest_version,
-          h.versions.join(', '),
-          String(h.step_count),
-          h.description ?? '',
-        ]),
-      ),
-    );
-  });
+    },
+    { openStore: false },
+  );
 }
 
 export async function graphCommand(
@@ -92,20 +98,25 @@ export async function graphCommand(
     throw new CliError(`--format: expected text, mermaid or dot, received "${format}"`, EXIT.usage);
   }
   const ref = parseTaskRef(spec);
-  await withConnection('graph', options, async ({ client }) => {
-    const query = ref.version === undefined ? '' : `?version=${encodeURIComponent(ref.version)}`;
-    const handler = await client.request<GraphWire>(
-      'GET',
-      `/handlers/${encodeURIComponent(ref.namespace)}/${encodeURIComponent(ref.name)}${query}`,
-    );
-    print(
-      format === 'mermaid'
-        ? graphMermaid(handler)
-        : format === 'dot'
-          ? graphDot(handler)
-          : graphText(handler),
-    );
-  });
+  await withConnection(
+    'graph',
+    options,
+    async ({ client }) => {
+      const query = ref.version === undefined ? '' : `?version=${encodeURIComponent(ref.version)}`;
+      const handler = await client.request<GraphWire>(
+        'GET',
+        `/handlers/${encodeURIComponent(ref.namespace)}/${encodeURIComponent(ref.name)}${query}`,
+      );
+      print(
+        format === 'mermaid'
+          ? graphMermaid(handler)
+          : format === 'dot'
+            ? graphDot(handler)
+            : graphText(handler),
+      );
+    },
+    { openStore: false },
+  );
 }
 
 export async function tasksCommand(

@@ -22,7 +22,11 @@ export interface Connection {
   close(): Promise<void>;
 }
 
-export async function connect(command: string, options: ConnectionOptions): Promise<Connection> {
+export async function connect(
+  command: string,
+  options: ConnectionOptions,
+  local: { openStore?: boolean } = {},
+): Promise<Connection> {
   if (options.api !== undefined) {
     if (options.config !== undefined || options.tasks !== undefined) {
       throw new CliError(
@@ -43,6 +47,6 @@ export async function connect(command: string, options: ConnectionOptions): Prom
     const client = new ApiClient((request) => fetch(request), url.toString(), token || undefined);
     return { client, local: undefined, close: async () => {} };
   }
-  const local = await openLocal(command, { config: options.config, tasks: options.tasks });
-  return { client: local.client, local, close: () => local.close() };
+  const runtime = await openLocal(command, { config: options.config, tasks: options.tasks, ...local });
+  return { client: runtime.client, local: runtime, close: () => runtime.close() };
 }

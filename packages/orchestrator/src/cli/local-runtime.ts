@@ -76,15 +76,22 @@ export function authFromConfig(config: TaskerConfig): TaskerApiAuthOptions {
   }
 }
 
-/** Opens the store and builds the engine and its API; `close()` undoes all of it. */
-export async function openLocal(command: string, options: LocalOptions): Promise<LocalRuntime> {
-  const config = await runtimeConfig(options.config);
+/**
+ * Builds the engine and its API and (unless `openStore` is false: handler discovery needs no
+ * store) opens the store; `close()` undoes all of it.
+ */
+export async function openLocal(
+  command: string,
+  options: LocalOptions & { openStore?: boolean; loaded?: TaskerConfig },
+): Promise<LocalRuntime> {
+  const config = options.loaded ?? (await runtimeConfig(options.config));
   const module =
     options.tasks === undefined
       ? { tasks: [], handlers: {}, middleware: [] }
       : await loadTasksModule(options.tasks);
   let lock: DataDirLock | undefined;
-  if (config.store.kind === 'pglite' && config.store.dataDir !== undefined) {
+  const openStore = options.openStore !== false;
+  if (openStore && config.store.kind === 'pglite' && config.store.dataDir !== undefined) {
     lock = await lockDataDir(config.store.dataDir, command);
   }
   let tasker: Tasker;
@@ -96,7 +103,7 @@ export async function openLocal(command: string, options: LocalOptions): Promise
       config,
       onError: (error, during) => console.error(`[tasker] ${during}: ${(error as Error)?.message ?? error}`),
     });
-    await tasker.store();
+    if (openStore) await tasker.store();
   } catch (error) {
     await lock?.release();
     if (isTaskerError(error)) throw new CliError(error.message, EXIT.usage);

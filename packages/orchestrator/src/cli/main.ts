@@ -7,7 +7,6 @@ import { createProgram } from './program';
 const program = createProgram((code) => {
   process.exitCode = code;
 });
-program.exitOverride();
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) {
     // commander has printed the message (or the help) already.

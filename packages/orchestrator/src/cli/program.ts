@@ -25,7 +25,9 @@ function withConnection(command: Command): Command {
 
 /** Builds the program; `setExitCode` receives a command's exit code (run's task outcome). */
 export function createProgram(setExitCode: (code: number) => void): Command {
+  // Set before the subcommands are added, which inherit it: usage errors throw instead of exiting.
   const program = new Command('tasker')
+    .exitOverride()
     .description('Tasker: durable DAG workflows. Serve the REST API and workers, run tasks, inspect them.')
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(

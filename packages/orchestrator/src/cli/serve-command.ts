@@ -5,6 +5,7 @@
  */
 import { createTaskerApi } from '../api/index';
 import { authFromConfig, openLocal } from './local-runtime';
+import { runtimeConfig } from './runtime-config';
 
 /** Options of `tasker serve`. */
 export interface ServeOptions {
@@ -16,11 +17,13 @@ export interface ServeOptions {
 }
 
 export async function serveCommand(options: ServeOptions): Promise<void> {
-  const local = await openLocal('serve', { config: options.config, tasks: options.tasks });
+  // Configuration problems (auth keys included) fail before the store is opened.
+  const loaded = await runtimeConfig(options.config);
+  const auth = authFromConfig(loaded);
+  const local = await openLocal('serve', { tasks: options.tasks, loaded });
   let stopping = false;
   try {
     const { config, tasker } = local;
-    const auth = authFromConfig(config);
     const api = createTaskerApi({
       tasker,
       prefix: config.api.prefix,

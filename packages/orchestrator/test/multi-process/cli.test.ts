@@ -1,0 +1,215 @@
+/**
+ * The `tasker` CLI end to end: the built executable (`dist/cli.js`; the root `test` script
+ * builds first, since Node 20 cannot run the TypeScript sources) spawned as processes, stopped
+ * by pid. `tasker serve` holds a PGlite data directory; the other commands reach it with
+ * `--api`, and fail clearly when they try to open the directory instead.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeWithPostgres } from '../support/postgres';
+
+const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+const TASKS = fileURLToPath(new URL('../fixtures/cli-tasks.mjs', import.meta.url));
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function tasker(args: readonly string[], env: Record<string, string> = {}): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, ...env, NODE_OPTIONS: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => {
+      if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+      reject(new Error(`tasker ${args.join(' ')} did not finish: ${stdout}\n${stderr}`));
+    }, 90_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('tasker CLI (spawned)', () => {
+  let dir: string;
+  let server: ChildProcess | undefined;
+  let api = '';
+  let serverOut = '';
+
+  beforeAll(async () => {
+    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (the root "test" script does)`);
+    dir = await mkdtemp(join(tmpdir(), 'tasker-cli-'));
+    await writeFile(
+      join(dir, 'tasker.config.json'),
+      JSON.stringify({
+        store: { kind: 'pglite', dataDir: join(dir, 'data') },
+        engine: { pollIntervalMs: 50 },
+      }),
+    );
+    await writeFile(join(dir, 'context.json'), JSON.stringify({ order_id: 'cli-1' }));
+  });
+  afterAll(async () => {
+    if (server?.pid !== undefined && server.exitCode === null) process.kill(server.pid, 'SIGKILL');
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('explains itself with --help, per command too', async () => {
+    const top = await tasker(['--help']);
+    expect(top.code).toBe(0);
+    for (const command of ['serve', 'run', 'handlers', 'graph', 'tasks', 'task', 'migrate'])
+      expect(top.stdout).toContain(command);
+    const run = await tasker(['run', '--help']);
+    expect(run.stdout).toContain('--context <json|@file>');
+    expect(run.stdout).toContain('--api <url>');
+    const bad = await tasker(['run']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("missing required argument 'task'");
+  });
+
+  it('rejects a bad configuration file with its path and every problem', async () => {
+    const file = join(dir, 'bad.json');
+    await writeFile(
+      file,
+      JSON.stringify({ execution: { concurrency: 0 }, store: { kind: 'mysql' }, colour: 'blue' }),
+    );
+    const r = await tasker(['tasks', '--config', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(file);
+    expect(r.stderr).toContain('execution.concurrency: expected an integer from 1 to 1000, received 0');
+    expect(r.stderr).toContain('store.kind: expected "pglite" or "postgres", received "mysql"');
+    expect(r.stderr).toContain('colour: unknown field');
+    const missing = await tasker(['tasks', '--config', join(dir, 'nope.json')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('nope.json');
+  });
+
+  it('prints a DAG as text, Mermaid and DOT, without opening a store', async () => {
+    const text = await tasker(['graph', 'shop.checkout@1.0.0', '--tasks', TASKS]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('execution order: reserve → charge → notify → ship');
+    expect(text.stdout).toContain('level 2: ship (after charge, notify)');
+    const mermaid = await tasker(['graph', 'shop.checkout', '--tasks', TASKS, '--format', 'mermaid']);
+    expect(mermaid.stdout).toContain('flowchart TD');
+    expect(mermaid.stdout).toContain('s_notify --> s_ship');
+    const dot = await tasker(['graph', 'shop.checkout', '--tasks', TASKS, '-f', 'dot']);
+    expect(dot.stdout).toContain('"charge" -> "ship";');
+    const unknown = await tasker(['graph', 'shop.nothing', '--tasks', TASKS]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('404');
+  });
+
+  it('serves the API and workers from a config file; others use --api, never the data directory', async () => {
+    const config = join(dir, 'tasker.config.json');
+    server = spawn(process.execPath, [CLI, 'serve', '--config', config, '--tasks', TASKS, '--port', '0'], {
+      env: { ...process.env, NODE_OPTIONS: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    api = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`serve did not start: ${serverOut}`)), 60_000);
+      server?.stdout?.on('data', (d: Buffer) => {
+        serverOut += d;
+        const m = /listening on (http:\/\/127\.0\.0\.1:\d+\/tasker)/.exec(serverOut);
+        if (m !== null) {
+          clearTimeout(timer);
+          resolve(m[1] as string);
+        }
+      });
+      server?.stderr?.on('data', (d: Buffer) => {
+        serverOut += d;
+      });
+      server?.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${serverOut}`)));
+    });
+
+    const blocked = await tasker(['tasks', '--config', config]);
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toContain('is in use by another process');
+    expect(blocked.stderr).toContain(`--api ${api}`);
+
+    const run = await tasker([
+      'run',
+      'shop.checkout@1.0.0',
+      '--context',
+      `@${join(dir, 'context.json')}`,
+      '--api',
+      api,
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/submitted/);
+    expect(run.stdout).toMatch(/ship: complete/);
+    expect(run.stdout).toMatch(/task [0-9a-f-]{36} complete after/);
+    const failed = await tasker(['run', 'shop.refund', '--api', api]);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toContain('PermanentError: refunds are closed');
+    const invalid = await tasker(['run', 'shop.checkout', '--context', '{"order_id":', '--api', api]);
+    expect(invalid.code).toBe(2);
+    expect(invalid.stderr).toContain('--context: not valid JSON');
+
+    const handlers = await tasker(['handlers', '--api', api]);
+    expect(handlers.stdout).toMatch(/shop\.checkout\s+1\.0\.0/);
+    const list = await tasker(['tasks', '--api', api, '--json']);
+    const page = JSON.parse(list.stdout) as { tasks: { task_id: string; status: string; name: string }[] };
+    expect(page.tasks.map((t) => `${t.name}:${t.status}`).sort()).toEqual([
+      'checkout:complete',
+      'refund:error',
+    ]);
+    const checkout = page.tasks.find((t) => t.name === 'checkout')!.task_id;
+    const show = await tasker(['task', checkout, '--api', api, '--dependencies']);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toContain('critical path: reserve → ');
+    expect(show.stdout).toMatch(/reserve\s+complete\s+1/);
+
+    // Stop by pid: the lock goes with it, and the directory opens again, with the tasks in it.
+    process.kill(server.pid as number, 'SIGTERM');
+    const code = await new Promise<number | null>((resolve) => server?.once('exit', resolve));
+    expect(code).toBe(0);
+    expect(existsSync(`${join(dir, 'data')}.lock`)).toBe(false);
+    const local = await tasker(['tasks', '--config', config]);
+    expect(local.code).toBe(0);
+    expect(local.stdout).toContain(checkout);
+    expect(local.stdout).toContain('1–2 of 2');
+    const migrate = await tasker(['migrate', '--config', config]);
+    expect(migrate.code).toBe(0);
+    expect(migrate.stdout).toContain('pglite store is up to date; migrations: 1 initial');
+  }, 180_000);
+
+  it('fails before opening the store when JWT is on and no key is in the environment', async () => {
+    const file = join(dir, 'jwt.json');
+    await writeFile(file, JSON.stringify({ auth: { strategy: 'jwt' } }));
+    const r = await tasker(['serve', '--config', file, '--port', '0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('TASKER_JWT_SECRET');
+  });
+});
+
+describeWithPostgres('tasker CLI on PostgreSQL (the URL from TASKER_DATABASE_URL)', (database) => {
+  it('runs a task with local workers and lists it', async () => {
+    const env = { TASKER_DATABASE_URL: database().url };
+    const run = await tasker(
+      ['run', 'shop.checkout', '--tasks', TASKS, '--context', '{"order_id":"pg-1"}'],
+      env,
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/task [0-9a-f-]{36} complete after/);
+    const list = await tasker(['tasks', '--status', 'complete'], env);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toContain('shop.checkout@1.0.0');
+  }, 120_000);
+});
