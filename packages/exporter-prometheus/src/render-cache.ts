@@ -1,4 +1,4 @@
-import type { MetricFamilySnapshot } from '@tasker/metrics-native';
+import type { MetricFamilySnapshot, SeriesSnapshotBase } from '@tasker/metrics-native';
 import type { ExpositionFormat } from './content-type';
 import { escapeLabelValue, escapeTextHelp, formatValue, labelBlock } from './exposition-text';
 
@@ -7,10 +7,11 @@ import { escapeLabelValue, escapeTextHelp, formatValue, labelBlock } from './exp
  * - a family's header (`# HELP` / `# TYPE` / `# UNIT` lines), until its help, unit or type
  *   changes;
  * - a series' sample-name-and-label prefixes (`requests_total{route="/a"} `, one per histogram
- *   bucket), keyed by the series' labels object. `@tasker/metrics-native` hands out the same
- *   frozen labels object for a series in every snapshot, so the prefixes are found again without
- *   building a key; when a series is evicted its labels object is dropped and, the map being
- *   weak, so is its entry.
+ *   bucket), kept in an array indexed by the series' store slot and checked against its
+ *   generation. Finding them costs an array read, not a key built from the labels; a slot
+ *   reused by another series after an eviction has a new generation, and its prefixes are
+ *   rendered anew over the old ones. The arrays are as long as the instrument's highest slot,
+ *   so the cache is bounded by the series limit.
  *
  * A scrape then writes mostly cached strings and formats only the numbers.
  */
@@ -39,7 +40,9 @@ export interface FamilyEntry {
   readonly header: string;
   /** The name the samples start with: the counter's family name without `_total` in OpenMetrics. */
   readonly base: string;
-  readonly series: WeakMap<object, SeriesLines>;
+  /** Rendered prefixes by store slot, valid while `generations[slot]` matches the series'. */
+  readonly lines: (SeriesLines | undefined)[];
+  readonly generations: number[];
   /** The scrape that last used this entry; entries of unregistered families are pruned. */
   seen: number;
   readonly type: string;
@@ -90,7 +93,8 @@ export class RenderCache {
       entry = {
         header: header(family, this.#format, base),
         base,
-        series: new WeakMap(),
+        lines: [],
+        generations: [],
         seen: scrape,
         type: family.type,
         help: family.help,
@@ -112,41 +116,47 @@ export class RenderCache {
     return this.#families.size;
   }
 
-  counterLines(entry: FamilyEntry, labels: Readonly<Record<string, string>>): CounterLines {
-    let lines = entry.series.get(labels) as CounterLines | undefined;
-    if (lines === undefined) {
-      const block = labelBlock(labels);
-      lines =
-        this.#format === 'openmetrics'
-          ? { sample: `${entry.base}_total${block} `, created: `${entry.base}_created${block} ` }
-          : { sample: `${entry.base}${block} `, created: '' };
-      entry.series.set(labels, lines);
-    }
+  #cached(entry: FamilyEntry, series: SeriesSnapshotBase): SeriesLines | undefined {
+    const lines = entry.lines[series.slot];
+    return lines !== undefined && entry.generations[series.slot] === series.generation ? lines : undefined;
+  }
+
+  #keep<T extends SeriesLines>(entry: FamilyEntry, series: SeriesSnapshotBase, lines: T): T {
+    entry.lines[series.slot] = lines;
+    entry.generations[series.slot] = series.generation;
     return lines;
   }
 
-  gaugeLines(entry: FamilyEntry, labels: Readonly<Record<string, string>>): GaugeLines {
-    let lines = entry.series.get(labels) as GaugeLines | undefined;
-    if (lines === undefined) {
-      lines = { sample: `${entry.base}${labelBlock(labels)} ` };
-      entry.series.set(labels, lines);
-    }
-    return lines;
+  counterLines(entry: FamilyEntry, series: SeriesSnapshotBase): CounterLines {
+    const cached = this.#cached(entry, series) as CounterLines | undefined;
+    if (cached !== undefined) return cached;
+    const block = labelBlock(series.labels);
+    return this.#keep(
+      entry,
+      series,
+      this.#format === 'openmetrics'
+        ? { sample: `${entry.base}_total${block} `, created: `${entry.base}_created${block} ` }
+        : { sample: `${entry.base}${block} `, created: '' },
+    );
   }
 
-  histogramLines(entry: FamilyEntry, labels: Readonly<Record<string, string>>): HistogramLines {
-    let lines = entry.series.get(labels) as HistogramLines | undefined;
-    if (lines === undefined) {
-      const bounds = [...(entry.buckets ?? []), Number.POSITIVE_INFINITY];
-      const block = labelBlock(labels);
-      lines = {
-        buckets: bounds.map((le) => `${entry.base}_bucket${labelBlock(labels, `le="${formatValue(le)}"`)} `),
-        sum: `${entry.base}_sum${block} `,
-        count: `${entry.base}_count${block} `,
-        created: this.#format === 'openmetrics' ? `${entry.base}_created${block} ` : '',
-      };
-      entry.series.set(labels, lines);
-    }
-    return lines;
+  gaugeLines(entry: FamilyEntry, series: SeriesSnapshotBase): GaugeLines {
+    const cached = this.#cached(entry, series) as GaugeLines | undefined;
+    if (cached !== undefined) return cached;
+    return this.#keep(entry, series, { sample: `${entry.base}${labelBlock(series.labels)} ` });
+  }
+
+  histogramLines(entry: FamilyEntry, series: SeriesSnapshotBase): HistogramLines {
+    const cached = this.#cached(entry, series) as HistogramLines | undefined;
+    if (cached !== undefined) return cached;
+    const labels = series.labels;
+    const bounds = [...(entry.buckets ?? []), Number.POSITIVE_INFINITY];
+    const block = labelBlock(labels);
+    return this.#keep(entry, series, {
+      buckets: bounds.map((le) => `${entry.base}_bucket${labelBlock(labels, `le="${formatValue(le)}"`)} `),
+      sum: `${entry.base}_sum${block} `,
+      count: `${entry.base}_count${block} `,
+      created: this.#format === 'openmetrics' ? `${entry.base}_created${block} ` : '',
+    });
   }
 }

@@ -77,7 +77,7 @@ export class ScrapeRender {
     const om = this.#format === 'openmetrics';
     for (let i = this.#series; i < end; i++) {
       const s = family.series[i] as CounterFamilySnapshot['series'][number];
-      const lines = this.#cache.counterLines(entry, s.labels);
+      const lines = this.#cache.counterLines(entry, s);
       out += `${lines.sample}${formatValue(s.value)}${om ? exemplar(s.exemplar) : ''}\n`;
       if (om) out += `${lines.created}${formatSeconds(s.created)}\n`;
     }
@@ -88,7 +88,7 @@ export class ScrapeRender {
     let out = '';
     for (let i = this.#series; i < end; i++) {
       const s = family.series[i] as GaugeFamilySnapshot['series'][number];
-      out += `${this.#cache.gaugeLines(entry, s.labels).sample}${formatValue(s.value)}\n`;
+      out += `${this.#cache.gaugeLines(entry, s).sample}${formatValue(s.value)}\n`;
     }
     return out;
   }
@@ -98,11 +98,11 @@ export class ScrapeRender {
     const om = this.#format === 'openmetrics';
     for (let i = this.#series; i < end; i++) {
       const s = family.series[i] as HistogramFamilySnapshot['series'][number];
-      const lines = this.#cache.histogramLines(entry, s.labels);
-      const buckets = s.buckets;
-      for (let b = 0; b < buckets.length; b++) {
-        const bucket = buckets[b] as (typeof buckets)[number];
-        out += `${lines.buckets[b]}${formatValue(bucket.count)}${om ? exemplar(bucket.exemplar) : ''}\n`;
+      const lines = this.#cache.histogramLines(entry, s);
+      const counts = s.counts;
+      const exemplars = om ? s.exemplars : undefined;
+      for (let b = 0; b < counts.length; b++) {
+        out += `${lines.buckets[b]}${formatValue(counts[b] as number)}${exemplars === undefined ? '' : exemplar(exemplars[b])}\n`;
       }
       out += `${lines.count}${formatValue(s.count)}\n${lines.sum}${formatValue(s.sum)}\n`;
       if (om) out += `${lines.created}${formatSeconds(s.created)}\n`;

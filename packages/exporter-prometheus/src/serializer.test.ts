@@ -148,7 +148,7 @@ describe('createSerializer (cached)', () => {
           evictedSeries: 0,
           dropped: { invalidValue: 0, invalidLabels: 0, invalidExemplar: 0 },
           collectErrors: 0,
-          series: [{ labels: {}, created: T0, overflow: false, value: 1 }],
+          series: [{ labels: {}, slot: 0, generation: 0, created: T0, overflow: false, value: 1 }],
         },
       ],
     });

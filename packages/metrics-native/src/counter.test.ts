@@ -182,7 +182,7 @@ describe('counter without labels', () => {
     const registry = createRegistry({ now: () => 42, warn: () => {} });
     const jobs = registry.counter({ name: 'jobs_total', help: 'Jobs.' });
     expect(registry.collect().families[0]?.series).toEqual([
-      { labels: {}, created: 42, overflow: false, value: 0, exemplar: undefined },
+      { labels: {}, slot: 0, generation: 0, created: 42, overflow: false, value: 0, exemplar: undefined },
     ]);
     jobs.inc();
     jobs.inc(0.5);

@@ -115,7 +115,16 @@ describe('idle eviction', () => {
     mail.inc();
     const revived = registry.collect().families[0] as CounterFamilySnapshot;
     expect(revived.series).toEqual([
-      { labels: { queue: 'mail' }, value: 3, created: 12_000, overflow: false, exemplar: undefined },
+      {
+        labels: { queue: 'mail' },
+        // The same slot, reused: a new generation tells the series apart from the evicted one.
+        slot: 0,
+        generation: 1,
+        value: 3,
+        created: 12_000,
+        overflow: false,
+        exemplar: undefined,
+      },
     ]);
     expect(counter.labels({ queue: 'mail' })).toBe(mail);
   });

@@ -1,7 +1,6 @@
 import type { SeriesFamily } from './series-family';
 import type { SeriesStore } from './series-store';
 import type {
-  BucketSnapshot,
   CounterSeriesSnapshot,
   ExemplarSnapshot,
   FamilySnapshotBase,
@@ -40,6 +39,8 @@ export function familySnapshot(family: SeriesFamily): MetricFamilySnapshot {
         series.push(
           Object.freeze({
             labels,
+            slot,
+            generation: store.gens[slot] as number,
             created: store.created[slot] as number,
             overflow,
             value: store.values[slot] as number,
@@ -55,6 +56,8 @@ export function familySnapshot(family: SeriesFamily): MetricFamilySnapshot {
         series.push(
           Object.freeze({
             labels,
+            slot,
+            generation: store.gens[slot] as number,
             created: store.created[slot] as number,
             overflow,
             value: store.values[slot] as number,
@@ -67,25 +70,29 @@ export function familySnapshot(family: SeriesFamily): MetricFamilySnapshot {
       const series: HistogramSeriesSnapshot[] = [];
       const bounds = config.buckets;
       family.forEachSeries((slot, labels, overflow) => {
-        const buckets: BucketSnapshot[] = [];
+        const cells = bounds.length + 1;
+        const counts = new Array<number>(cells);
+        let exemplars: (ExemplarSnapshot | undefined)[] | undefined;
         let cumulative = 0;
-        for (let b = 0; b <= bounds.length; b++) {
+        for (let b = 0; b < cells; b++) {
           const cell = slot * store.stride + b;
           cumulative += store.values[cell] as number;
-          buckets.push(
-            Object.freeze({
-              le: b < bounds.length ? (bounds[b] as number) : Number.POSITIVE_INFINITY,
-              count: cumulative,
-              exemplar: exemplarAt(store, cell),
-            }),
-          );
+          counts[b] = cumulative;
+          const exemplar = exemplarAt(store, cell);
+          if (exemplar !== undefined) {
+            exemplars ??= new Array<ExemplarSnapshot | undefined>(cells).fill(undefined);
+            exemplars[b] = exemplar;
+          }
         }
         series.push(
           Object.freeze({
             labels,
+            slot,
+            generation: store.gens[slot] as number,
             created: store.created[slot] as number,
             overflow,
-            buckets: Object.freeze(buckets),
+            counts: Object.freeze(counts),
+            exemplars: exemplars === undefined ? undefined : Object.freeze(exemplars),
             count: cumulative,
             sum: store.sums[slot] as number,
           }),

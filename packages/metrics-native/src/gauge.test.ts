@@ -123,6 +123,8 @@ describe('gauge', () => {
     registry.gauge({ name: 'temp_celsius', help: 'T.', unit: 'celsius' }).set(21);
     expect(family('temp_celsius').series[0]).toEqual({
       labels: {},
+      slot: 0,
+      generation: 0,
       created: 5_000,
       overflow: false,
       value: 21,

@@ -74,7 +74,7 @@ describe('histogram', () => {
     const f = family('http_request_duration_seconds');
     expect(f.buckets).toEqual(DEFAULT_BUCKETS);
     const series = f.series[0];
-    expect(series?.buckets.map((b) => [b.le, b.count])).toEqual([
+    expect([...f.buckets, Number.POSITIVE_INFINITY].map((le, i) => [le, series?.counts[i]])).toEqual([
       [0.005, 2],
       [0.01, 2],
       [0.025, 2],
@@ -106,7 +106,7 @@ describe('histogram', () => {
     sizes.observe(-20);
     const f = family('payload_bytes');
     expect(f.buckets).toEqual([100, 1000]);
-    expect(f.series[0]?.buckets.map((b) => b.count)).toEqual([3, 3, 4]);
+    expect(f.series[0]?.counts).toEqual([3, 3, 4]);
     expect(f.series[0]?.sum).toBe(5130);
   });
 
@@ -145,8 +145,7 @@ describe('histogram', () => {
     h.observe(0.07, { trace_id: 'b' });
     h.observe(0.5, { trace_id: 'c' });
     h.observe(0.6);
-    const buckets = family('rpc_seconds').series[0]?.buckets;
-    expect(buckets?.map((b) => b.exemplar)).toEqual([
+    expect(family('rpc_seconds').series[0]?.exemplars).toEqual([
       { labels: { trace_id: 'b' }, value: 0.07, timestamp: 10 },
       { labels: { trace_id: 'c' }, value: 0.5, timestamp: 10 },
       undefined,

@@ -39,7 +39,6 @@ export { DEFAULT_SERIES_LIMIT } from './registry-options';
 export type { RetentionTier } from './retention-policy';
 export { DEFAULT_RETENTION, MAX_RETENTION_POINTS } from './retention-policy';
 export type {
-  BucketSnapshot,
   CounterFamilySnapshot,
   CounterSeriesSnapshot,
   DropCounts,

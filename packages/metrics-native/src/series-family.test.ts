@@ -29,6 +29,8 @@ describe('series store growth', () => {
     expect(f.series).toHaveLength(1_001);
     expect(f.series[0]).toEqual({
       labels: { k: 'early' },
+      slot: 0,
+      generation: 0,
       value: 3,
       created: 9,
       overflow: false,
@@ -65,8 +67,8 @@ describe('series store growth', () => {
     first.observe(3);
     const f = registry.collect().families[0] as HistogramFamilySnapshot;
     expect(f.series[0]).toMatchObject({ count: 2, sum: 3.5 });
-    expect(f.series[0]?.buckets.map((b) => b.count)).toEqual([1, 1, 2]);
-    expect(f.series[300]?.buckets.map((b) => b.count)).toEqual([0, 1, 1]);
+    expect(f.series[0]?.counts).toEqual([1, 1, 2]);
+    expect(f.series[300]?.counts).toEqual([0, 1, 1]);
   });
 });
 

@@ -90,6 +90,6 @@ describe('series limit', () => {
     const f = registry.collect().families[0] as HistogramFamilySnapshot;
     expect(f.foldedUpdates).toBe(2);
     expect(f.series[1]).toMatchObject({ overflow: true, count: 2, sum: 2.5 });
-    expect(f.series[1]?.buckets.map((b) => b.count)).toEqual([1, 2]);
+    expect(f.series[1]?.counts).toEqual([1, 2]);
   });
 });

@@ -79,14 +79,14 @@ describe('collect()', () => {
     const histogram = snapshot.families[2] as HistogramFamilySnapshot;
     expect(histogram.series[0]).toEqual({
       labels: { k: 'y' },
+      slot: 0,
+      generation: 0,
       created: 100,
       overflow: false,
       count: 1,
       sum: 0.5,
-      buckets: [
-        { le: 1, count: 1, exemplar: { labels: { trace_id: 'u' }, value: 0.5, timestamp: 100 } },
-        { le: Number.POSITIVE_INFINITY, count: 1, exemplar: undefined },
-      ],
+      counts: [1, 1],
+      exemplars: [{ labels: { trace_id: 'u' }, value: 0.5, timestamp: 100 }, undefined],
     });
   });
 

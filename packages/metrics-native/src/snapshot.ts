@@ -18,6 +18,13 @@ export interface ExemplarSnapshot {
 export interface SeriesSnapshotBase {
   /** Label name → value. The overflow series has the single label `tasker_overflow="true"`. */
   readonly labels: Readonly<Record<string, string>>;
+  /**
+   * Where the series lives in its instrument's store. With `generation`, it identifies the
+   * series for as long as it lives: a slot freed by eviction or `remove()` and reused for
+   * another series has a new generation. Exporters key per-series caches by the pair.
+   */
+  readonly slot: number;
+  readonly generation: number;
   /** When the series was created (or re-created after an eviction). */
   readonly created: number;
   /** True for the series that holds label sets folded past the series limit. */
@@ -33,18 +40,21 @@ export interface GaugeSeriesSnapshot extends SeriesSnapshotBase {
   readonly value: number;
 }
 
-/** One histogram bucket, cumulative as in the exposition formats. */
-export interface BucketSnapshot {
-  /** Upper bound; `Infinity` for the last bucket. */
-  readonly le: number;
-  /** Observations ≤ `le`. */
-  readonly count: number;
-  /** The latest exemplar of an observation that fell in this bucket (not cumulative). */
-  readonly exemplar: ExemplarSnapshot | undefined;
-}
-
+/**
+ * A histogram series. Buckets are parallel arrays rather than one object per bucket: a scrape
+ * of thousands of series then allocates one array per series, not one object per bucket.
+ */
 export interface HistogramSeriesSnapshot extends SeriesSnapshotBase {
-  readonly buckets: readonly BucketSnapshot[];
+  /**
+   * Cumulative counts, as in the exposition formats: `counts[i]` observations were ≤ the
+   * family's `buckets[i]`; the last entry is the `+Inf` bucket and equals `count`.
+   */
+  readonly counts: readonly number[];
+  /**
+   * The latest exemplar of an observation that fell in each bucket (not cumulative), aligned
+   * with `counts`; `undefined` when no bucket of the series has one.
+   */
+  readonly exemplars: readonly (ExemplarSnapshot | undefined)[] | undefined;
   readonly count: number;
   readonly sum: number;
 }
@@ -89,7 +99,7 @@ export interface GaugeFamilySnapshot extends FamilySnapshotBase {
 
 export interface HistogramFamilySnapshot extends FamilySnapshotBase {
   readonly type: 'histogram';
-  /** Upper bounds without `+Inf`. */
+  /** Upper bounds without `+Inf`; each series' `counts` has one more entry, for `+Inf`. */
   readonly buckets: readonly number[];
   readonly series: readonly HistogramSeriesSnapshot[];
 }
