@@ -115,16 +115,17 @@ export function createScraper(
       );
     }
     const format = negotiateFormat(accept);
-    let text: string;
+    let body: Uint8Array;
     try {
       const snapshot = options.registry.collect();
       if (chunked) {
-        const parts: string[] = [];
-        for await (const part of serializer.serializeChunks(snapshot, { format, sliceMs: options.sliceMs }))
+        const parts: Uint8Array[] = [];
+        for await (const part of serializer.serializeChunks(snapshot, { format, sliceMs: options.sliceMs })) {
           parts.push(part);
-        text = parts.join('');
+        }
+        body = parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts);
       } else {
-        text = serializer.serialize(snapshot, { format });
+        body = serializer.serializeBytes(snapshot, { format });
       }
     } catch (error) {
       errors.inc();
@@ -147,9 +148,9 @@ export function createScraper(
     };
     if (compression && acceptsGzip(acceptEncoding)) {
       headers['content-encoding'] = 'gzip';
-      return { status: 200, headers, body: new Uint8Array(await gzipAsync(text)) };
+      return { status: 200, headers, body: new Uint8Array(await gzipAsync(body)) };
     }
-    return { status: 200, headers, body: text };
+    return { status: 200, headers, body };
   };
 }
 

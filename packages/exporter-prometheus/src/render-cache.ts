@@ -3,7 +3,7 @@ import type { ExpositionFormat } from './content-type';
 import { escapeLabelValue, escapeTextHelp, formatValue, labelBlock } from './exposition-text';
 
 /**
- * What a scrape would otherwise rebuild every time, rendered once:
+ * What a scrape would otherwise rebuild every time, rendered once, as UTF-8 bytes:
  * - a family's header (`# HELP` / `# TYPE` / `# UNIT` lines), until its help, unit or type
  *   changes;
  * - a series' sample-name-and-label prefixes (`requests_total{route="/a"} `, one per histogram
@@ -13,35 +13,26 @@ import { escapeLabelValue, escapeTextHelp, formatValue, labelBlock } from './exp
  *   rendered anew over the old ones. The arrays are as long as the instrument's highest slot,
  *   so the cache is bounded by the series limit.
  *
- * A scrape then writes mostly cached strings and formats only the numbers.
+ * A scrape then copies cached bytes and formats only the numbers.
  */
 
-export interface CounterLines {
-  readonly sample: string;
-  /** OpenMetrics only. */
-  readonly created: string;
-}
-
-export interface GaugeLines {
-  readonly sample: string;
-}
-
-export interface HistogramLines {
-  readonly buckets: readonly string[];
-  readonly sum: string;
-  readonly count: string;
-  /** OpenMetrics only. */
-  readonly created: string;
-}
-
-export type SeriesLines = CounterLines | GaugeLines | HistogramLines;
+/**
+ * The prefixes of one series, in order:
+ * - counter: the sample, then (OpenMetrics) `_created`;
+ * - gauge: the sample;
+ * - histogram: one per bucket (`+Inf` last), `_count`, `_sum`, then (OpenMetrics) `_created`.
+ *
+ * They are views into one buffer per series, made once, so that writing one is a single
+ * `set()` (bench/exporter-prometheus.bench.ts: a byte loop over ranges cost a third more).
+ */
+export type SeriesPrefixes = readonly Uint8Array[];
 
 export interface FamilyEntry {
-  readonly header: string;
-  /** The name the samples start with: the counter's family name without `_total` in OpenMetrics. */
+  readonly header: Uint8Array;
+  /** The name the samples start with: a counter's family name without `_total` in OpenMetrics. */
   readonly base: string;
   /** Rendered prefixes by store slot, valid while `generations[slot]` matches the series'. */
-  readonly lines: (SeriesLines | undefined)[];
+  readonly prefixes: (SeriesPrefixes | undefined)[];
   readonly generations: number[];
   /** The scrape that last used this entry; entries of unregistered families are pruned. */
   seen: number;
@@ -64,6 +55,18 @@ function sameBuckets(a: readonly number[] | undefined, b: readonly number[] | un
   if (a === undefined || b === undefined || a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+function pack(parts: readonly string[]): SeriesPrefixes {
+  const bytes = Buffer.from(parts.join(''), 'utf8');
+  const views: Uint8Array[] = [];
+  let start = 0;
+  for (const part of parts) {
+    const end = start + Buffer.byteLength(part, 'utf8');
+    views.push(bytes.subarray(start, end));
+    start = end;
+  }
+  return views;
 }
 
 /** The cache of one format. */
@@ -91,9 +94,9 @@ export class RenderCache {
           ? family.name.replace(/_total$/, '')
           : family.name;
       entry = {
-        header: header(family, this.#format, base),
+        header: Buffer.from(header(family, this.#format, base), 'utf8'),
         base,
-        lines: [],
+        prefixes: [],
         generations: [],
         seen: scrape,
         type: family.type,
@@ -116,47 +119,28 @@ export class RenderCache {
     return this.#families.size;
   }
 
-  #cached(entry: FamilyEntry, series: SeriesSnapshotBase): SeriesLines | undefined {
-    const lines = entry.lines[series.slot];
-    return lines !== undefined && entry.generations[series.slot] === series.generation ? lines : undefined;
-  }
-
-  #keep<T extends SeriesLines>(entry: FamilyEntry, series: SeriesSnapshotBase, lines: T): T {
-    entry.lines[series.slot] = lines;
+  /** The prefixes of `series`, from the cache or rendered now. */
+  prefixes(entry: FamilyEntry, series: SeriesSnapshotBase): SeriesPrefixes {
+    const cached = entry.prefixes[series.slot];
+    if (cached !== undefined && entry.generations[series.slot] === series.generation) return cached;
+    const made = pack(this.#render(entry, series.labels));
+    entry.prefixes[series.slot] = made;
     entry.generations[series.slot] = series.generation;
-    return lines;
+    return made;
   }
 
-  counterLines(entry: FamilyEntry, series: SeriesSnapshotBase): CounterLines {
-    const cached = this.#cached(entry, series) as CounterLines | undefined;
-    if (cached !== undefined) return cached;
-    const block = labelBlock(series.labels);
-    return this.#keep(
-      entry,
-      series,
-      this.#format === 'openmetrics'
-        ? { sample: `${entry.base}_total${block} `, created: `${entry.base}_created${block} ` }
-        : { sample: `${entry.base}${block} `, created: '' },
-    );
-  }
-
-  gaugeLines(entry: FamilyEntry, series: SeriesSnapshotBase): GaugeLines {
-    const cached = this.#cached(entry, series) as GaugeLines | undefined;
-    if (cached !== undefined) return cached;
-    return this.#keep(entry, series, { sample: `${entry.base}${labelBlock(series.labels)} ` });
-  }
-
-  histogramLines(entry: FamilyEntry, series: SeriesSnapshotBase): HistogramLines {
-    const cached = this.#cached(entry, series) as HistogramLines | undefined;
-    if (cached !== undefined) return cached;
-    const labels = series.labels;
-    const bounds = [...(entry.buckets ?? []), Number.POSITIVE_INFINITY];
+  #render(entry: FamilyEntry, labels: Readonly<Record<string, string>>): string[] {
+    const om = this.#format === 'openmetrics';
     const block = labelBlock(labels);
-    return this.#keep(entry, series, {
-      buckets: bounds.map((le) => `${entry.base}_bucket${labelBlock(labels, `le="${formatValue(le)}"`)} `),
-      sum: `${entry.base}_sum${block} `,
-      count: `${entry.base}_count${block} `,
-      created: this.#format === 'openmetrics' ? `${entry.base}_created${block} ` : '',
-    });
+    const created = om ? [`${entry.base}_created${block} `] : [];
+    if (entry.type === 'counter') return [`${entry.base}${om ? '_total' : ''}${block} `, ...created];
+    if (entry.type === 'gauge') return [`${entry.base}${block} `];
+    const bounds = [...(entry.buckets ?? []), Number.POSITIVE_INFINITY];
+    return [
+      ...bounds.map((le) => `${entry.base}_bucket${labelBlock(labels, `le="${formatValue(le)}"`)} `),
+      `${entry.base}_count${block} `,
+      `${entry.base}_sum${block} `,
+      ...created,
+    ];
   }
 }

@@ -174,7 +174,7 @@ describe('createSerializer (cached)', () => {
     const serializer = createSerializer();
     for (const format of ['text', 'openmetrics'] as const) {
       const slices: number[] = [];
-      const parts: string[] = [];
+      const parts: Uint8Array[] = [];
       // A zero budget ends every slice at its first check: 128 series per chunk.
       for await (const part of serializer.serializeChunks(snapshot, {
         format,
@@ -183,7 +183,8 @@ describe('createSerializer (cached)', () => {
       })) {
         parts.push(part);
       }
-      expect(parts.join('')).toBe(serialize(snapshot, { format }));
+      expect(Buffer.concat(parts).toString('utf8')).toBe(serialize(snapshot, { format }));
+      expect(Buffer.concat(parts)).toEqual(Buffer.from(serializer.serializeBytes(snapshot, { format })));
       expect(parts.length).toBe(Math.ceil(3000 / 128));
       expect(slices).toHaveLength(parts.length);
     }

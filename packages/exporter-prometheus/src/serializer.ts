@@ -1,5 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { MetricsSnapshot } from '@tasker/metrics-native';
+import { ByteSink } from './byte-sink';
 import type { ExpositionFormat } from './content-type';
 import { RenderCache } from './render-cache';
 import { ScrapeRender } from './scrape-render';
@@ -28,48 +29,65 @@ export interface ChunkedSerializeOptions extends SerializeOptions {
  * calls. Use one serializer for all the scrapes of a registry.
  */
 export interface Serializer {
-  /** The whole snapshot, rendered synchronously. */
+  /** The whole snapshot, rendered synchronously, as text. */
   serialize(snapshot: MetricsSnapshot, options?: SerializeOptions): string;
+  /** The whole snapshot, rendered synchronously, as UTF-8 bytes (what an HTTP body needs). */
+  serializeBytes(snapshot: MetricsSnapshot, options?: SerializeOptions): Uint8Array;
   /**
-   * The snapshot in chunks, yielding to the event loop between slices of at most about
+   * The snapshot as UTF-8 chunks, yielding to the event loop between slices of at most about
    * `sliceMs`, so that a large registry never blocks the process for a whole scrape.
    */
   serializeChunks(
     snapshot: MetricsSnapshot,
     options?: ChunkedSerializeOptions,
-  ): AsyncGenerator<string, void, void>;
-  /** Families held in each format's cache (series entries are weakly held, with their series). */
+  ): AsyncGenerator<Uint8Array, void, void>;
+  /** Families held in each format's cache. */
   cachedFamilies(): { text: number; openmetrics: number };
+}
+
+function joined(chunks: Uint8Array[]): Uint8Array {
+  return chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks);
 }
 
 class CachingSerializer implements Serializer {
   readonly #caches = { text: new RenderCache('text'), openmetrics: new RenderCache('openmetrics') };
+  /** The size of the last render of each format, to size the next one's buffer. */
+  readonly #lastBytes = { text: 0, openmetrics: 0 };
   #scrapes = 0;
 
   serialize(snapshot: MetricsSnapshot, options: SerializeOptions = {}): string {
+    return Buffer.from(this.serializeBytes(snapshot, options)).toString('utf8');
+  }
+
+  serializeBytes(snapshot: MetricsSnapshot, options: SerializeOptions = {}): Uint8Array {
     const format = options.format ?? 'text';
-    const render = new ScrapeRender(snapshot, format, this.#caches[format], ++this.#scrapes);
-    return render.next(Number.POSITIVE_INFINITY);
+    const sink = new ByteSink(this.#lastBytes[format]);
+    new ScrapeRender(snapshot, format, this.#caches[format], sink, ++this.#scrapes).next(
+      Number.POSITIVE_INFINITY,
+    );
+    this.#lastBytes[format] = sink.written;
+    return joined(sink.drain());
   }
 
   async *serializeChunks(
     snapshot: MetricsSnapshot,
     options: ChunkedSerializeOptions = {},
-  ): AsyncGenerator<string, void, void> {
+  ): AsyncGenerator<Uint8Array, void, void> {
     const format = options.format ?? 'text';
     const sliceMs = options.sliceMs ?? 8;
     const checkEvery = options.checkEvery ?? 128;
-    const render = new ScrapeRender(snapshot, format, this.#caches[format], ++this.#scrapes);
+    const sink = new ByteSink(this.#lastBytes[format]);
+    const render = new ScrapeRender(snapshot, format, this.#caches[format], sink, ++this.#scrapes);
     while (!render.done) {
       const start = performance.now();
-      let chunk = '';
       let elapsed = 0;
       do {
-        chunk += render.next(checkEvery);
+        render.next(checkEvery);
         elapsed = performance.now() - start;
       } while (!render.done && elapsed < sliceMs);
       options.onSlice?.(elapsed);
-      yield chunk;
+      if (render.done) this.#lastBytes[format] = sink.written;
+      yield joined(sink.drain());
       if (!render.done) await nextTurn();
     }
   }

@@ -1,0 +1,384 @@
+/**
+ * Rendering a 10,000-series registry (5 counters and 5 histograms × 1,000 label sets, about
+ * 75,000 lines): @tasker/exporter-prometheus against prom-client 15.1.3's `registry.metrics()`
+ * and OpenTelemetry's reader.collect() + PrometheusSerializer (exporter-prometheus 0.223.0), in
+ * one process and one run (issue #4).
+ *
+ * - Every series changes between renders (each counter series is incremented and each
+ *   histogram series observes once, outside the timed part), so no library can reuse a whole
+ *   cached output.
+ * - Render times are CPU time of one whole scrape: collect, serialize, and encode the text to
+ *   UTF-8 bytes as an HTTP response must (which also flattens a string built by appending),
+ *   rounds interleaved.
+ * - Cold: a fresh registry, rendered for the first time (no cache; fresh code paths warmed by
+ *   other registries).
+ * - Event-loop blocking: the longest synchronous slice of one scrape, timed directly (our
+ *   chunked renderer times each slice; for every library a heartbeat measures the longest gap
+ *   between setImmediate callbacks), and `monitorEventLoopDelay` beside an idle baseline.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { createSerializer } from '@tasker/exporter-prometheus';
+import { createRegistry } from '@tasker/metrics-native';
+import * as prom from 'prom-client';
+import { type CaseResult, environment, measurement, ratio, writeReport } from './harness';
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc === undefined) throw new Error('run with --expose-gc (npx -y pnpm@10.34.9 bench exporter-prometheus)');
+const gzipAsync = promisify(gzip);
+
+const FAMILIES = 5;
+const SETS = 1000;
+const ROUNDS = 11;
+
+const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'];
+const labelSets = Array.from({ length: SETS }, (_, i) => ({
+  method: METHODS[i % 5] as string,
+  route: `/api/v1/resource-${Math.floor(i / 5) % 100}`,
+  status: String(200 + Math.floor(i / 500)),
+}));
+const labelNames = ['method', 'route', 'status'] as const;
+
+interface Subject {
+  readonly name: string;
+  /** Changes every series. */
+  update(): void;
+  /** One scrape: collect + serialize, to text (the incumbents) or UTF-8 bytes (ours). */
+  render(): Promise<string | Uint8Array>;
+}
+
+function ours(): Subject & {
+  registry: ReturnType<typeof createRegistry>;
+  serializer: ReturnType<typeof createSerializer>;
+} {
+  const registry = createRegistry({ defaultSeriesLimit: 5000 });
+  const counters = Array.from({ length: FAMILIES }, (_, f) =>
+    registry.counter({
+      name: `bench_requests_${f}_total`,
+      help: `Requests ${f}`,
+      labelNames: [...labelNames],
+    }),
+  );
+  const histograms = Array.from({ length: FAMILIES }, (_, f) =>
+    registry.histogram({
+      name: `bench_duration_${f}_seconds`,
+      help: `Duration ${f}`,
+      labelNames: [...labelNames],
+    }),
+  );
+  const counterHandles = counters.flatMap((c) => labelSets.map((l) => c.labels(l)));
+  const histogramHandles = histograms.flatMap((h) => labelSets.map((l) => h.labels(l)));
+  const serializer = createSerializer();
+  let tick = 0;
+  return {
+    name: 'tasker',
+    registry,
+    serializer,
+    update() {
+      tick++;
+      for (const h of counterHandles) h.inc();
+      for (let i = 0; i < histogramHandles.length; i++)
+        (histogramHandles[i] as (typeof histogramHandles)[number]).observe(((i + tick) % 97) / 10);
+    },
+    async render() {
+      return serializer.serializeBytes(registry.collect(), { format: 'text' });
+    },
+  };
+}
+
+function promClient(): Subject {
+  const registry = new prom.Registry();
+  const counters = Array.from(
+    { length: FAMILIES },
+    (_, f) =>
+      new prom.Counter({
+        name: `bench_requests_${f}_total`,
+        help: `Requests ${f}`,
+        labelNames,
+        registers: [registry],
+      }),
+  );
+  const histograms = Array.from(
+    { length: FAMILIES },
+    (_, f) =>
+      new prom.Histogram({
+        name: `bench_duration_${f}_seconds`,
+        help: `Duration ${f}`,
+        labelNames,
+        registers: [registry],
+      }),
+  );
+  const counterChildren = counters.flatMap((c) => labelSets.map((l) => c.labels(l)));
+  const histogramChildren = histograms.flatMap((h) => labelSets.map((l) => h.labels(l)));
+  let tick = 0;
+  return {
+    name: 'prom-client',
+    update() {
+      tick++;
+      for (const c of counterChildren) c.inc();
+      for (let i = 0; i < histogramChildren.length; i++)
+        (histogramChildren[i] as (typeof histogramChildren)[number]).observe(((i + tick) % 97) / 10);
+    },
+    render: () => registry.metrics(),
+  };
+}
+
+class PullReader extends MetricReader {
+  protected override async onForceFlush(): Promise<void> {}
+  protected override async onShutdown(): Promise<void> {}
+}
+
+function openTelemetry(): Subject {
+  const reader = new PullReader({ cardinalitySelector: () => 5000 });
+  const provider = new MeterProvider({ readers: [reader] });
+  const meter = provider.getMeter('bench');
+  const counters = Array.from({ length: FAMILIES }, (_, f) =>
+    meter.createCounter(`bench_requests_${f}`, { description: `Requests ${f}` }),
+  );
+  const histograms = Array.from({ length: FAMILIES }, (_, f) =>
+    meter.createHistogram(`bench_duration_${f}_seconds`, {
+      description: `Duration ${f}`,
+      advice: { explicitBucketBoundaries: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] },
+    }),
+  );
+  const serializer = new PrometheusSerializer(undefined, false, undefined, true, true);
+  let tick = 0;
+  return {
+    name: 'OpenTelemetry',
+    update() {
+      tick++;
+      for (const c of counters) for (const l of labelSets) c.add(1, l);
+      let i = 0;
+      for (const h of histograms) for (const l of labelSets) h.record(((i++ + tick) % 97) / 10, l);
+    },
+    async render() {
+      const { resourceMetrics } = await reader.collect();
+      return serializer.serialize(resourceMetrics);
+    },
+  };
+}
+
+let encodedBytes = 0;
+/** Encodes a render as an HTTP body must; ours is bytes already. */
+function encoded(render: string | Uint8Array): number {
+  return typeof render === 'string' ? Buffer.from(render, 'utf8').length : render.length;
+}
+
+async function cpuMs(body: () => Promise<string | Uint8Array>): Promise<number> {
+  const start = process.cpuUsage();
+  encodedBytes += encoded(await body());
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+}
+
+/** The longest gap between setImmediate callbacks while `body` runs: the worst block. */
+async function longestBlockMs(body: () => Promise<unknown>): Promise<number> {
+  let last = performance.now();
+  let worst = 0;
+  let running = true;
+  const beat = () => {
+    const now = performance.now();
+    worst = Math.max(worst, now - last);
+    last = now;
+    if (running) setImmediate(beat);
+  };
+  setImmediate(beat);
+  await body();
+  running = false;
+  beat();
+  return worst;
+}
+
+/**
+ * The largest delay `monitorEventLoopDelay` saw while `body` ran. It samples with a timer, so a
+ * block is recorded only when that timer fires after it: wait a few ms before reading.
+ */
+async function loopDelayMaxMs(body: () => Promise<unknown>): Promise<number> {
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  histogram.enable();
+  // Its first timer tick has no predecessor to measure a delay against: let it tick first.
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  await body();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  histogram.disable();
+  return histogram.max / 1e6;
+}
+
+const lines = (render: string | Uint8Array) =>
+  (typeof render === 'string' ? render : Buffer.from(render).toString('utf8'))
+    .split('\n')
+    .filter((l) => l.length > 0).length;
+
+async function main(): Promise<void> {
+  const subjects = [ours(), promClient(), openTelemetry()];
+  for (const s of subjects) s.update();
+  const sizes = await Promise.all(subjects.map(async (s) => lines(await s.render())));
+  console.log('lines per render:', Object.fromEntries(subjects.map((s, i) => [s.name, sizes[i]])));
+
+  // Cold first render: fresh registries (the code paths are warm from the ones above).
+  const cold: Record<string, number> = {};
+  for (const make of [ours, promClient, openTelemetry]) {
+    const s = make();
+    s.update();
+    gc?.();
+    cold[s.name] = await cpuMs(() => s.render());
+  }
+
+  // Warm renders, every series changed before each, rounds interleaved.
+  const raw: Record<string, number[]> = { tasker: [], 'prom-client': [], OpenTelemetry: [] };
+  for (let r = 0; r < ROUNDS + 2; r++) {
+    for (let k = 0; k < subjects.length; k++) {
+      const s = subjects[(r + k) % subjects.length] as Subject;
+      s.update();
+      const ms = await cpuMs(() => s.render());
+      if (r >= 2) raw[s.name]?.push(ms);
+    }
+  }
+
+  // Event-loop blocking during one scrape.
+  const tasker = subjects[0] as ReturnType<typeof ours>;
+  const slices: number[] = [];
+  const chunkedRounds: number[] = [];
+  const blocks: Record<string, number[]> = {
+    'tasker (chunked)': [],
+    'tasker (one piece)': [],
+    'prom-client': [],
+    OpenTelemetry: [],
+  };
+  const delays: Record<string, number[]> = {
+    idle: [],
+    'tasker (chunked)': [],
+    'prom-client': [],
+    OpenTelemetry: [],
+  };
+  for (let r = 0; r < 5; r++) {
+    tasker.update();
+    let worstSlice = 0;
+    blocks['tasker (chunked)']?.push(
+      await longestBlockMs(async () => {
+        const start = performance.now();
+        const snapshot = tasker.registry.collect();
+        worstSlice = performance.now() - start;
+        const parts: Uint8Array[] = [];
+        for await (const part of tasker.serializer.serializeChunks(snapshot, {
+          sliceMs: 8,
+          onSlice: (ms) => {
+            slices.push(ms);
+            worstSlice = Math.max(worstSlice, ms);
+          },
+        })) {
+          parts.push(part);
+        }
+        const body = Buffer.concat(parts);
+        // The gzip of the render runs on libuv's thread pool; its callback is timed too.
+        await gzipAsync(body);
+      }),
+    );
+    chunkedRounds.push(worstSlice);
+    tasker.update();
+    blocks['tasker (one piece)']?.push(await longestBlockMs(() => tasker.render()));
+    for (const s of subjects.slice(1)) {
+      s.update();
+      blocks[s.name]?.push(await longestBlockMs(() => s.render()));
+    }
+    delays.idle?.push(await loopDelayMaxMs(() => new Promise((resolve) => setTimeout(resolve, 300))));
+    tasker.update();
+    delays['tasker (chunked)']?.push(
+      await loopDelayMaxMs(async () => {
+        for await (const _ of tasker.serializer.serializeChunks(tasker.registry.collect(), { sliceMs: 8 })) {
+          // drain
+        }
+      }),
+    );
+    for (const s of subjects.slice(1)) {
+      s.update();
+      delays[s.name]?.push(await loopDelayMaxMs(() => s.render()));
+    }
+  }
+
+  const asCase = (name: string, ms: number[]): CaseResult => {
+    const sorted = [...ms].sort((a, b) => a - b);
+    const ns = ms.map((v) => Math.round(v * 1e6));
+    return {
+      name,
+      roundsNsPerOp: ns,
+      medianNsPerOp: Math.round((sorted[sorted.length >> 1] as number) * 1e6),
+      minNsPerOp: Math.min(...ns),
+    };
+  };
+  const cases = [
+    asCase('tasker: collect + serialize (text, to bytes)', raw.tasker as number[]),
+    asCase('prom-client: registry.metrics() + encode', raw['prom-client'] as number[]),
+    asCase('OpenTelemetry: reader.collect() + PrometheusSerializer + encode', raw.OpenTelemetry as number[]),
+  ];
+  const [t, p, o] = cases.map((c) => c.name) as [string, string, string];
+
+  writeReport({
+    subject: 'exporter-prometheus',
+    description: `Rendering ${FAMILIES} counters and ${FAMILIES} histograms × ${SETS} label sets (${sizes[0]} lines for ours) after every series changed; CPU time of one whole scrape, rounds interleaved.`,
+    groups: [
+      {
+        name: 'one scrape of 10,000 series (ns per scrape)',
+        options: { iterations: 1, rounds: ROUNDS },
+        cases,
+      },
+    ],
+    ratios: [
+      ratio(cases, 'prom-client / tasker (render, 10k series)', p, t, 3, 'atLeast'),
+      ratio(cases, 'OpenTelemetry / tasker (render, 10k series)', o, t, 15, 'atLeast'),
+    ],
+    measurements: [
+      measurement(
+        'longest synchronous slice of a chunked scrape (collect, render slices)',
+        'ms',
+        chunkedRounds,
+        20,
+      ),
+      measurement(
+        'longest setImmediate gap, tasker chunked scrape + gzip',
+        'ms',
+        blocks['tasker (chunked)'] as number[],
+      ),
+      measurement(
+        'longest setImmediate gap, tasker unchunked scrape',
+        'ms',
+        blocks['tasker (one piece)'] as number[],
+      ),
+      measurement('longest setImmediate gap, prom-client scrape', 'ms', blocks['prom-client'] as number[]),
+      measurement('longest setImmediate gap, OpenTelemetry scrape', 'ms', blocks.OpenTelemetry as number[]),
+      measurement(
+        'event-loop delay max (monitorEventLoopDelay), idle baseline',
+        'ms',
+        delays.idle as number[],
+      ),
+      measurement(
+        'event-loop delay max (monitorEventLoopDelay), tasker chunked scrape',
+        'ms',
+        delays['tasker (chunked)'] as number[],
+      ),
+      measurement(
+        'event-loop delay max (monitorEventLoopDelay), prom-client scrape',
+        'ms',
+        delays['prom-client'] as number[],
+      ),
+      measurement(
+        'event-loop delay max (monitorEventLoopDelay), OpenTelemetry scrape',
+        'ms',
+        delays.OpenTelemetry as number[],
+      ),
+      measurement('cold first render, tasker', 'ms', [cold.tasker as number]),
+      measurement('cold first render, prom-client', 'ms', [cold['prom-client'] as number]),
+      measurement('cold first render, OpenTelemetry', 'ms', [cold.OpenTelemetry as number]),
+      measurement('render slices per chunked scrape', 'slices', [slices.length / 5]),
+    ],
+    notes: [
+      `lines per render: ${subjects.map((s, i) => `${s.name} ${sizes[i]}`).join(', ')} (OpenTelemetry is configured without target_info and scope labels).`,
+      `environment at start: ${JSON.stringify(environment().loadAverage)} load average; ${encodedBytes} bytes encoded in all.`,
+    ],
+  });
+}
+
+await main();
