@@ -79,9 +79,10 @@ function genericLookup(labelNames: readonly string[], root: LabelTrie): LabelLoo
 /** The slot of the series with label values `values` (in declared order), or -1. */
 export function lookupValues(root: LabelTrie, values: readonly string[]): number {
   let node: LabelTrie | number | undefined = root;
-  for (const value of values) {
+  // An indexed loop: on this slow path for-of's iterator is not always optimized away.
+  for (let k = 0; k < values.length; k++) {
     if (typeof node !== 'object') return -1;
-    node = node.get(value);
+    node = node.get(values[k] as string);
     if (node === undefined) return -1;
   }
   return typeof node === 'number' ? node : -1;

@@ -147,7 +147,7 @@ export class SeriesFamily<H extends object = object> {
    */
   insert(labels: unknown, fold: boolean): number {
     if (this.#live >= this.config.seriesLimit) {
-      if (this.#labelsProblem(labels) !== undefined) {
+      if (!this.#labelsValid(labels)) {
         this.dropLabels(labels);
         return -1;
       }
@@ -174,7 +174,7 @@ export class SeriesFamily<H extends object = object> {
    * Returns undefined, counted, when a label is missing or not a string.
    */
   readLabels(labels: unknown): string[] | undefined {
-    if (this.#labelsProblem(labels) !== undefined) {
+    if (!this.#labelsValid(labels)) {
       this.dropLabels(labels);
       return undefined;
     }
@@ -191,7 +191,17 @@ export class SeriesFamily<H extends object = object> {
     return names.map((name) => record[name] as string);
   }
 
-  /** What is wrong with `labels`, or undefined when each declared label is a string. Allocates only to describe a problem. */
+  /** True when `labels` is an object whose declared labels are all strings. Allocates nothing. */
+  #labelsValid(labels: unknown): boolean {
+    if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) return false;
+    const names = this.config.labelNames;
+    for (let k = 0; k < names.length; k++) {
+      if (typeof (labels as Record<string, unknown>)[names[k] as string] !== 'string') return false;
+    }
+    return true;
+  }
+
+  /** What is wrong with `labels`, for the warning; undefined when nothing is. */
   #labelsProblem(labels: unknown): string | undefined {
     const names = this.config.labelNames;
     if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) {
@@ -249,7 +259,7 @@ export class SeriesFamily<H extends object = object> {
   remove(labels: unknown): boolean {
     if (this.labelCount === 0) return false;
     // Not an update: bad labels match no series, and are not counted as a drop.
-    if (this.#labelsProblem(labels) !== undefined) return false;
+    if (!this.#labelsValid(labels)) return false;
     const record = labels as Record<string, string>;
     const slot = deleteValues(
       this.root,
