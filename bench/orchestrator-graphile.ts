@@ -37,6 +37,7 @@ export async function createGraphileSystem(
   // Its documentation asks for a pool of at least concurrency + 2.
   const pgPool = new pg.Pool({ connectionString, max: Math.max(10, settings.concurrency + 2) });
   pgPool.on('error', () => {});
+  pgPool.on('connect', (client) => client.on('error', () => {}));
   await runMigrations({ pgPool, logger: silent });
   const utils: WorkerUtils = await makeWorkerUtils({ pgPool, logger: silent });
   const one = async <Row>(text: string, params: unknown[] = []) =>

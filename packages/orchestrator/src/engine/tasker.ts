@@ -195,7 +195,6 @@ class Engine implements Tasker {
   #committed(change: Change): void {
     this.#publisher.publish(change);
     this.#onChange(change);
-    if (change.ready.length > 0) this.#worker?.wake();
   }
 
   #onChange(change: Change): void {

@@ -3,16 +3,25 @@
  *
  * - `idle` (made, not started) → `running` by `start()`;
  * - `running`: claim up to `min(free slots, batchSize)` ready steps, start each, and when
- *   nothing more is ready sleep until a NOTIFY, a freed slot, or the poll interval;
+ *   nothing more is ready sleep until woken (see below) or the poll interval;
  * - `stopping` by `stop()`: claim nothing more, wait for in-flight steps up to the shutdown
  *   deadline, then abort the rest (their leases expire and another worker takes them);
  * - `stopped`.
  *
  * A tick (every `tickIntervalMs`) aborts steps past their timeout and renews the leases of
  * running steps every third of the lease; a step whose lease was lost (or that was cancelled)
- * is aborted. Outcomes are written in batches: while one settle transaction runs, the next
- * outcomes queue and go together in the following one. Nothing here leaks a rejection: errors
- * go to `onError` and the loop carries on (the store already retried transient ones).
+ * is aborted.
+ *
+ * A step's slot frees as soon as its handler returns. Its outcome is queued and written by one
+ * statement together with every outcome that arrived in the same turn of the event loop or
+ * while the previous write ran (its lease is renewed until then), so the next claim overlaps
+ * the write. Outcomes waiting beyond one slot's worth each hold claims back.
+ *
+ * Wake-ups: the store reports, in-process, every commit of this process that made steps
+ * ready; LISTEN reports those of other processes; a slot freed while the last claim was cut
+ * short by the limit wakes the loop too. Polling is the fallback. Nothing here leaks a
+ * rejection: errors go to `onError` and the loop carries on (the store already retried
+ * transient ones).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TaskerConfig } from '../config/config-schema';
@@ -49,14 +58,20 @@ export interface WorkerDeps {
 
 export class Worker {
   readonly #d: WorkerDeps;
+  /** Steps whose handler runs: each takes one of `execution.concurrency` slots. */
   readonly #inFlight = new Map<string, InFlight>();
+  /** Steps whose handler returned, while their outcome is written (their leases are renewed). */
+  readonly #settling = new Map<string, InFlight>();
   readonly #queue: QueuedOutcome[] = [];
   #state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
   #wake: (() => void) | undefined;
   #woken = false;
+  /** The last claim was cut short by the concurrency limit: a freed slot may have work. */
+  #full = false;
   #loop: Promise<void> | undefined;
   #tick: NodeJS.Timeout | undefined;
   #unlisten: (() => Promise<void>) | undefined;
+  #unwatch: (() => void) | undefined;
   #flushing: Promise<void> | undefined;
   #renewing = false;
   #lastRenewAt = 0;
@@ -89,6 +104,9 @@ export class Worker {
   async start(): Promise<void> {
     if (this.#state !== 'idle') return;
     this.#state = 'running';
+    // Steps made ready by this process's store wake the loop in-process; LISTEN adds those
+    // made ready elsewhere.
+    this.#unwatch = this.#d.store.watchReady(() => this.wake());
     if (this.#d.config.engine.listen) {
       try {
         this.#unlisten = await this.#d.store.listen(
@@ -126,8 +144,9 @@ export class Worker {
     for (const f of this.#inFlight.values())
       f.controller.abort(new StepAbort('shutdown', 'the worker is stopping'));
     while (this.#inFlight.size > 0) await sleep(5);
-    await this.#flushing;
+    while (this.#flushing !== undefined) await this.#flushing;
     if (this.#tick !== undefined) clearInterval(this.#tick);
+    this.#unwatch?.();
     await this.#unlisten?.().catch(() => {});
     this.#state = 'stopped';
   }
@@ -137,10 +156,14 @@ export class Worker {
     while (this.#state === 'running') {
       this.#lastLoopAt = Date.now();
       this.#woken = false;
-      const free = execution.concurrency - this.#inFlight.size;
-      const want = Math.min(free, engine.batchSize);
+      // Outcomes waiting to be written do not take slots, up to one slot's worth each; past
+      // that, a slow database holds back new claims.
+      const backlog = Math.max(0, this.#settling.size - execution.concurrency);
+      const free = execution.concurrency - this.#inFlight.size - backlog;
+      const want = Math.max(0, Math.min(free, engine.batchSize));
       let got = 0;
-      if (want > 0) {
+      if (want === 0) this.#full = true;
+      else {
         try {
           const claimed = await this.#d.store.claim(
             this.#d.workerId,
@@ -150,6 +173,7 @@ export class Worker {
           );
           got = claimed.length;
           for (const c of claimed) this.#begin(c);
+          this.#full = got === want && want === free;
         } catch (error) {
           this.#d.onError(error, 'claim');
         }
@@ -196,8 +220,10 @@ export class Worker {
   }
 
   async #execute(entry: InFlight): Promise<void> {
+    const id = entry.claim.id;
+    let outcome: StepOutcome | undefined;
     try {
-      const outcome = await executeStep(entry.claim, entry.controller.signal, this.#d.execution, (info) =>
+      outcome = await executeStep(entry.claim, entry.controller.signal, this.#d.execution, (info) =>
         this.#d.publisher.handling(
           {
             task: entry.claim.task,
@@ -209,22 +235,51 @@ export class Worker {
           this.#d.clock.now(),
         ),
       );
-      if (outcome !== undefined) await this.#settle(outcome);
     } catch (error) {
       this.#d.onError(error, `step ${entry.claim.name}`);
+    }
+    // The slot is free as soon as the handler returned: the next claim overlaps the write.
+    this.#inFlight.delete(id);
+    if (outcome !== undefined) this.#settling.set(id, entry);
+    this.#slotFreed();
+    if (outcome === undefined) return;
+    try {
+      await this.#settle(outcome);
     } finally {
-      this.#inFlight.delete(entry.claim.id);
-      this.wake();
+      this.#settling.delete(id);
+      this.#slotFreed();
     }
   }
 
+  /**
+   * A freed slot is worth a claim only when the last one was cut short by the limit;
+   * otherwise nothing more was ready then, and whatever became ready since wakes the loop
+   * itself (a settle here, a NOTIFY from elsewhere, or the poll).
+   */
+  #slotFreed(): void {
+    if (this.#full) this.wake();
+  }
+
+  /** Queues an outcome; resolves once it is written (or its write failed for good). */
   #settle(outcome: StepOutcome): Promise<void> {
     return new Promise<void>((done) => {
       this.#queue.push({ outcome, done });
-      this.#flushing ??= this.#flush().finally(() => {
-        this.#flushing = undefined;
-      });
+      this.#scheduleFlush();
     });
+  }
+
+  /**
+   * Starts a write of every queued outcome unless one runs. It waits one turn of the event
+   * loop first, so that handlers finishing together are written by one statement.
+   */
+  #scheduleFlush(): void {
+    if (this.#flushing !== undefined) return;
+    this.#flushing = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.#flush())
+      .finally(() => {
+        this.#flushing = undefined;
+        if (this.#queue.length > 0) this.#scheduleFlush();
+      });
   }
 
   async #flush(): Promise<void> {
@@ -238,7 +293,6 @@ export class Worker {
         for (const t of change.transitions) if (t.kind === 'step' && t.to === 'complete') this.#completed++;
         this.#d.publisher.publish(change);
         this.#d.onChange(change);
-        if (change.ready.length > 0) this.wake();
       } catch (error) {
         // The outcomes are lost; the steps' leases expire and another attempt runs them.
         this.#d.onError(error, 'settle');
@@ -261,10 +315,13 @@ export class Worker {
       }
     }
     const { leaseMs } = this.#d.config.engine;
-    if (!this.#renewing && this.#inFlight.size > 0 && now - this.#lastRenewAt >= leaseMs / 3) {
+    const holding = this.#inFlight.size + this.#settling.size;
+    if (!this.#renewing && holding > 0 && now - this.#lastRenewAt >= leaseMs / 3) {
       this.#renewing = true;
       this.#lastRenewAt = now;
-      const held = [...this.#inFlight.values()].filter((f) => !f.controller.signal.aborted);
+      const held = [...this.#inFlight.values(), ...this.#settling.values()].filter(
+        (f) => !f.controller.signal.aborted,
+      );
       this.#d.store
         .renewLeases(
           held.map((f) => ({ id: f.claim.id, token: f.claim.token })),

@@ -11,8 +11,15 @@ export interface QueryResult<Row> {
 
 /** Runs statements: the driver itself (autocommit) or an open transaction. */
 export interface SqlExecutor {
-  /** One statement with `$1`-style parameters. Values are never interpolated. */
-  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<Row>>;
+  /**
+   * One statement with `$1`-style parameters. Values are never interpolated. `statementId`
+   * names the text for drivers that prepare statements (one name per text, ever).
+   */
+  query<Row = Record<string, unknown>>(
+    text: string,
+    params?: readonly unknown[],
+    statementId?: string,
+  ): Promise<QueryResult<Row>>;
   /** Several statements without parameters (migrations). */
   exec(text: string): Promise<void>;
 }

@@ -13,10 +13,15 @@ import { isTransientDatabaseError } from './transient-errors';
 /** What the driver uses of a `pg` client. */
 export interface PgClientLike {
   query(text: string, params?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
+  query(config: {
+    name: string;
+    text: string;
+    values: unknown[];
+  }): Promise<{ rows: unknown[]; rowCount: number | null }>;
   on(event: 'error', listener: (error: Error) => void): unknown;
   on(event: 'notification', listener: (message: { channel: string; payload?: string }) => void): unknown;
   on(event: 'end', listener: () => void): unknown;
-  removeListener(event: string, listener: (...args: never[]) => void): unknown;
+  removeListener(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 /** What the driver uses of a `pg` pool client. */
@@ -27,6 +32,11 @@ export interface PgPoolClientLike extends PgClientLike {
 /** What the driver uses of a `pg.Pool`. */
 export interface PgPoolLike {
   query(text: string, params?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
+  query(config: {
+    name: string;
+    text: string;
+    values: unknown[];
+  }): Promise<{ rows: unknown[]; rowCount: number | null }>;
   connect(): Promise<PgPoolClientLike>;
   end(): Promise<void>;
   on(event: 'error', listener: (error: Error) => void): unknown;
@@ -42,6 +52,12 @@ export interface PostgresDriverOptions {
   readonly poolSize?: number;
   /** Called for errors of idle connections and of the listener (they are also survived). */
   readonly onConnectionError?: (error: Error) => void;
+  /**
+   * Prepare the store's statements (each text is parsed and planned once per connection).
+   * Turn off behind a pooler that cannot keep prepared statements (PgBouncer in transaction
+   * mode before 1.21). Default true.
+   */
+  readonly preparedStatements?: boolean;
 }
 
 interface PgModule {
@@ -51,10 +67,17 @@ interface PgModule {
   ) => PgClientLike & { connect(): Promise<void>; end(): Promise<void> };
 }
 
-function wrapClient(client: PgClientLike): SqlExecutor {
+function wrapClient(client: PgClientLike, prepare: boolean): SqlExecutor {
   return {
-    async query<Row>(text: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
-      const result = await client.query(text, params as unknown[]);
+    async query<Row>(
+      text: string,
+      params: readonly unknown[] = [],
+      statementId?: string,
+    ): Promise<QueryResult<Row>> {
+      const result =
+        prepare && statementId !== undefined
+          ? await client.query({ name: statementId, text, values: params as unknown[] })
+          : await client.query(text, params as unknown[]);
       return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
     },
     async exec(text: string): Promise<void> {
@@ -110,7 +133,8 @@ export async function createPostgresDriver(options: PostgresDriverOptions): Prom
       client.on('error', onConnectionError);
       return { client: client as PgClientLike, done: async () => client.release(true) };
     });
-  const pooled = wrapClient(thePool as unknown as PgClientLike);
+  const prepare = options.preparedStatements ?? true;
+  const pooled = wrapClient(thePool as unknown as PgClientLike, prepare);
   const listener = new Listener(listenerClient, onConnectionError);
 
   return {
@@ -126,7 +150,7 @@ export async function createPostgresDriver(options: PostgresDriverOptions): Prom
       client.on('error', onError);
       try {
         await client.query('begin');
-        const result = await body(wrapClient(client));
+        const result = await body(wrapClient(client, prepare));
         await client.query('commit');
         return result;
       } catch (error) {

@@ -70,9 +70,9 @@ export class StoreContext {
   runner(executor: SqlExecutor): Run {
     return async <Row>(query: SqlQuery, params?: readonly unknown[]) => {
       const onQuery = this.#onQuery;
-      if (onQuery === undefined) return executor.query<Row>(query.text, params);
+      if (onQuery === undefined) return executor.query<Row>(query.text, params, query.id);
       const started = performance.now();
-      const result = await executor.query<Row>(query.text, params);
+      const result = await executor.query<Row>(query.text, params, query.id);
       try {
         onQuery({ name: query.name, durationMs: performance.now() - started, rowCount: result.rowCount });
       } catch {

@@ -1,11 +1,14 @@
 /**
- * The task store: every durable operation of the engine, each one transaction (or one atomic
- * statement) over the SQL of `./sql`. It speaks to either driver and returns plain records and
- * `Change`s; it never publishes events (the engine does, after commit).
+ * The task store: every durable operation of the engine, each one transaction or one atomic
+ * statement over the SQL of `./sql` (the hot path, creating tasks, claiming and settling
+ * steps, is one statement each: one round trip and one commit). It speaks to either driver
+ * and returns plain records and `Change`s; it never publishes events (the engine does, after
+ * commit).
  */
 import { randomUUID } from 'node:crypto';
 import type { EventError, TraceContext } from '@tasker/router';
 import type { StepState } from '../states/step-states';
+import { createTaskRecord } from './create-task-record';
 import type { SqlDriver } from './driver';
 import {
   cancelStepAndDescendants,
@@ -26,15 +29,13 @@ import {
   type TaskDetails,
   type TaskInfo,
   type TaskRecord,
-  type TransitionRecord,
   taskInfoFrom,
 } from './records';
-import { claimSteps, parentResults, renewLeases } from './sql/claim-steps';
-import { insertEdges, insertSteps } from './sql/insert-steps';
-import { findTaskByIdentity, insertTask } from './sql/insert-task';
+import { settleOutcomes } from './settle-outcomes';
+import { claimSteps, renewLeases } from './sql/claim-steps';
 import { updateStep } from './sql/manage-steps';
 import { databaseNow } from './sql/read-tasks';
-import { completeStep, failStep, releaseChildren } from './sql/settle-step';
+import { releaseChildren } from './sql/settle-step';
 import { countErroredSteps, stepsSatisfied, transitionTask, updateTask } from './sql/task-state';
 import {
   DEFAULT_TRANSIENT_RETRY,
@@ -44,7 +45,7 @@ import {
 } from './store-context';
 import { StoreInsights } from './store-insights';
 import { getTaskDetails, listTaskRecords, type TaskFilter } from './task-reads';
-import { emptyChange, logChange, READY_CHANNEL } from './transition-log';
+import { logChange, READY_CHANNEL } from './transition-log';
 
 /** One step of a task to create, parents first. */
 export interface NewStep {
@@ -107,6 +108,13 @@ export class TaskStore {
   #migrated: Promise<unknown> | undefined;
   #insights: StoreInsights | undefined;
 
+  /**
+   * The payload of this store's NOTIFYs. Its own listeners ignore them: the engines on this
+   * store are woken in-process (`watchReady`) when it commits ready steps.
+   */
+  readonly #origin = randomUUID();
+  readonly #readyListeners = new Set<() => void>();
+
   constructor(driver: SqlDriver, options: TaskStoreOptions = {}) {
     this.#ctx = new StoreContext(
       driver,
@@ -148,8 +156,36 @@ export class TaskStore {
   }
 
   /** Wakes `onReady` whenever steps become ready in any process. */
+  /**
+   * Wakes `onReady` whenever steps become ready in another process (LISTEN). This store's own
+   * notifications are skipped: {@link watchReady} reports those in-process.
+   */
   listen(onReady: () => void, onReconnect?: () => void): Promise<() => Promise<void>> {
-    return this.#ctx.driver.listen(READY_CHANNEL, onReady, onReconnect);
+    return this.#ctx.driver.listen(
+      READY_CHANNEL,
+      (payload) => {
+        if (payload !== this.#origin) onReady();
+      },
+      onReconnect,
+    );
+  }
+
+  /**
+   * Calls `onReady` (synchronously, in this process) after each of this store's commits that
+   * made steps ready. Returns the function that stops it.
+   */
+  watchReady(onReady: () => void): () => void {
+    this.#readyListeners.add(onReady);
+    return () => {
+      this.#readyListeners.delete(onReady);
+    };
+  }
+
+  /** Wakes this store's watchers when `change` made steps ready. */
+  #announce<T extends Change | { change: Change }>(result: T): T {
+    const change: Change = 'change' in result ? result.change : (result as Change);
+    if (change.ready.length > 0) for (const wake of this.#readyListeners) wake();
+    return result;
   }
 
   close(): Promise<void> {
@@ -157,97 +193,11 @@ export class TaskStore {
   }
 
   /**
-   * Creates a task and its steps in one transaction; root steps are ready at once. With an
-   * `identityKey` that exists, creates nothing and returns the existing task's id.
+   * Creates a task, its steps and their transitions in one statement; root steps are ready at
+   * once. With an `identityKey` that exists, creates nothing and returns the existing task's id.
    */
-  async createTask(
-    input: NewTask,
-    now: number,
-  ): Promise<{ taskId: string; created: boolean; change: Change }> {
-    return this.#ctx.transaction(async (run) => {
-      const taskId = randomUUID();
-      const skipped = new Set(input.bypassSteps);
-      const unfinished = input.steps.filter((s) => !skipped.has(s.name)).length;
-      const inserted = await run(insertTask, [
-        taskId,
-        input.namespace,
-        input.name,
-        input.version,
-        JSON.stringify(input.context ?? null),
-        input.initiator ?? null,
-        input.sourceSystem ?? null,
-        input.reason ?? null,
-        [...input.tags],
-        JSON.stringify(input.annotations),
-        input.identityKey ?? null,
-        input.traceContext === undefined ? null : JSON.stringify(input.traceContext),
-        [...input.bypassSteps],
-        unfinished,
-        now,
-      ]);
-      if (inserted.rows.length === 0) {
-        const existing = await run<{ id: string }>(findTaskByIdentity, [input.identityKey]);
-        return { taskId: String(existing.rows[0]?.id), created: false, change: emptyChange() };
-      }
-      const task: TaskInfo = {
-        id: taskId,
-        namespace: input.namespace,
-        name: input.name,
-        version: input.version,
-        traceContext: input.traceContext,
-        createdAt: now,
-      };
-      const ids = new Map(input.steps.map((s) => [s.name, randomUUID()]));
-      const pendingParents = input.steps.map((s) => s.dependsOn.filter((d) => !skipped.has(d)).length);
-      await run(insertSteps, [
-        taskId,
-        JSON.stringify(input.context ?? null),
-        now,
-        input.steps.map((s) => ids.get(s.name)),
-        input.steps.map((s) => s.name),
-        input.steps.map((s) => s.handler),
-        input.steps.map((_, i) => i),
-        input.steps.map((s) => (skipped.has(s.name) ? 'skipped' : 'pending')),
-        input.steps.map((s) => s.retryable),
-        input.steps.map((s) => s.retryLimit),
-        input.steps.map((s) => s.timeoutMs ?? null),
-        input.steps.map((s) => s.skippable),
-        pendingParents,
-      ]);
-      const edges = input.steps.flatMap((s) => s.dependsOn.map((d) => [ids.get(d), ids.get(s.name)]));
-      if (edges.length > 0) await run(insertEdges, [taskId, edges.map((e) => e[0]), edges.map((e) => e[1])]);
-
-      const transitions: TransitionRecord[] = [
-        { kind: 'task', task, from: null, to: 'pending', at: now, reason: input.reason },
-        { kind: 'task', task, from: 'pending', to: 'in_progress', at: now },
-      ];
-      const ready: ReadySteps = { task, stepIds: [], stepNames: [] };
-      input.steps.forEach((s, i) => {
-        const base = {
-          kind: 'step',
-          task,
-          stepId: ids.get(s.name) as string,
-          stepName: s.name,
-          attempt: 0,
-          retryLimit: s.retryLimit,
-          at: now,
-        } as const;
-        transitions.push({ ...base, from: null, to: 'pending' });
-        if (skipped.has(s.name))
-          transitions.push({ ...base, from: 'pending', to: 'skipped', reason: 'bypassed' });
-        else if (pendingParents[i] === 0) {
-          (ready.stepIds as string[]).push(base.stepId);
-          (ready.stepNames as string[]).push(s.name);
-        }
-      });
-      if (unfinished === 0) {
-        await run(transitionTask, [taskId, ['in_progress'], 'complete', now]);
-        transitions.push({ kind: 'task', task, from: 'in_progress', to: 'complete', at: now });
-      }
-      const change: Change = { transitions, ready: ready.stepIds.length > 0 ? [ready] : [] };
-      await logChange(run, change, now);
-      return { taskId, created: true, change };
-    });
+  createTask(input: NewTask, now: number): Promise<{ taskId: string; created: boolean; change: Change }> {
+    return createTaskRecord(this.#ctx, input, now, this.#origin).then((r) => this.#announce(r));
   }
 
   /**
@@ -256,19 +206,6 @@ export class TaskStore {
    */
   async claim(workerId: string, now: number, limit: number, leaseMs: number): Promise<ClaimedStep[]> {
     const claimed = await this.#ctx.query(claimSteps, [now, limit, workerId, leaseMs]);
-    if (claimed.rows.length === 0) return [];
-    const ids = claimed.rows.map((r) => String(r.id));
-    const parents = await this.#ctx.query(parentResults, [ids]);
-    const results = new Map<string, Record<string, unknown>>();
-    for (const p of parents.rows) {
-      const child = String(p.child_id);
-      let byName = results.get(child);
-      if (byName === undefined) {
-        byName = {};
-        results.set(child, byName);
-      }
-      byName[String(p.name)] = p.results ?? null;
-    }
     return claimed.rows.map((r) => ({
       id: String(r.id),
       name: String(r.name),
@@ -282,7 +219,7 @@ export class TaskStore {
       token: num(r.lease_token),
       timeoutMs: optNum(r.timeout_ms),
       fromState: r.from_state as StepState,
-      parentResults: results.get(String(r.id)) ?? {},
+      parentResults: (r.parent_results ?? {}) as Record<string, unknown>,
       claimedAt: now,
     }));
   }
@@ -304,87 +241,12 @@ export class TaskStore {
   }
 
   /**
-   * Records the outcomes of claimed steps in one transaction: each step's new state (fenced by
-   * its token), the readiness of children (computed in SQL), the task's finalisation and the
+   * Records the outcomes of claimed steps in one statement: each step's new state (fenced by
+   * its token), the readiness of children (computed in SQL), the tasks' finalisation and the
    * transitions. Outcomes whose token is stale are returned in `fenced` and change nothing.
    */
-  async settle(outcomes: readonly StepOutcome[], now: number): Promise<{ change: Change; fenced: string[] }> {
-    return this.#ctx.transaction(async (run) => {
-      const transitions: TransitionRecord[] = [];
-      const fenced: string[] = [];
-      const satisfied = new Map<string, { task: TaskInfo; count: number }>();
-      const failedTasks = new Map<string, { task: TaskInfo; error: EventError }>();
-      const parents: string[] = [];
-      for (const o of outcomes) {
-        if (o.kind === 'complete') {
-          const r = await run(completeStep, [o.stepId, o.token, JSON.stringify(o.result ?? null), now]);
-          const row = r.rows[0];
-          if (row === undefined) {
-            fenced.push(o.stepId);
-            continue;
-          }
-          const task = taskInfoFrom(row, true);
-          transitions.push(
-            stepRecord(row, task, 'in_progress', 'complete', now, { startedAt: optNum(row.started_at) }),
-          );
-          parents.push(o.stepId);
-          const s = satisfied.get(task.id) ?? { task, count: 0 };
-          s.count++;
-          satisfied.set(task.id, s);
-        } else {
-          const r = await run(failStep, [
-            o.stepId,
-            o.token,
-            o.retryable,
-            JSON.stringify(o.error),
-            now,
-            o.delayMs,
-          ]);
-          const row = r.rows[0];
-          if (row === undefined) {
-            fenced.push(o.stepId);
-            continue;
-          }
-          const task = taskInfoFrom(row, true);
-          const to = row.state as StepState;
-          const nextAttemptAt = optNum(row.next_attempt_at);
-          transitions.push(
-            stepRecord(row, task, 'in_progress', to, now, {
-              error: o.error,
-              startedAt: optNum(row.started_at),
-              ...(nextAttemptAt === undefined ? {} : { nextAttemptAt, backoffMs: nextAttemptAt - now }),
-              ...(o.retryAfterMs === undefined ? {} : { retryAfterMs: o.retryAfterMs }),
-              exhausted: to === 'error' && o.retryable,
-            }),
-          );
-          if (to === 'error') failedTasks.set(task.id, { task, error: o.error });
-        }
-      }
-      const ready = await releaseSatisfied(run, parents, satisfied, now);
-      for (const id of [...satisfied.keys()].sort()) {
-        const { task, count } = satisfied.get(id)!;
-        const r = await run(stepsSatisfied, [id, count, now]);
-        const row = r.rows[0];
-        if (row !== undefined && row.from_state !== row.to_state) {
-          transitions.push({
-            kind: 'task',
-            task,
-            from: row.from_state as 'in_progress',
-            to: row.to_state as 'complete',
-            at: now,
-          });
-        }
-      }
-      for (const id of [...failedTasks.keys()].sort()) {
-        const { task, error } = failedTasks.get(id)!;
-        const r = await run(transitionTask, [id, ['in_progress'], 'error', now]);
-        if (r.rows.length > 0)
-          transitions.push({ kind: 'task', task, from: 'in_progress', to: 'error', at: now, error });
-      }
-      const change: Change = { transitions, ready };
-      await logChange(run, change, now);
-      return { change, fenced };
-    });
+  settle(outcomes: readonly StepOutcome[], now: number): Promise<{ change: Change; fenced: string[] }> {
+    return settleOutcomes(this.#ctx, outcomes, now, this.#origin).then((r) => this.#announce(r));
   }
 
   /** Cancels a task and every unfinished step of it. */
@@ -399,7 +261,9 @@ export class TaskStore {
 
   /** Moves a step in `error` back to `pending`; an `error` task moves back to `in_progress`. */
   retryStep(stepId: string, now: number, options: ManualOptions = {}): Promise<Change> {
-    return this.#ctx.transaction((run) => retryErroredStep(run, stepId, now, options));
+    return this.#ctx
+      .transaction((run) => retryErroredStep(run, stepId, now, options))
+      .then((c) => this.#announce(c));
   }
 
   /** Resolves an unfinished step by hand, optionally with a result for its children. */
@@ -408,7 +272,7 @@ export class TaskStore {
     now: number,
     options: ManualOptions & { result?: unknown } = {},
   ): Promise<Change> {
-    return this.#ctx.transaction(async (run) => {
+    const resolving = this.#ctx.transaction(async (run) => {
       const change = await resolveStepManually(run, stepId, now, options);
       const stepRecords = change.transitions.filter((t): t is StepTransitionRecord => t.kind === 'step');
       const first = stepRecords[0];
@@ -420,6 +284,7 @@ export class TaskStore {
       await logChange(run, change, now);
       return change;
     });
+    return resolving.then((c) => this.#announce(c));
   }
 
   /** Changes a step's retry limit or inputs. Returns false when the step does not exist. */
@@ -457,28 +322,6 @@ export class TaskStore {
   listTasks(filter: TaskFilter = {}): Promise<{ tasks: TaskRecord[]; total: number }> {
     return listTaskRecords(this.#ctx, filter);
   }
-}
-
-function stepRecord(
-  row: Record<string, unknown>,
-  task: TaskInfo,
-  from: StepState,
-  to: StepState,
-  at: number,
-  extra: Partial<StepTransitionRecord>,
-): StepTransitionRecord {
-  return {
-    ...extra,
-    kind: 'step',
-    task,
-    stepId: String(row.id),
-    stepName: String(row.name),
-    from,
-    to,
-    attempt: num(row.attempts),
-    retryLimit: num(row.retry_limit),
-    at,
-  };
 }
 
 async function releaseSatisfied(

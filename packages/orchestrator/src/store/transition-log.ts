@@ -10,7 +10,8 @@ import type { Run } from './store-context';
 /** The channel idle workers listen on. */
 export const READY_CHANNEL = 'tasker_ready';
 
-function metadataOf(r: TransitionRecord): Record<string, unknown> {
+/** The metadata a transition row carries (attempt, error, backoff, actor). */
+export function metadataOf(r: TransitionRecord): Record<string, unknown> {
   const m: Record<string, unknown> = {};
   if (r.actor !== undefined) m.actor = r.actor;
   if (r.error !== undefined) m.error = r.error;

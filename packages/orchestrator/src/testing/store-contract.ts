@@ -240,6 +240,56 @@ export function runStoreContract(t: ContractTestApi, subject: StoreContractSubje
       expect(r.change.transitions[0]).toMatchObject({ exhausted: false });
     });
 
+    it('settles a batch across tasks at once: a completion, a retry and a permanent failure', async () => {
+      const now = window();
+      const x = await store.createTask(task([step('a'), step('b'), step('c', ['a', 'b'])]), now - 1);
+      const y = await store.createTask(task([step('y')]), now - 1);
+      const z = await store.createTask(task([step('z'), step('z2', ['z'])]), now - 1);
+      const claimed = await claimAll(now);
+      const by = (n: string) => claimed.find((c) => c.name === n)!;
+      const error = { name: 'E', message: 'no' };
+      const r = await store.settle(
+        [
+          { kind: 'complete', stepId: by('a').id, token: by('a').token, result: 'a' },
+          { kind: 'fail', stepId: by('b').id, token: by('b').token, error, retryable: false, delayMs: 0 },
+          { kind: 'complete', stepId: by('y').id, token: by('y').token, result: 'y' },
+          { kind: 'fail', stepId: by('z').id, token: by('z').token, error, retryable: true, delayMs: 250 },
+        ],
+        now + 1,
+      );
+      expect(r.fenced).toEqual([]);
+      const steps = r.change.transitions.filter((t) => t.kind === 'step');
+      expect(steps.map((t) => `${t.stepName}:${t.from}→${t.to}`)).toEqual([
+        'a:in_progress→complete',
+        'b:in_progress→error',
+        'y:in_progress→complete',
+        'z:in_progress→waiting_for_retry',
+      ]);
+      expect(steps[3]).toMatchObject({ nextAttemptAt: now + 251, backoffMs: 250 });
+      const tasks = r.change.transitions.filter((t) => t.kind === 'task');
+      expect(tasks.map((t) => [t.task.id, `${t.from}→${t.to}`]).sort()).toEqual(
+        [
+          [x.taskId, 'in_progress→error'],
+          [y.taskId, 'in_progress→complete'],
+        ].sort(),
+      );
+      // c still waits for b, which failed; nothing became ready.
+      expect(r.change.ready).toEqual([]);
+      const tx = await store.getTask(x.taskId);
+      expect(tx?.steps.map((s) => s.state)).toEqual(['complete', 'error', 'pending']);
+      expect((await store.getTask(y.taskId))?.completedAt).toBe(now + 1);
+      expect((await store.getTask(z.taskId))?.state).toBe('in_progress');
+      // The audit trail holds the batch's transitions once each.
+      const trail = [...(tx?.transitions ?? [])].filter((t) => t.at === now + 1);
+      expect(trail.map((t) => `${t.stepName ?? 'task'}:${t.to}`)).toEqual([
+        'a:complete',
+        'b:error',
+        'task:error',
+      ]);
+      expect(trail[1]?.metadata).toMatchObject({ error, attempt: 1 });
+      expect(trail[2]?.metadata).toMatchObject({ error });
+    });
+
     it('skips bypassed steps and counts them as satisfied', async () => {
       const now = window();
       const { taskId } = await store.createTask(

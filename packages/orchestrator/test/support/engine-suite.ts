@@ -49,7 +49,11 @@ export function engineSuite(name: string, createStore: () => Promise<TaskStore>)
 
     async function boot(
       def: Omit<TaskDefinitionInput, 'namespace'>,
-      extra: { router?: ReturnType<typeof recorder>['router']; concurrency?: number } = {},
+      extra: {
+        router?: ReturnType<typeof recorder>['router'];
+        concurrency?: number;
+        pollIntervalMs?: number;
+      } = {},
     ) {
       const namespace = `ns${++seq}`;
       const definition = defineTask({ ...def, namespace });
@@ -60,7 +64,7 @@ export function engineSuite(name: string, createStore: () => Promise<TaskStore>)
         random: () => 0.5,
         ...(extra.router === undefined ? {} : { router: extra.router }),
         config: {
-          engine: { pollIntervalMs: 20, tickIntervalMs: 5, leaseMs: 30_000 },
+          engine: { pollIntervalMs: extra.pollIntervalMs ?? 20, tickIntervalMs: 5, leaseMs: 30_000 },
           backoff: { jitter: 0 },
           execution: { concurrency: extra.concurrency ?? 8 },
         },
@@ -158,6 +162,13 @@ export function engineSuite(name: string, createStore: () => Promise<TaskStore>)
           .filter((e) => e.name === n)
           .map((e) => (e.payload as { stepName?: string }).stepName ?? 'task');
       expect(names('task.completed')).toEqual(['task']);
+      // The task's events time it from its creation.
+      const completed = lifecycle.find((e) => e.name === 'task.completed')!.payload;
+      expect(completed).toMatchObject({
+        startedAt: done.createdAt,
+        endedAt: done.completedAt,
+        durationMs: done.completedAt! - done.createdAt,
+      });
       expect(names('task.start_requested')).toEqual(['task']);
       expect(names('step.completed').sort()).toEqual(['join', 'left', 'right', 'root']);
       expect(names('step.failed')).toEqual(['right']);
@@ -169,6 +180,39 @@ export function engineSuite(name: string, createStore: () => Promise<TaskStore>)
       const completions = done.transitions.filter((t) => t.to === 'complete' && t.stepName !== undefined);
       expect(completions.length).toBe(4);
       expect(rec.events.some((e) => e.name === 'database.query_executed')).toBe(true);
+    }, 60_000);
+
+    it('wakes on its own commits without polling: one claim per step of a chain', async () => {
+      const rec = recorder();
+      const { tasker, namespace } = await boot(
+        {
+          name: 'chain',
+          steps: [
+            { name: 's1', handler: async () => 1 },
+            { name: 's2', dependsOn: ['s1'], handler: async ({ results }) => (results.s1 as number) + 1 },
+            { name: 's3', dependsOn: ['s2'], handler: async ({ results }) => (results.s2 as number) + 1 },
+            { name: 's4', dependsOn: ['s3'], handler: async ({ results }) => (results.s3 as number) + 1 },
+          ],
+        },
+        { router: rec.router, pollIntervalMs: 3_600_000 },
+      );
+      // The loop's first claim (at start) found nothing and it sleeps for an hour.
+      await until(
+        async () => rec.events.filter((e) => e.name === 'database.query_executed').length,
+        (n) => n > 0,
+      );
+      const claims = () =>
+        rec.events.filter(
+          (e) =>
+            e.name === 'database.query_executed' &&
+            (e.payload as { operation: string }).operation === 'claim_steps',
+        ).length;
+      const before = claims();
+      const { taskId } = await tasker.submit({ namespace, name: 'chain', context: {} });
+      const done = await tasker.waitFor(taskId);
+      expect(done.state).toBe('complete');
+      expect(stepOf(done, 's4').results).toBe(4);
+      expect(claims() - before).toBe(4);
     }, 60_000);
 
     it('runs a wide DAG (1 → 40 → 1)', async () => {

@@ -9,7 +9,9 @@ import { sql } from './query';
  * - `for update of s skip locked` lets many workers claim side by side without waiting;
  * - each claim bumps `attempts` and the fencing token `lease_token`, and sets the lease;
  * - the transitions are recorded by the same statement (a lease takeover records
- *   `in_progress → pending` then `pending → in_progress`).
+ *   `in_progress → pending` then `pending → in_progress`);
+ * - each claimed step comes with its satisfied parents' results, by name (a skipped parent
+ *   has none), so that a claim is one round trip.
  *
  * $1 now, $2 batch size, $3 worker id, $4 lease (ms).
  */
@@ -50,17 +52,12 @@ with ready as (
   ) x
   order by x.id, x.ord
 )
-select * from claimed`,
-);
-
-/** Results of the satisfied parents of the given steps (a skipped parent has none). */
-export const parentResults = sql(
-  'parent_results',
-  `
-select e.child_id, p.name, p.results
-from tasker.step_edges e
-join tasker.steps p on p.id = e.parent_id
-where e.child_id = any($1::uuid[]) and p.state in ('complete', 'resolved_manually')`,
+select c.*, (
+  select coalesce(jsonb_object_agg(p.name, coalesce(p.results, 'null'::jsonb)), '{}'::jsonb)
+  from tasker.step_edges e join tasker.steps p on p.id = e.parent_id
+  where e.child_id = c.id and p.state in ('complete', 'resolved_manually')
+) as parent_results
+from claimed c`,
 );
 
 /** Extends the leases of steps still held with the given tokens; returns those still held. */

@@ -1,12 +1,21 @@
+import { createHash } from 'node:crypto';
+
 /** A named SQL statement: the name is what SQL monitoring publishes (`database.query_executed`). */
 export interface SqlQuery {
   readonly name: string;
   readonly text: string;
+  /**
+   * Identifies the text (its name and a hash of it): drivers that prepare statements use it
+   * as the prepared statement's name, so each text is parsed once per connection.
+   */
+  readonly id: string;
 }
 
 /** Names a statement; the text takes `$n` parameters and never interpolates values. */
 export function sql(name: string, text: string): SqlQuery {
-  return Object.freeze({ name, text: text.trim() });
+  const trimmed = text.trim();
+  const hash = createHash('sha256').update(trimmed).digest('hex').slice(0, 12);
+  return Object.freeze({ name, text: trimmed, id: `tasker_${name}_${hash}` });
 }
 
 /** Columns every step event needs, from `tasker.steps s` joined to `tasker.tasks t`. */

@@ -1,0 +1,110 @@
+/**
+ * Creating a task: its steps, edges and creation transitions are written by one statement
+ * (`create_task`), retried as a whole on transient errors. The ids are made before the first
+ * attempt, so a retry after a commit whose acknowledgement was lost finds its own task and
+ * reports it as created, once, instead of creating a second one.
+ */
+import { randomUUID } from 'node:crypto';
+import { TaskerError } from '../errors';
+import type { Change, ReadySteps, TaskInfo, TransitionRecord } from './records';
+import { createTask, findTask } from './sql/create-task';
+import type { StoreContext } from './store-context';
+import type { NewTask } from './task-store';
+import { emptyChange, metadataOf, READY_CHANNEL } from './transition-log';
+
+/** Creates `input` (or finds the task holding its identity key); notifies with `notifyPayload`. */
+export async function createTaskRecord(
+  ctx: StoreContext,
+  input: NewTask,
+  now: number,
+  notifyPayload: string,
+): Promise<{ taskId: string; created: boolean; change: Change }> {
+  const taskId = randomUUID();
+  const skipped = new Set(input.bypassSteps);
+  const unfinished = input.steps.filter((s) => !skipped.has(s.name)).length;
+  const task: TaskInfo = {
+    id: taskId,
+    namespace: input.namespace,
+    name: input.name,
+    version: input.version,
+    traceContext: input.traceContext,
+    createdAt: now,
+  };
+  const ids = new Map(input.steps.map((s) => [s.name, randomUUID()]));
+  const pendingParents = input.steps.map((s) => s.dependsOn.filter((d) => !skipped.has(d)).length);
+  const transitions: TransitionRecord[] = [
+    { kind: 'task', task, from: null, to: 'pending', at: now, reason: input.reason },
+    { kind: 'task', task, from: 'pending', to: 'in_progress', at: now },
+  ];
+  const ready: ReadySteps = { task, stepIds: [], stepNames: [] };
+  input.steps.forEach((s, i) => {
+    const base = {
+      kind: 'step',
+      task,
+      stepId: ids.get(s.name) as string,
+      stepName: s.name,
+      attempt: 0,
+      retryLimit: s.retryLimit,
+      at: now,
+    } as const;
+    transitions.push({ ...base, from: null, to: 'pending' });
+    if (skipped.has(s.name))
+      transitions.push({ ...base, from: 'pending', to: 'skipped', reason: 'bypassed' });
+    else if (pendingParents[i] === 0) {
+      (ready.stepIds as string[]).push(base.stepId);
+      (ready.stepNames as string[]).push(s.name);
+    }
+  });
+  if (unfinished === 0)
+    transitions.push({ kind: 'task', task, from: 'in_progress', to: 'complete', at: now });
+  const change: Change = { transitions, ready: ready.stepIds.length > 0 ? [ready] : [] };
+  const edges = input.steps.flatMap((s) => s.dependsOn.map((d) => [ids.get(d), ids.get(s.name)]));
+  const context = JSON.stringify(input.context ?? null);
+
+  const r = await ctx.query<{ id: string | null }>(createTask, [
+    taskId,
+    input.namespace,
+    input.name,
+    input.version,
+    context,
+    input.initiator ?? null,
+    input.sourceSystem ?? null,
+    input.reason ?? null,
+    [...input.tags],
+    JSON.stringify(input.annotations),
+    input.identityKey ?? null,
+    input.traceContext === undefined ? null : JSON.stringify(input.traceContext),
+    [...input.bypassSteps],
+    unfinished,
+    now,
+    input.steps.map((s) => ids.get(s.name)),
+    input.steps.map((s) => s.name),
+    input.steps.map((s) => s.handler),
+    input.steps.map((_, i) => i),
+    input.steps.map((s) => (skipped.has(s.name) ? 'skipped' : 'pending')),
+    input.steps.map((s) => s.retryable),
+    input.steps.map((s) => s.retryLimit),
+    input.steps.map((s) => s.timeoutMs ?? null),
+    input.steps.map((s) => s.skippable),
+    pendingParents,
+    edges.map((e) => e[0]),
+    edges.map((e) => e[1]),
+    transitions.map((t) => (t.kind === 'step' ? t.stepId : null)),
+    transitions.map((t) => (t.kind === 'step' ? t.stepName : null)),
+    transitions.map((t) => t.from),
+    transitions.map((t) => t.to),
+    transitions.map((t) => t.reason ?? null),
+    transitions.map((t) => JSON.stringify(metadataOf(t))),
+    change.ready.length > 0 ? READY_CHANNEL : null,
+    notifyPayload,
+  ]);
+  if (r.rows[0]?.id != null) return { taskId, created: true, change };
+  // Nothing inserted: our own earlier attempt committed (its id exists), or the identity key
+  // belongs to another task.
+  const found = await ctx.query<{ id: string }>(findTask, [taskId, input.identityKey ?? null]);
+  const existing = found.rows[0]?.id;
+  if (existing === undefined)
+    throw new TaskerError('STORE_ERROR', `Task ${taskId} was neither created nor found`);
+  if (String(existing) === taskId) return { taskId, created: true, change };
+  return { taskId: String(existing), created: false, change: emptyChange() };
+}

@@ -1,0 +1,61 @@
+import { sql } from './query';
+
+/**
+ * Creates a task, its steps, its dependency edges and their transitions in one statement, and
+ * wakes idle workers when steps are ready. Nothing is written when the task's id or identity
+ * key exists already: the statement then returns no `id`, and the caller finds out which.
+ *
+ * A step with no unsatisfied parent is ready at once (`ready_at = now`); a task with no step
+ * left to run (every one bypassed) is complete at once.
+ *
+ * $1 task id, $2 namespace, $3 name, $4 version, $5 context, $6 initiator, $7 source system,
+ * $8 reason, $9 tags, $10 annotations, $11 identity key, $12 trace context, $13 bypassed steps,
+ * $14 unfinished steps, $15 now;
+ * steps: $16 ids, $17 names, $18 handlers, $19 positions, $20 states, $21 retryable,
+ * $22 retry limits, $23 timeouts, $24 skippable, $25 pending parents;
+ * edges: $26 parents, $27 children;
+ * transitions, in order: $28 step ids (null for the task), $29 step names, $30 from, $31 to,
+ * $32 reasons, $33 metadata; $34 the channel to notify, or null when no step is ready; $35 the
+ * notification's payload.
+ */
+export const createTask = sql(
+  'create_task',
+  `
+with task as (
+  insert into tasker.tasks (id, namespace, name, version, state, context, initiator, source_system, reason,
+    tags, annotations, identity_key, trace_context, bypass_steps, unfinished_steps, created_at, updated_at,
+    completed_at)
+  values ($1::uuid, $2::text, $3::text, $4::text, case when $14::int = 0 then 'complete' else 'in_progress' end,
+    $5::jsonb, $6::text, $7::text, $8::text, $9::text[], $10::jsonb, $11::text, $12::jsonb, $13::text[], $14::int,
+    $15::bigint, $15::bigint, case when $14::int = 0 then $15::bigint end)
+  on conflict do nothing
+  returning id
+), steps as (
+  insert into tasker.steps (id, task_id, name, handler, position, state, retryable, retry_limit, timeout_ms,
+    skippable, inputs, pending_parents, ready_at, created_at)
+  select u.id, task.id, u.name, u.handler, u.position, u.state, u.retryable, u.retry_limit, u.timeout_ms,
+    u.skippable, $5::jsonb, u.pending_parents,
+    case when u.state = 'pending' and u.pending_parents = 0 then $15::bigint end, $15::bigint
+  from task, unnest($16::uuid[], $17::text[], $18::text[], $19::int[], $20::text[], $21::bool[], $22::int[],
+    $23::int[], $24::bool[], $25::int[]) as u(id, name, handler, position, state, retryable, retry_limit,
+    timeout_ms, skippable, pending_parents)
+), edges as (
+  insert into tasker.step_edges (task_id, parent_id, child_id)
+  select task.id, u.parent_id, u.child_id from task, unnest($26::uuid[], $27::uuid[]) as u(parent_id, child_id)
+), audit as (
+  insert into tasker.transitions (task_id, step_id, step_name, from_state, to_state, reason, metadata, created_at)
+  select task.id, u.step_id, u.step_name, u.from_state, u.to_state, u.reason, u.metadata, $15::bigint
+  from task, unnest($28::uuid[], $29::text[], $30::text[], $31::text[], $32::text[], $33::jsonb[])
+    with ordinality as u(step_id, step_name, from_state, to_state, reason, metadata, ord)
+  order by u.ord
+), wake as (
+  select pg_notify($34::text, $35::text) from task where $34::text is not null
+)
+select (select id from task) as id, (select count(*) from wake)::int as woke`,
+);
+
+/** The task holding an id or an identity key, to tell a retried create from a duplicate. */
+export const findTask = sql(
+  'find_task',
+  'select id from tasker.tasks where id = $1::uuid or identity_key = $2::text order by id = $1::uuid desc limit 1',
+);
