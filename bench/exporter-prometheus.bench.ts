@@ -16,19 +16,16 @@
  *   chunked renderer times each slice; for every library a heartbeat measures the longest gap
  *   between setImmediate callbacks), and `monitorEventLoopDelay` beside an idle baseline.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
-import { createSerializer } from '@tasker/exporter-prometheus';
+import { createMetricsHandler, createSerializer } from '@tasker/exporter-prometheus';
 import { createRegistry } from '@tasker/metrics-native';
 import * as prom from 'prom-client';
 import { type CaseResult, environment, measurement, ratio, writeReport } from './harness';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('run with --expose-gc (npx -y pnpm@10.34.9 bench exporter-prometheus)');
-const gzipAsync = promisify(gzip);
 
 const FAMILIES = 5;
 const SETS = 1000;
@@ -218,6 +215,26 @@ async function main(): Promise<void> {
   const sizes = await Promise.all(subjects.map(async (s) => lines(await s.render())));
   console.log('lines per render:', Object.fromEntries(subjects.map((s, i) => [s.name, sizes[i]])));
 
+  // What the render cache costs: heap + array buffers after a first render of a fresh
+  // registry, minus before it, per series (the registry's own memory is #3's figure).
+  const cacheBytes: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const fresh = ours();
+    fresh.update();
+    const snapshot = fresh.registry.collect();
+    gc?.();
+    gc?.();
+    const before = process.memoryUsage();
+    fresh.serializer.serializeBytes(snapshot);
+    gc?.();
+    gc?.();
+    const after = process.memoryUsage();
+    const grown = after.heapUsed + after.arrayBuffers - (before.heapUsed + before.arrayBuffers);
+    // The last render's output buffer is not held: serializeBytes' result was dropped.
+    cacheBytes.push(Math.round(grown / (FAMILIES * SETS * 2)));
+    if (fresh.serializer.cachedFamilies().text !== FAMILIES * 2) throw new Error('cache not filled');
+  }
+
   // Cold first render: fresh registries (the code paths are warm from the ones above).
   const cold: Record<string, number> = {};
   for (const make of [ours, promClient, openTelemetry]) {
@@ -242,6 +259,8 @@ async function main(): Promise<void> {
   const tasker = subjects[0] as ReturnType<typeof ours>;
   const slices: number[] = [];
   const chunkedRounds: number[] = [];
+  const worstGc: number[] = [];
+  let gzippedBytes = 0;
   const blocks: Record<string, number[]> = {
     'tasker (chunked)': [],
     'tasker (one piece)': [],
@@ -254,29 +273,37 @@ async function main(): Promise<void> {
     'prom-client': [],
     OpenTelemetry: [],
   };
+  // Our scrape as the /metrics handler runs it: chunked render, gzip fed as parts arrive.
+  const handler = createMetricsHandler({
+    registry: tasker.registry,
+    serializer: tasker.serializer,
+    sliceMs: 8,
+    onSlice: (ms) => {
+      slices.push(ms);
+      worstSlice = Math.max(worstSlice, ms);
+    },
+  });
+  let worstSlice = 0;
+  const gcPauses: number[] = [];
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcPauses.push(entry.duration);
+  });
   for (let r = 0; r < 5; r++) {
     tasker.update();
-    let worstSlice = 0;
+    worstSlice = 0;
+    gcPauses.length = 0;
+    gcObserver.observe({ entryTypes: ['gc'] });
     blocks['tasker (chunked)']?.push(
       await longestBlockMs(async () => {
-        const start = performance.now();
-        const snapshot = tasker.registry.collect();
-        worstSlice = performance.now() - start;
-        const parts: Uint8Array[] = [];
-        for await (const part of tasker.serializer.serializeChunks(snapshot, {
-          sliceMs: 8,
-          onSlice: (ms) => {
-            slices.push(ms);
-            worstSlice = Math.max(worstSlice, ms);
-          },
-        })) {
-          parts.push(part);
-        }
-        const body = Buffer.concat(parts);
-        // The gzip of the render runs on libuv's thread pool; its callback is timed too.
-        await gzipAsync(body);
+        const response = await handler(
+          new Request('http://127.0.0.1/metrics', { headers: { 'accept-encoding': 'gzip' } }),
+        );
+        gzippedBytes = (await response.arrayBuffer()).byteLength;
       }),
     );
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    gcObserver.disconnect();
+    worstGc.push(gcPauses.length === 0 ? 0 : Math.max(...gcPauses));
     chunkedRounds.push(worstSlice);
     tasker.update();
     blocks['tasker (one piece)']?.push(await longestBlockMs(() => tasker.render()));
@@ -288,9 +315,9 @@ async function main(): Promise<void> {
     tasker.update();
     delays['tasker (chunked)']?.push(
       await loopDelayMaxMs(async () => {
-        for await (const _ of tasker.serializer.serializeChunks(tasker.registry.collect(), { sliceMs: 8 })) {
-          // drain
-        }
+        await (
+          await handler(new Request('http://127.0.0.1/metrics', { headers: { 'accept-encoding': 'gzip' } }))
+        ).arrayBuffer();
       }),
     );
     for (const s of subjects.slice(1)) {
@@ -332,16 +359,18 @@ async function main(): Promise<void> {
     ],
     measurements: [
       measurement(
-        'longest synchronous slice of a chunked scrape (collect, render slices)',
+        'longest synchronous slice of a chunked, gzipped scrape (collect, render slices, gzip hand-overs)',
         'ms',
         chunkedRounds,
         20,
       ),
       measurement(
-        'longest setImmediate gap, tasker chunked scrape + gzip',
+        'longest setImmediate gap, tasker chunked + gzipped scrape',
         'ms',
         blocks['tasker (chunked)'] as number[],
       ),
+      measurement('longest GC pause during that scrape', 'ms', worstGc),
+      measurement('render cache, per series (text format)', 'bytes', cacheBytes),
       measurement(
         'longest setImmediate gap, tasker unchunked scrape',
         'ms',
@@ -372,7 +401,8 @@ async function main(): Promise<void> {
       measurement('cold first render, tasker', 'ms', [cold.tasker as number]),
       measurement('cold first render, prom-client', 'ms', [cold['prom-client'] as number]),
       measurement('cold first render, OpenTelemetry', 'ms', [cold.OpenTelemetry as number]),
-      measurement('render slices per chunked scrape', 'slices', [slices.length / 5]),
+      measurement('synchronous parts per chunked scrape', 'parts', [slices.length / 5]),
+      measurement('gzipped body of the 10k-series scrape', 'bytes', [gzippedBytes]),
     ],
     notes: [
       `lines per render: ${subjects.map((s, i) => `${s.name} ${sizes[i]}`).join(', ')} (OpenTelemetry is configured without target_info and scope labels).`,

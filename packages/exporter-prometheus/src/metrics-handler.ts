@@ -1,13 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
-import type { Registry } from '@tasker/metrics-native';
+import type { MetricsSnapshot, Registry } from '@tasker/metrics-native';
 import { z } from 'zod';
-import { acceptsGzip, contentTypeOf, negotiateFormat } from './content-type';
+import { acceptsGzip, contentTypeOf, type ExpositionFormat, negotiateFormat } from './content-type';
 import { ExporterError } from './errors';
+import { gzipParts } from './gzip-parts';
 import { createSerializer, type Serializer } from './serializer';
-
-const gzipAsync = promisify(gzip);
 
 /** What the handler needs of a registry: `collect()`, and `counter()` for its error counter. */
 export type MetricsRegistry = Pick<Registry, 'collect' | 'counter'>;
@@ -25,6 +22,11 @@ export interface MetricsHandlerOptions {
   readonly sliceMs?: number;
   /** Gzip the body when the client accepts it (default true). Compression runs off the loop. */
   readonly compression?: boolean;
+  /**
+   * Told how long each synchronous part of a scrape held the event loop, in ms: the collect,
+   * each render slice, each hand-over to gzip. For monitoring the exporter's own cost.
+   */
+  readonly onSlice?: (durationMs: number) => void;
   /** Told of every failed scrape (the counter counts them too). */
   readonly onError?: (error: unknown) => void;
   /** A serializer to share; by default the handler keeps its own. */
@@ -59,6 +61,9 @@ const optionsSchema = z.strictObject({
     .positive({ error: 'expected a positive number' })
     .optional(),
   compression: z.boolean({ error: 'expected true or false' }).optional(),
+  onSlice: z
+    .custom<(ms: number) => void>((v) => typeof v === 'function', { error: 'expected a function' })
+    .optional(),
   onError: z
     .custom<(error: unknown) => void>((v) => typeof v === 'function', { error: 'expected a function' })
     .optional(),
@@ -84,6 +89,25 @@ function json(status: number, value: unknown, extra: Record<string, string> = {}
     headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...extra },
     body: JSON.stringify(value),
   };
+}
+
+/** A whole render as a one-part stream, so both paths feed gzip the same way. */
+async function* whole(
+  serializer: Serializer,
+  snapshot: MetricsSnapshot,
+  format: ExpositionFormat,
+  onSlice: ((ms: number) => void) | undefined,
+): AsyncGenerator<Uint8Array, void, void> {
+  const start = performance.now();
+  const bytes = serializer.serializeBytes(snapshot, { format });
+  onSlice?.(performance.now() - start);
+  yield bytes;
+}
+
+async function concat(parts: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const all: Uint8Array[] = [];
+  for await (const part of parts) all.push(part);
+  return all.length === 1 ? (all[0] as Uint8Array) : Buffer.concat(all);
 }
 
 /**
@@ -115,18 +139,17 @@ export function createScraper(
       );
     }
     const format = negotiateFormat(accept);
+    const gzip = compression && acceptsGzip(acceptEncoding);
+    const onSlice = options.onSlice;
     let body: Uint8Array;
     try {
+      const start = performance.now();
       const snapshot = options.registry.collect();
-      if (chunked) {
-        const parts: Uint8Array[] = [];
-        for await (const part of serializer.serializeChunks(snapshot, { format, sliceMs: options.sliceMs })) {
-          parts.push(part);
-        }
-        body = parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts);
-      } else {
-        body = serializer.serializeBytes(snapshot, { format });
-      }
+      onSlice?.(performance.now() - start);
+      const parts = chunked
+        ? serializer.serializeChunks(snapshot, { format, sliceMs: options.sliceMs, onSlice })
+        : whole(serializer, snapshot, format, onSlice);
+      body = gzip ? await gzipParts(parts, onSlice) : await concat(parts);
     } catch (error) {
       errors.inc();
       try {
@@ -146,10 +169,7 @@ export function createScraper(
       'cache-control': 'no-store',
       vary: 'Accept, Accept-Encoding',
     };
-    if (compression && acceptsGzip(acceptEncoding)) {
-      headers['content-encoding'] = 'gzip';
-      return { status: 200, headers, body: new Uint8Array(await gzipAsync(body)) };
-    }
+    if (gzip) headers['content-encoding'] = 'gzip';
     return { status: 200, headers, body };
   };
 }

@@ -105,6 +105,20 @@ describe('fetch-style handler', () => {
     expect(family?.type === 'counter' && family.series[0]?.value).toBe(2);
   });
 
+  it('reports every synchronous part of a scrape: collect, render slices, gzip hand-overs', async () => {
+    const slices: number[] = [];
+    const registry = registryWithData();
+    const handler = createMetricsHandler({ registry, sliceMs: 0.001, onSlice: (ms) => slices.push(ms) });
+    const response = await handler(
+      new Request('http://x/metrics', { headers: { 'accept-encoding': 'gzip' } }),
+    );
+    const body = gunzipSync(Buffer.from(await response.arrayBuffer())).toString('utf8');
+    // 301 series at 128 per slice: 3 render slices, each handed to gzip, plus the collect.
+    expect(body.split('\n').filter((l) => l.startsWith('jobs_total{'))).toHaveLength(300);
+    expect(slices).toHaveLength(1 + 3 + 3);
+    expect(slices.every((ms) => ms >= 0)).toBe(true);
+  });
+
   it('gives the same bytes chunked or not', async () => {
     const registry = registryWithData();
     const chunked = createMetricsHandler({ registry, sliceMs: 0.01 });
