@@ -25,7 +25,7 @@ describe('the README', () => {
 
   it('exposes /metrics in five lines that run', async () => {
     const source = block('## `/metrics` in five lines');
-    expect(source.trim().split('\n')).toHaveLength(5);
+    expect(source.split('\n').filter((line) => line.trim().length > 0)).toHaveLength(5);
     const src = (name: string) =>
       JSON.stringify(fileURLToPath(new URL(`../../${name}/src/index.ts`, import.meta.url)));
     const file = join(tmpdir(), `exporter-readme-${randomUUID()}.ts`);
