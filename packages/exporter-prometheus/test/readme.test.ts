@@ -37,9 +37,15 @@ describe('the README', () => {
         .replace("from '@tasker/exporter-prometheus'", `from ${src('exporter-prometheus')}`)
         // A free port instead of 9464, and a handle on the server to close it.
         .replace('port: 9464', 'port: 0')
-        .replace('await startMetricsServer(', 'export const server = await startMetricsServer('),
+        .replace('await startMetricsServer(', 'export const server = await startMetricsServer(')
+        .concat('\nexport { jobs };\n'),
     );
-    server = ((await import(pathToFileURL(file).href)) as { server: MetricsServer }).server;
+    const example = (await import(pathToFileURL(file).href)) as {
+      server: MetricsServer;
+      jobs: { inc(labels: { queue: string }): void };
+    };
+    server = example.server;
+    example.jobs.inc({ queue: 'mail' });
     const body = await (await fetch(server.url)).text();
     expect(body).toContain('# TYPE jobs_processed_total counter\njobs_processed_total{queue="mail"} 1\n');
   });
