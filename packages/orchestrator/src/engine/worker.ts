@@ -18,8 +18,10 @@
  * the write. Outcomes waiting beyond one slot's worth each hold claims back.
  *
  * Wake-ups: the store reports, in-process, every commit of this process that made steps
- * ready; LISTEN reports those of other processes; a slot freed while the last claim was cut
- * short by the limit wakes the loop too. Polling is the fallback. Nothing here leaks a
+ * ready or scheduled a retry; LISTEN reports those of other processes; a slot freed while the
+ * last claim was cut short by the limit wakes the loop too. An idle loop also wakes when the
+ * next step becomes claimable as its last claim saw it (a retry falling due, a lease
+ * expiring), and at least once per lease. Polling is the fallback. Nothing here leaks a
  * rejection: errors go to `onError` and the loop carries on (the store already retried
  * transient ones).
  */
@@ -68,6 +70,8 @@ export class Worker {
   #woken = false;
   /** The last claim was cut short by the concurrency limit: a freed slot may have work. */
   #full = false;
+  /** When the next step becomes claimable, as the last claim saw it. */
+  #nextReadyAt: number | undefined;
   #loop: Promise<void> | undefined;
   #tick: NodeJS.Timeout | undefined;
   #unlisten: (() => Promise<void>) | undefined;
@@ -165,29 +169,44 @@ export class Worker {
       if (want === 0) this.#full = true;
       else {
         try {
-          const claimed = await this.#d.store.claim(
+          const claimed = await this.#d.store.claimReady(
             this.#d.workerId,
             this.#d.clock.now(),
             want,
             engine.leaseMs,
           );
-          got = claimed.length;
-          for (const c of claimed) this.#begin(c);
+          got = claimed.steps.length;
+          for (const c of claimed.steps) this.#begin(c);
           this.#full = got === want && want === free;
+          this.#nextReadyAt = claimed.nextReadyAt;
         } catch (error) {
           this.#d.onError(error, 'claim');
         }
       }
       if (got > 0 && got === want) continue;
       if (this.#woken) continue;
+      const sleepMs = this.#sleepMs();
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, engine.pollIntervalMs);
+        const timer = setTimeout(resolve, sleepMs);
         this.#wake = () => {
           clearTimeout(timer);
           resolve();
         };
       });
     }
+  }
+
+  /**
+   * How long an idle loop sleeps: until the next step becomes claimable as the last claim saw
+   * it (a retry falling due, a lease expiring), and never longer than the poll interval or a
+   * lease (so that a lease that expires unseen, say one claimed by a concurrent claim that the
+   * last claim skipped, is taken over within a lease of its expiry whatever the poll).
+   */
+  #sleepMs(): number {
+    const { pollIntervalMs, leaseMs } = this.#d.config.engine;
+    const cap = Math.min(pollIntervalMs, leaseMs);
+    if (this.#nextReadyAt === undefined) return cap;
+    return Math.max(1, Math.min(cap, this.#nextReadyAt - this.#d.clock.now()));
   }
 
   #begin(claim: ClaimedStep): void {

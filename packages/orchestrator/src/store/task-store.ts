@@ -47,6 +47,10 @@ import { StoreInsights } from './store-insights';
 import { getTaskDetails, listTaskRecords, type TaskFilter } from './task-reads';
 import { logChange, READY_CHANNEL } from './transition-log';
 
+function scheduledRetry(change: Change): boolean {
+  return change.transitions.some((t) => t.kind === 'step' && t.to === 'waiting_for_retry');
+}
+
 /** One step of a task to create, parents first. */
 export interface NewStep {
   readonly name: string;
@@ -172,7 +176,7 @@ export class TaskStore {
 
   /**
    * Calls `onReady` (synchronously, in this process) after each of this store's commits that
-   * made steps ready. Returns the function that stops it.
+   * made steps ready or scheduled a retry. Returns the function that stops it.
    */
   watchReady(onReady: () => void): () => void {
     this.#readyListeners.add(onReady);
@@ -181,10 +185,13 @@ export class TaskStore {
     };
   }
 
-  /** Wakes this store's watchers when `change` made steps ready. */
+  /**
+   * Wakes this store's watchers when `change` made steps ready or scheduled a retry (a woken
+   * worker claims, and learns when the retry falls due).
+   */
   #announce<T extends Change | { change: Change }>(result: T): T {
     const change: Change = 'change' in result ? result.change : (result as Change);
-    if (change.ready.length > 0) for (const wake of this.#readyListeners) wake();
+    if (change.ready.length > 0 || scheduledRetry(change)) for (const wake of this.#readyListeners) wake();
     return result;
   }
 
@@ -205,23 +212,41 @@ export class TaskStore {
    * (`for update skip locked`), with their parents' results.
    */
   async claim(workerId: string, now: number, limit: number, leaseMs: number): Promise<ClaimedStep[]> {
+    return (await this.claimReady(workerId, now, limit, leaseMs)).steps;
+  }
+
+  /**
+   * {@link claim}, and when the next step becomes claimable (a retry falls due, a lease
+   * expires), as far as this claim could see: `undefined` when nothing is scheduled.
+   */
+  async claimReady(
+    workerId: string,
+    now: number,
+    limit: number,
+    leaseMs: number,
+  ): Promise<{ steps: ClaimedStep[]; nextReadyAt: number | undefined }> {
     const claimed = await this.#ctx.query(claimSteps, [now, limit, workerId, leaseMs]);
-    return claimed.rows.map((r) => ({
-      id: String(r.id),
-      name: String(r.name),
-      handler: String(r.handler),
-      task: taskInfoFrom(r, true),
-      context: r.context,
-      inputs: r.inputs,
-      attempt: num(r.attempts),
-      retryLimit: num(r.retry_limit),
-      retryable: r.retryable === true,
-      token: num(r.lease_token),
-      timeoutMs: optNum(r.timeout_ms),
-      fromState: r.from_state as StepState,
-      parentResults: (r.parent_results ?? {}) as Record<string, unknown>,
-      claimedAt: now,
-    }));
+    const steps: ClaimedStep[] = [];
+    for (const r of claimed.rows) {
+      if (r.id === null || r.id === undefined) continue;
+      steps.push({
+        id: String(r.id),
+        name: String(r.name),
+        handler: String(r.handler),
+        task: taskInfoFrom(r, true),
+        context: r.context,
+        inputs: r.inputs,
+        attempt: num(r.attempts),
+        retryLimit: num(r.retry_limit),
+        retryable: r.retryable === true,
+        token: num(r.lease_token),
+        timeoutMs: optNum(r.timeout_ms),
+        fromState: r.from_state as StepState,
+        parentResults: (r.parent_results ?? {}) as Record<string, unknown>,
+        claimedAt: now,
+      });
+    }
+    return { steps, nextReadyAt: optNum(claimed.rows[0]?.next_ready_at) };
   }
 
   /** Extends the leases of held steps; returns the ids still held (others were lost). */

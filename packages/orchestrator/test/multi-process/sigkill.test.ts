@@ -12,14 +12,19 @@ describeWithPostgres('a worker process killed with SIGKILL mid-step', (database)
   const workers = new WorkerProcesses();
   afterAll(() => workers.killAll());
 
-  it('another process completes the step after the lease expires, with exactly one completion', async () => {
+  it('another process completes the step after the lease expires, with exactly one completion, without polling', async () => {
     const url = database().url;
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
     const store = await createPostgresStore({ connectionString: url, poolSize: 2 });
     try {
       await admin.query(SIDE_EFFECTS_DDL);
-      const env = { TASKER_MP_DATABASE_URL: url, TASKER_MP_LEASE_MS: String(LEASE_MS) };
+      // Polling once an hour: the survivor wakes for the expired lease by itself.
+      const env = {
+        TASKER_MP_DATABASE_URL: url,
+        TASKER_MP_LEASE_MS: String(LEASE_MS),
+        TASKER_MP_POLL_MS: '3600000',
+      };
       const pair = [await workers.start(env), await workers.start(env)];
       // This process only submits; the handlers run in the worker processes.
       const notHere = async () => {

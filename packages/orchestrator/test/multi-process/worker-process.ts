@@ -5,6 +5,7 @@
  * so a test can see which process ran which attempt even while the engine's connection is cut.
  *
  * - TASKER_MP_LEASE_MS: the engine's lease (default 2000).
+ * - TASKER_MP_POLL_MS: its poll interval (default 100).
  * - TASKER_MP_GATE=1: `work` handlers wait, after writing their row, while `gate.open` is false.
  *
  * It prints `ready` once started, and one tab-separated line per background error, transient
@@ -17,6 +18,7 @@ import { leaseTask, multiProcessTask } from './task';
 
 const url = process.env.TASKER_MP_DATABASE_URL as string;
 const leaseMs = Number(process.env.TASKER_MP_LEASE_MS ?? 2_000);
+const pollIntervalMs = Number(process.env.TASKER_MP_POLL_MS ?? 100);
 const gated = process.env.TASKER_MP_GATE === '1';
 
 function report(kind: string, error: unknown, detail = ''): void {
@@ -70,7 +72,7 @@ const tasker = createTasker({
       return process.pid;
     },
   },
-  config: { engine: { pollIntervalMs: 100, leaseMs, batchSize: 10 }, execution: { concurrency: 8 } },
+  config: { engine: { pollIntervalMs, leaseMs, batchSize: 10 }, execution: { concurrency: 8 } },
   onError: (error, during) => report('error', error, during),
 });
 await tasker.start();

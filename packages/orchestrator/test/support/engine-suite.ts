@@ -215,6 +215,40 @@ export function engineSuite(name: string, createStore: () => Promise<TaskStore>)
       expect(claims() - before).toBe(4);
     }, 60_000);
 
+    it('wakes when a retry falls due, without polling (database clock, poll and lease of an hour)', async () => {
+      let calls = 0;
+      const namespace = `ns${++seq}`;
+      const definition = defineTask({
+        namespace,
+        name: 'due',
+        steps: [
+          {
+            name: 'a',
+            handler: async () => {
+              if (++calls === 1) throw new RetryableError('later', { retryAfter: 300 });
+              return 'done';
+            },
+          },
+        ],
+      });
+      const tasker = createTasker({
+        store,
+        tasks: [definition],
+        config: { engine: { pollIntervalMs: 3_600_000, leaseMs: 3_600_000 } },
+        onError: (error, during) => console.warn(`[test tasker] ${during}:`, error),
+      });
+      running.push(tasker);
+      await tasker.start();
+      const { taskId } = await tasker.submit({ namespace, name: 'due', context: {} });
+      const done = await tasker.waitFor(taskId);
+      expect(done.state).toBe('complete');
+      expect(stepOf(done, 'a').attempts).toBe(2);
+      const retry = done.transitions.find((t) => t.to === 'waiting_for_retry')!;
+      const second = done.transitions.filter((t) => t.stepName === 'a' && t.to === 'in_progress')[1]!;
+      expect(second.from).toBe('waiting_for_retry');
+      expect(second.at).toBeGreaterThanOrEqual(retry.metadata.nextAttemptAt as number);
+    }, 60_000);
+
     it('runs a wide DAG (1 → 40 → 1)', async () => {
       const fan = Array.from({ length: 40 }, (_, i) => ({
         name: `w${i}`,

@@ -11,7 +11,10 @@ import { sql } from './query';
  * - the transitions are recorded by the same statement (a lease takeover records
  *   `in_progress → pending` then `pending → in_progress`);
  * - each claimed step comes with its satisfied parents' results, by name (a skipped parent
- *   has none), so that a claim is one round trip.
+ *   has none), so that a claim is one round trip;
+ * - it also returns when the next step becomes claimable (`next_ready_at`: the earliest
+ *   `ready_at` after now, a retry's `nextAttemptAt` or a running step's lease expiry), always
+ *   in one row at least: a row whose `id` is null carries only that.
  *
  * $1 now, $2 batch size, $3 worker id, $4 lease (ms).
  */
@@ -56,8 +59,9 @@ select c.*, (
   select coalesce(jsonb_object_agg(p.name, coalesce(p.results, 'null'::jsonb)), '{}'::jsonb)
   from tasker.step_edges e join tasker.steps p on p.id = e.parent_id
   where e.child_id = c.id and p.state in ('complete', 'resolved_manually')
-) as parent_results
-from claimed c`,
+) as parent_results, n.next_ready_at
+from (select min(s.ready_at) as next_ready_at from tasker.steps s where s.ready_at > $1::bigint) n
+left join claimed c on true`,
 );
 
 /** Extends the leases of steps still held with the given tokens; returns those still held. */

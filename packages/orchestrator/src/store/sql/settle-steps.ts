@@ -14,7 +14,8 @@ import { sql } from './query';
  *   satisfied steps, and moves to `complete` when none is left, or to `error` when a step
  *   failed for good;
  * - `audit`: the transitions, steps first in input order, then tasks;
- * - `wake`: one NOTIFY when any step became ready.
+ * - `wake`: one NOTIFY when any step became ready or a retry was scheduled (idle workers
+ *   claim, and learn when it falls due).
  *
  * It returns one row per settled step (`kind` = 'step'), per ready child ('ready') and per
  * finalised task ('task').
@@ -100,7 +101,8 @@ with input as (
 ), ready as (
   select id, task_id, name from released where state = 'pending' and pending_parents = 0
 ), wake as (
-  select pg_notify($10::text, $11::text) as sent where exists (select 1 from ready)
+  select pg_notify($10::text, $11::text) as sent
+  where exists (select 1 from ready) or exists (select 1 from settled where state = 'waiting_for_retry')
 )
 select 'step' as kind, s.id, s.task_id, s.name, s.state, null::text as from_state, s.attempts, s.retry_limit,
   s.started_at, s.next_attempt_at, s.namespace, s.task_name, s.version, s.trace_context, s.created_at, s.error,
