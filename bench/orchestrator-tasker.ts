@@ -25,6 +25,7 @@ import {
   type Tasker,
   TaskStore,
 } from '@tasker/orchestrator';
+import { createEventRouter, type RouterBackend } from '@tasker/router';
 import type { BenchSystem, Durability, RunResult, Workload } from './orchestrator-system';
 
 /** The engine's settings in the benchmark (the same for PostgreSQL and PGlite). */
@@ -115,14 +116,24 @@ export async function createTaskerSystem(
   };
   const { chain, diamond } = definitions(handler);
   const errors: string[] = [];
+  // Events go where a user's telemetry would take them: the router's default table, with a
+  // trace and a metrics backend that count what they receive.
+  let events = 0;
+  const counting = (name: string): RouterBackend => ({
+    name,
+    handle: () => {
+      events++;
+    },
+  });
+  const router = createEventRouter({ backends: { trace: counting('trace'), metrics: counting('metrics') } });
   const engine = (): Tasker =>
     createTasker({
       store,
+      router,
       tasks: [chain, diamond],
       config: {
         execution: { concurrency: settings.concurrency },
         engine: { batchSize: settings.batchSize },
-        telemetry: { queryEvents: false },
       },
       onError: (error, during) => errors.push(`${during}: ${(error as Error).message}`),
     });
@@ -130,6 +141,7 @@ export async function createTaskerSystem(
     await driver.exec('truncate tasker.transitions, tasker.step_edges, tasker.steps, tasker.tasks');
     executions.clear();
     errors.length = 0;
+    events = 0;
   };
   const one = async <Row>(text: string) => (await driver.query<Row>(text)).rows[0] as Row;
 
@@ -186,6 +198,7 @@ export async function createTaskerSystem(
         stepsPerSecond: steps / (runMs / 1000),
         problems,
         notes: [
+          `${events} events routed`,
           ...(reruns > 0 ? [`${reruns} steps ran more than once (at-least-once; one completion each)`] : []),
           ...errors.slice(0, 5),
         ],

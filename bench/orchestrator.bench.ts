@@ -264,7 +264,15 @@ try {
       latencySamplesPerRound: LATENCY_SAMPLES,
       latencyWarmupPerRound: LATENCY_WARMUP,
       concurrency: CONCURRENCY,
-      tasker: { ...TASKER, poolSize: 10, pollIntervalMs: 1_000, leaseMs: 10_000, router: 'none' },
+      tasker: {
+        ...TASKER,
+        poolSize: 10,
+        preparedStatements: true,
+        pollIntervalMs: 1_000,
+        leaseMs: 10_000,
+        router: 'default mapping table; trace and metrics backends that count events',
+        queryEvents: true,
+      },
       graphileWorker: {
         version: '0.17.3',
         maxPoolSize: Math.max(10, CONCURRENCY + 2),
