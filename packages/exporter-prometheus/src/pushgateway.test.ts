@@ -73,6 +73,12 @@ describe('Pushgateway client', () => {
     expect(g.groupUrl).toBe(`${GATEWAY}/metrics/job@base64/YS9i/path@base64/L3Zhci90bXA/empty@base64/=`);
   });
 
+  it('keeps the path of a gateway behind a prefix', () => {
+    expect(gateway({ url: `${GATEWAY}/monitoring/pushgateway/` }).groupUrl).toBe(
+      `${GATEWAY}/monitoring/pushgateway/metrics/job/nightly_import`,
+    );
+  });
+
   it('retries 5xx answers with backoff, then succeeds', async () => {
     let calls = 0;
     server.use(

@@ -110,7 +110,11 @@ export function createPushgateway(input: PushgatewayOptions): Pushgateway {
   const retries = options.retries ?? 3;
   const backoffMs = options.backoffMs ?? 250;
   const serializer = createSerializer();
-  const groupUrl = new URL(groupPath(options.job, options.groupingLabels ?? {}), options.url).href;
+  // Appended to the base URL's path, so a gateway behind a path prefix (a reverse proxy's
+  // `/pushgateway`, or `--web.route-prefix`) is reached there.
+  const base = new URL(options.url);
+  base.pathname = `${base.pathname.replace(/\/+$/, '')}${groupPath(options.job, options.groupingLabels ?? {})}`;
+  const groupUrl = base.href;
 
   async function send(method: 'PUT' | 'POST' | 'DELETE'): Promise<void> {
     const body =

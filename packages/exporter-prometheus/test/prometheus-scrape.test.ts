@@ -56,8 +56,9 @@ describeWithTool('a real Prometheus scraping the exporter', 'prometheus', execut
     );
     prometheus = await startDaemon(
       PROMETHEUS,
-      (port) => [
+      (port, prefix) => [
         `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--web.route-prefix=${prefix}`,
         `--storage.tsdb.path=${join(dir, 'data')}`,
         `--web.listen-address=127.0.0.1:${port}`,
         '--enable-feature=exemplar-storage',

@@ -13,7 +13,11 @@ describeWithTool('a real Pushgateway', 'prometheus-pushgateway', executable(PUSH
   beforeAll(async () => {
     gateway = await startDaemon(
       PUSHGATEWAY,
-      (port) => [`--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+      (port, prefix) => [
+        `--web.listen-address=127.0.0.1:${port}`,
+        `--web.route-prefix=${prefix}`,
+        '--log.level=warn',
+      ],
       '/-/ready',
     );
   }, 60_000);

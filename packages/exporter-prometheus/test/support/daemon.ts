@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 
 /** A free TCP port on 127.0.0.1 (free when asked; the caller retries if it is taken since). */
@@ -17,6 +18,7 @@ export function freePort(): Promise<number> {
 /** A daemon started by a test and stopped by its process id. */
 export interface Daemon {
   readonly port: number;
+  /** `http://127.0.0.1:<port>/<prefix>`: every path of this daemon is under its own prefix. */
   readonly url: string;
   readonly process: ChildProcess;
   output(): string;
@@ -24,18 +26,24 @@ export interface Daemon {
 }
 
 /**
- * Starts `binary` with `args(port)` on a free port and waits until `readyPath` answers 200.
- * A start that fails because the port was taken in the meantime is retried on another port.
+ * Starts `binary` with `args(port, prefix)` on a free port and waits until `readyPath` answers
+ * 200 under `prefix`.
+ *
+ * The prefix (a random `--web.route-prefix`) proves the answer came from this daemon: a port
+ * found free can be taken by another process before the daemon binds it (test files run in
+ * parallel, and so may other test runs), and then a probe of the bare port would reach the
+ * other daemon. A start that fails because the port was taken is retried on another port.
  */
 export async function startDaemon(
   binary: string,
-  args: (port: number) => string[],
+  args: (port: number, prefix: string) => string[],
   readyPath: string,
   timeoutMs = 30_000,
 ): Promise<Daemon> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
-    const child = spawn(binary, args(port), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const prefix = `/t${randomBytes(6).toString('hex')}`;
+    const child = spawn(binary, args(port, prefix), { stdio: ['ignore', 'pipe', 'pipe'] });
     let log = '';
     child.stdout?.on('data', (d: Buffer) => {
       log += d.toString();
@@ -46,7 +54,7 @@ export async function startDaemon(
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const daemon: Daemon = {
       port,
-      url: `http://127.0.0.1:${port}`,
+      url: `http://127.0.0.1:${port}${prefix}`,
       process: child,
       output: () => log,
       stop: async () => {
