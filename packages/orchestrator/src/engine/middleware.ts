@@ -12,6 +12,12 @@ export interface StepInfo {
   readonly retryLimit: number;
   /** The opaque propagation record stored with the task at submit (#2's `traceContext`). */
   readonly traceContext: TraceContext | undefined;
+  /**
+   * The attempt's signal (the handler's `ctx.signal`): it fires when the attempt times out, its
+   * lease is lost or the worker stops, while `run()` may still be pending. Tracing middleware
+   * ends the attempt's span then.
+   */
+  readonly signal: AbortSignal;
 }
 
 /**

@@ -100,6 +100,7 @@ export async function executeStep(
     attempt: claim.attempt,
     retryLimit: claim.retryLimit,
     traceContext: claim.task.traceContext,
+    signal,
   };
   const declared = new Set(template.customEvents.map((e) => e.name));
   const ctx: StepContext = {

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { EventRouter } from '@tasker/router';
+import type { EventRouter, TraceContext } from '@tasker/router';
 import { parseConfig, type TaskerConfig, type TaskerConfigInput } from '../config/config-schema';
 import type { TaskDefinition } from '../definitions/define-task';
 import { TaskerError } from '../errors';
@@ -36,6 +36,17 @@ export interface TaskerOptions {
   /** The configuration object (see `TaskerConfigInput`); every field has a default. */
   readonly config?: TaskerConfigInput;
   readonly middleware?: readonly StepMiddleware[];
+  /**
+   * Fills the trace-propagation record of a task submitted without one (see
+   * `SubmitRequest.traceContext`), e.g. `tracing.traceContext` of `@tasker/adapters/otel`, which
+   * reserves the task's trace and root span. It runs in `submit()`, in the submitter's context.
+   * A throw fails the submit.
+   */
+  readonly traceContext?: (task: {
+    readonly namespace: string;
+    readonly name: string;
+    readonly version: string;
+  }) => TraceContext | undefined;
   /** Default: the database's clock. Tests pass `createManualClock()`. */
   readonly clock?: Clock;
   /** Jitter source, [0, 1). Default `Math.random`. */
@@ -211,11 +222,24 @@ class Engine implements Tasker {
       name: request.name,
       version: request.version,
     });
-    const input = buildNewTask(definition, request, this.config.engine.identityStrategy, hashIdentity);
+    const traced =
+      request.traceContext === undefined && this.#options.traceContext !== undefined
+        ? this.#withTraceContext(request, definition)
+        : request;
+    const input = buildNewTask(definition, traced, this.config.engine.identityStrategy, hashIdentity);
     const store = await this.store();
     const { taskId, created, change } = await store.createTask(input, this.#now());
     this.#committed(change);
     return { taskId, created };
+  }
+
+  #withTraceContext(request: SubmitRequest, definition: TaskDefinition): SubmitRequest {
+    const traceContext = this.#options.traceContext?.({
+      namespace: definition.namespace,
+      name: definition.name,
+      version: definition.version,
+    });
+    return traceContext === undefined ? request : { ...request, traceContext };
   }
 
   async start(): Promise<void> {
