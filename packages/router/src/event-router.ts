@@ -1,4 +1,11 @@
 import type { RoutedEvent, RouterBackend } from './backend';
+import {
+  BackendDelivery,
+  type BackendSlot,
+  type BackendStats,
+  CRITICAL,
+  PRIORITY_LEVELS,
+} from './backend-delivery';
 import { isCatalogEvent } from './catalog';
 import { samplingHash, samplingThreshold } from './consistent-sampling';
 import {
@@ -17,26 +24,7 @@ import {
 } from './event-mapping';
 import { MappingTable } from './mapping-table';
 import type { PayloadOf } from './payloads';
-import {
-  type BackendErrorContext,
-  checkBackend,
-  checkRouterOptions,
-  type EventRouterOptions,
-} from './router-options';
-
-/** Counters of one backend name. */
-export interface BackendStats {
-  /** Events handed to the backend's `handle`. */
-  readonly handled: number;
-  /** Throws and rejections. */
-  readonly errors: number;
-  /** Events shed because too many promises were pending. */
-  readonly dropped: number;
-  /** Events whose mapping named this backend while no plugin was registered under it. */
-  readonly unrouted: number;
-  /** Promises returned by `handle` that have not settled. */
-  readonly pending: number;
-}
+import { checkBackend, checkRouterOptions, type EventRouterOptions } from './router-options';
 
 /** What `router.stats()` returns: the routing table's shape and what routing has done. */
 export interface RouterStats {
@@ -106,24 +94,7 @@ export interface EventRouter {
   reset(): void;
 }
 
-const NORMAL = 0;
-const HIGH = 1;
-const CRITICAL = 2;
-const LEVELS = { normal: NORMAL, high: HIGH, critical: CRITICAL } as const;
-
 const MAX_WARNED_NAMES = 100;
-
-interface BackendSlot {
-  readonly name: string;
-  backend: RouterBackend | undefined;
-  handled: number;
-  errors: number;
-  dropped: number;
-  unrouted: number;
-  pending: number;
-  warned: boolean;
-  readonly settle: () => void;
-}
 
 /** A compiled route for one event name, cached until the mappings change. */
 interface CompiledRoute {
@@ -143,25 +114,18 @@ class Router implements EventRouter {
   readonly #initial: readonly EventMapping[];
   readonly #table = new MappingTable();
   readonly #cache = new Map<string, CompiledRoute>();
-  readonly #slots = new Map<string, BackendSlot>();
   readonly #custom = new Map<string, CustomEventDefinition>();
+  readonly #delivery: BackendDelivery;
   readonly #random: () => number;
   readonly #now: () => number;
-  readonly #onError: (error: unknown, context: BackendErrorContext) => void;
   readonly #warn: (message: string) => void;
-  readonly #normalLimit: number;
-  readonly #highLimit: number;
   readonly #warnedNames = new Set<string>();
   #warnedOverflow = false;
-  #pendingTotal = 0;
-  #drainWaiters: (() => void)[] = [];
 
   #routed = 0;
   #unrouted = 0;
   #disabled = 0;
   #sampledOut = 0;
-  #errors = 0;
-  #dropped = 0;
 
   constructor(options: EventRouterOptions) {
     this.#initial = Object.freeze(
@@ -184,10 +148,15 @@ class Router implements EventRouter {
     this.#random = options.random ?? Math.random;
     this.#now = options.now ?? Date.now;
     this.#warn = options.warn ?? defaultWarn;
-    this.#onError = options.onError ?? ((error, context) => this.#warnBackendError(error, context));
-    this.#normalLimit = options.pendingLimits?.normal ?? 1000;
-    this.#highLimit = options.pendingLimits?.high ?? 2000;
-    for (const [name, backend] of Object.entries(options.backends ?? {})) this.#slot(name).backend = backend;
+    this.#delivery = new BackendDelivery({
+      onError: options.onError,
+      warn: this.#warn,
+      normalLimit: options.pendingLimits?.normal ?? 1000,
+      highLimit: options.pendingLimits?.high ?? 2000,
+    });
+    for (const [name, backend] of Object.entries(options.backends ?? {})) {
+      this.#delivery.slot(name).backend = backend;
+    }
   }
 
   route<N extends string>(eventName: N, payload: PayloadOf<N>, timestamp?: number): boolean {
@@ -218,7 +187,8 @@ class Router implements EventRouter {
     };
     this.#routed++;
     const slots = route.slots;
-    for (let i = 0; i < slots.length; i++) this.#deliver(slots[i] as BackendSlot, event, route.level);
+    const delivery = this.#delivery;
+    for (let i = 0; i < slots.length; i++) delivery.deliver(slots[i] as BackendSlot, event, route.level);
     return true;
   }
 
@@ -233,65 +203,6 @@ class Router implements EventRouter {
     return this.#random() < route.rate;
   }
 
-  // Kept apart from #deliver: a closure in #deliver would make V8 allocate a context on every
-  // call, synchronous backends included (bench/router.bench.ts measured 29 → 10 ns per route).
-  #track(slot: BackendSlot, result: PromiseLike<void>, event: RoutedEvent): void {
-    slot.pending++;
-    this.#pendingTotal++;
-    result.then(slot.settle, (error: unknown) => {
-      slot.settle();
-      this.#fail(slot, error, event);
-    });
-  }
-
-  #deliver(slot: BackendSlot, event: RoutedEvent, level: number): void {
-    const backend = slot.backend;
-    if (backend === undefined) {
-      slot.unrouted++;
-      this.#unrouted++;
-      return;
-    }
-    if (
-      slot.pending >= this.#normalLimit &&
-      level !== CRITICAL &&
-      (level === NORMAL || slot.pending >= this.#highLimit)
-    ) {
-      slot.dropped++;
-      this.#dropped++;
-      return;
-    }
-    let result: void | PromiseLike<void>;
-    try {
-      result = backend.handle(event);
-    } catch (error) {
-      slot.handled++;
-      this.#fail(slot, error, event);
-      return;
-    }
-    slot.handled++;
-    if (result !== undefined && result !== null && typeof result.then === 'function')
-      this.#track(slot, result, event);
-  }
-
-  #fail(slot: BackendSlot, error: unknown, event: RoutedEvent): void {
-    slot.errors++;
-    this.#errors++;
-    try {
-      this.#onError(error, { backend: slot.name, event });
-    } catch {
-      // An error handler that throws must not break routing either; the error is counted.
-    }
-  }
-
-  #settled(): void {
-    this.#pendingTotal--;
-    if (this.#pendingTotal === 0 && this.#drainWaiters.length > 0) {
-      const waiters = this.#drainWaiters;
-      this.#drainWaiters = [];
-      for (const resolve of waiters) resolve();
-    }
-  }
-
   #compile(eventName: string): CompiledRoute | undefined {
     if (!this.isKnownEvent(eventName)) {
       // Unknown names are not cached, so a flood of distinct names cannot grow memory.
@@ -302,7 +213,7 @@ class Router implements EventRouter {
     const mapping = this.#table.resolve(eventName);
     const active = mapping?.enabled === true;
     const rate = mapping?.samplingRate ?? 1;
-    const level = LEVELS[mapping?.priority ?? 'normal'];
+    const level = PRIORITY_LEVELS[mapping?.priority ?? 'normal'];
     const route: CompiledRoute = {
       mapping,
       active,
@@ -311,33 +222,10 @@ class Router implements EventRouter {
       rate,
       threshold: samplingThreshold(rate),
       key: mapping?.samplingKey,
-      slots: active && mapping !== undefined ? mapping.backends.map((name) => this.#slot(name)) : [],
+      slots: active && mapping !== undefined ? mapping.backends.map((name) => this.#delivery.slot(name)) : [],
     };
     this.#cache.set(eventName, route);
     return route;
-  }
-
-  #slot(name: string): BackendSlot {
-    let slot = this.#slots.get(name);
-    if (slot === undefined) {
-      const created: BackendSlot = {
-        name,
-        backend: undefined,
-        handled: 0,
-        errors: 0,
-        dropped: 0,
-        unrouted: 0,
-        pending: 0,
-        warned: false,
-        settle: () => {
-          created.pending--;
-          this.#settled();
-        },
-      };
-      slot = created;
-      this.#slots.set(name, slot);
-    }
-    return slot;
   }
 
   #warnUnknown(eventName: string): void {
@@ -354,16 +242,6 @@ class Router implements EventRouter {
     this.#warnedNames.add(eventName);
     this.#warn(
       `Tasker router: event "${eventName}" is neither in the catalog nor registered; it is counted as unrouted (register it with router.registerEvent)`,
-    );
-  }
-
-  #warnBackendError(error: unknown, context: BackendErrorContext): void {
-    const slot = this.#slots.get(context.backend);
-    if (slot === undefined || slot.warned) return;
-    slot.warned = true;
-    const message = error instanceof Error ? error.message : String(error);
-    this.#warn(
-      `Tasker router: backend "${context.backend}" failed on "${context.event.name}": ${message} (further errors are counted in stats())`,
     );
   }
 
@@ -428,20 +306,18 @@ class Router implements EventRouter {
 
   addBackend(name: string, backend: RouterBackend): void {
     checkBackend(name, backend);
-    const slot = this.#slot(name);
-    if (slot.backend !== undefined) {
+    if (this.#delivery.registered(name) !== undefined) {
       throw new RouterError(
         'ROUTER_OPTIONS_INVALID',
         `A backend is already registered as "${name}"; remove it first`,
       );
     }
-    slot.backend = backend;
+    this.#delivery.slot(name).backend = backend;
   }
 
   removeBackend(name: string): boolean {
-    const slot = this.#slots.get(name);
-    if (slot?.backend === undefined) return false;
-    slot.backend = undefined;
+    if (this.#delivery.registered(name) === undefined) return false;
+    this.#delivery.slot(name).backend = undefined;
     return true;
   }
 
@@ -452,16 +328,7 @@ class Router implements EventRouter {
     for (const m of enabled) {
       for (const b of m.backends) mappingsPerBackend[b] = (mappingsPerBackend[b] ?? 0) + 1;
     }
-    const backends: Record<string, BackendStats> = {};
-    for (const slot of this.#slots.values()) {
-      backends[slot.name] = {
-        handled: slot.handled,
-        errors: slot.errors,
-        dropped: slot.dropped,
-        unrouted: slot.unrouted,
-        pending: slot.pending,
-      };
-    }
+    const delivery = this.#delivery;
     return {
       totalMappings: all.length,
       enabledMappings: enabled.length,
@@ -469,18 +336,17 @@ class Router implements EventRouter {
       sampledMappings: enabled.filter((m) => m.samplingRate < 1).length,
       mappingsPerBackend,
       routed: this.#routed,
-      unrouted: this.#unrouted,
+      unrouted: this.#unrouted + delivery.unrouted,
       disabled: this.#disabled,
       sampledOut: this.#sampledOut,
-      errors: this.#errors,
-      dropped: this.#dropped,
-      backends,
+      errors: delivery.errors,
+      dropped: delivery.dropped,
+      backends: delivery.stats(),
     };
   }
 
   drain(): Promise<void> {
-    if (this.#pendingTotal === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+    return this.#delivery.drain();
   }
 
   reset(): void {
@@ -491,17 +357,9 @@ class Router implements EventRouter {
     this.#unrouted = 0;
     this.#disabled = 0;
     this.#sampledOut = 0;
-    this.#errors = 0;
-    this.#dropped = 0;
     this.#warnedNames.clear();
     this.#warnedOverflow = false;
-    for (const slot of this.#slots.values()) {
-      slot.handled = 0;
-      slot.errors = 0;
-      slot.dropped = 0;
-      slot.unrouted = 0;
-      slot.warned = false;
-    }
+    this.#delivery.reset();
   }
 }
 

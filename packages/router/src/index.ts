@@ -4,6 +4,7 @@
  */
 
 export type { RoutedEvent, RouterBackend } from './backend';
+export type { BackendStats } from './backend-delivery';
 export type {
   CatalogEventName,
   ObservabilityEventName,
@@ -29,7 +30,7 @@ export type { RouterErrorCode } from './errors';
 export { isRouterError, RouterError } from './errors';
 export type { EventMapping, EventMappingInput, EventMappingOptions, EventPriority } from './event-mapping';
 export { BACKEND_NAME, createEventMapping, EVENT_PRIORITIES } from './event-mapping';
-export type { BackendStats, EventRouter, RouterStats } from './event-router';
+export type { EventRouter, RouterStats } from './event-router';
 export { createEventRouter } from './event-router';
 export type {
   BatchStepExecutionPayload,

@@ -4,12 +4,17 @@ import { createEventMapping } from '../event-mapping';
 import { createEventRouter } from '../event-router';
 import { SAMPLE_PAYLOADS } from './sample-payloads';
 
+/** The two matchers the suite calls; vitest's and jest's `expect` provide them. */
+export interface ContractExpectation {
+  toBe(expected: unknown): void;
+  toEqual(expected: unknown): void;
+}
+
 /** The parts of a test framework the suite needs (vitest, jest, node:test with an `expect`). */
 export interface ContractTestApi {
   describe(name: string, body: () => void): void;
   it(name: string, body: () => unknown): void;
-  // biome-ignore lint/suspicious/noExplicitAny: any test framework's expect; the suite only calls toBe/toEqual/toBeGreaterThan
-  expect: (value: unknown) => any;
+  expect(value: unknown): ContractExpectation;
 }
 
 /** How the contract suite makes and inspects the backend under test. */

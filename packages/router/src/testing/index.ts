@@ -1,3 +1,3 @@
-export type { BackendContractOptions, ContractTestApi } from './backend-contract';
+export type { BackendContractOptions, ContractExpectation, ContractTestApi } from './backend-contract';
 export { runBackendContract } from './backend-contract';
 export { SAMPLE_PAYLOADS } from './sample-payloads';
