@@ -60,12 +60,18 @@ for (const [name, { dir }] of manifests) {
 }
 
 // Dependencies of the unpacked packages: workspace ones are the unpacked tarballs themselves;
-// third-party ones are linked from the workspace install.
+// third-party ones are linked from the workspace install. Optional peers that a package also
+// lists as devDependencies are linked too, since its subpaths that use them import them (a user
+// of such a subpath installs the peer); that a subpath loads without the others' peers is
+// proven by the adapters' single-peer install test.
 for (const [name, { dir }] of manifests) {
   const packed = JSON.parse(
     readFileSync(join(consumer, 'node_modules', ...name.split('/'), 'package.json'), 'utf8'),
   );
-  for (const dep of Object.keys(packed.dependencies ?? {})) {
+  const optionalPeers = Object.keys(packed.peerDependencies ?? {}).filter(
+    (peer) => packed.peerDependenciesMeta?.[peer]?.optional === true && peer in (packed.devDependencies ?? {}),
+  );
+  for (const dep of [...Object.keys(packed.dependencies ?? {}), ...optionalPeers]) {
     if (manifests.has(dep)) continue;
     const link = join(consumer, 'node_modules', ...dep.split('/'));
     mkdirSync(dirname(link), { recursive: true });
