@@ -69,7 +69,8 @@ for (const [name, { dir }] of manifests) {
     readFileSync(join(consumer, 'node_modules', ...name.split('/'), 'package.json'), 'utf8'),
   );
   const optionalPeers = Object.keys(packed.peerDependencies ?? {}).filter(
-    (peer) => packed.peerDependenciesMeta?.[peer]?.optional === true && peer in (packed.devDependencies ?? {}),
+    (peer) =>
+      packed.peerDependenciesMeta?.[peer]?.optional === true && peer in (packed.devDependencies ?? {}),
   );
   for (const dep of [...Object.keys(packed.dependencies ?? {}), ...optionalPeers]) {
     if (manifests.has(dep)) continue;
