@@ -65,6 +65,6 @@ export function treeProblems(spans: readonly SpanRecord[]): string[] {
 }
 
 /** The spans under `parent`, by name. */
-export function childrenOf(spans: readonly SpanRecord[], parent: SpanRecord): SpanRecord[] {
+export function childrenOf<T extends SpanRecord>(spans: readonly T[], parent: SpanRecord): T[] {
   return spans.filter((s) => s.parentSpanId === parent.spanId);
 }
