@@ -4,10 +4,13 @@ import { defineConfig } from 'vitest/config';
 // Not 'module': it makes @opentelemetry/api resolve to a bundler-only build.
 const conditions = ['@tasker/source', 'node', 'development|production'];
 
-// Tests that run several engine processes against one PostgreSQL get their own project, whose
-// files run one at a time, after every other project (groupOrder 1), so that nothing else
-// starves their lease renewals.
-const multiProcess = ['packages/*/test/multi-process/**/*.test.ts'];
+// Tests that run several engine processes against one PostgreSQL (or spawn a whole example)
+// get their own project, whose files run one at a time, after every other project
+// (groupOrder 1), so that nothing else starves their lease renewals.
+const multiProcess = [
+  'packages/*/test/multi-process/**/*.test.ts',
+  'examples/*/test/multi-process/**/*.test.ts',
+];
 
 export default defineConfig({
   resolve: { conditions },
