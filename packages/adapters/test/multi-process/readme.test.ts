@@ -1,0 +1,61 @@
+/**
+ * The README's examples run as written (each in its own process, on the sources), and print
+ * what the README says they print.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const pkg = fileURLToPath(new URL('../..', import.meta.url));
+const readme = readFileSync(join(pkg, 'README.md'), 'utf8');
+const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+// Examples run inside the package, so that its dependencies resolve as a user's would.
+const dir = mkdtempSync(join(pkg, '.readme-'));
+
+function run(marker: string): string {
+  const code = blocks.find((b) => b.includes(marker));
+  if (code === undefined) throw new Error(`no README example contains ${marker}`);
+  const file = join(dir, `${marker.replace(/\W/g, '')}.ts`);
+  writeFileSync(file, code);
+  return execFileSync(process.execPath, ['--conditions=@tasker/source', '--import', 'tsx', file], {
+    cwd: pkg,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+}
+
+/** The lines a block says it prints (`// …` right after a console.log). */
+function promised(marker: string): string {
+  const code = blocks.find((b) => b.includes(marker)) as string;
+  return (code.match(/console\.log\([^\n]*\n\/\/ ([^\n]*)/) as RegExpMatchArray)[1] as string;
+}
+
+describe('README examples', () => {
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('traces: a task is a trace with the handler’s span under its step', () => {
+    expect(run('createTaskerTracing({').trim()).toBe(promised('createTaskerTracing({'));
+  }, 120_000);
+
+  it('native metrics', () => {
+    const out = run('createNativeMetricsBackend({ registry })');
+    expect(out.trim()).toBe(promised('createNativeMetricsBackend({ registry })'));
+  }, 120_000);
+
+  it('prom-client backend and bridge', () => {
+    const out = run('bridgeMetricsToPromClient({');
+    expect(out.replace(/\s+/g, ' ').trim()).toBe(promised('bridgeMetricsToPromClient({'));
+  }, 120_000);
+
+  it('logs', () => {
+    const line = JSON.parse(run('createLogsBackend({ logger: pino() })').trim());
+    expect(line).toMatchObject({
+      level: 50,
+      event: 'step.failed',
+      correlationId: 't-1',
+      msg: 'step charge failed (attempt 2/4) in 812 ms: card declined',
+    });
+  }, 120_000);
+});
