@@ -5,13 +5,18 @@ import { sql } from './query';
  *
  * - ready means `ready_at <= $now` in a task that is in progress: a pending step whose
  *   parents are satisfied, a step waiting for retry whose time has come, or a step in progress
- *   whose lease expired (its worker died);
- * - `for update of s skip locked` lets many workers claim side by side without waiting;
+ *   whose lease expired (its worker died). The task's state is a scalar subquery, not a join,
+ *   so that the plan walks `steps_ready_idx` in order and stops at the batch size whatever the
+ *   statistics say (a join let a generic plan read every task in progress);
+ * - `for no key update of s skip locked` lets many workers claim side by side without waiting
+ *   (`no key`: it never conflicts with the key-share locks that inserting transitions takes on
+ *   the rows they reference);
  * - each claim bumps `attempts` and the fencing token `lease_token`, and sets the lease;
  * - the transitions are recorded by the same statement (a lease takeover records
  *   `in_progress → pending` then `pending → in_progress`);
  * - each claimed step comes with its satisfied parents' results, by name (a skipped parent
- *   has none), so that a claim is one round trip;
+ *   has none), so that a claim is one round trip; they are joined from the claimed rows, so
+ *   that each parent is found through its key;
  * - it also returns when the next step becomes claimable (`next_ready_at`: the earliest
  *   `ready_at` after now, a retry's `nextAttemptAt` or a running step's lease expiry), always
  *   in one row at least: a row whose `id` is null carries only that.
@@ -24,13 +29,12 @@ export const claimSteps = sql(
 with ready as (
   select s.id, s.state as from_state
   from tasker.steps s
-  join tasker.tasks t on t.id = s.task_id
   where s.ready_at <= $1::bigint
     and s.state in ('pending', 'waiting_for_retry', 'in_progress')
-    and t.state = 'in_progress'
+    and (select t.state from tasker.tasks t where t.id = s.task_id) = 'in_progress'
   order by s.ready_at, s.id
   limit $2::int
-  for update of s skip locked
+  for no key update of s skip locked
 ), claimed as (
   update tasker.steps s
   set state = 'in_progress', attempts = s.attempts + 1, lease_token = s.lease_token + 1, lease_owner = $3::text,
@@ -54,14 +58,18 @@ with ready as (
     from claimed c
   ) x
   order by x.id, x.ord
+), parents as (
+  select e.child_id, jsonb_object_agg(p.name, coalesce(p.results, 'null'::jsonb)) as results
+  from claimed c
+  join tasker.step_edges e on e.child_id = c.id
+  join tasker.steps p on p.id = e.parent_id
+  where p.state in ('complete', 'resolved_manually')
+  group by e.child_id
 )
-select c.*, (
-  select coalesce(jsonb_object_agg(p.name, coalesce(p.results, 'null'::jsonb)), '{}'::jsonb)
-  from tasker.step_edges e join tasker.steps p on p.id = e.parent_id
-  where e.child_id = c.id and p.state in ('complete', 'resolved_manually')
-) as parent_results, n.next_ready_at
+select c.*, coalesce(p.results, '{}'::jsonb) as parent_results, n.next_ready_at
 from (select min(s.ready_at) as next_ready_at from tasker.steps s where s.ready_at > $1::bigint) n
-left join claimed c on true`,
+left join claimed c on true
+left join parents p on p.child_id = c.id`,
 );
 
 /** Extends the leases of steps still held with the given tokens; returns those still held. */

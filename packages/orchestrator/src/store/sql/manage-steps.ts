@@ -7,7 +7,7 @@ export const lockStep = sql(
 select ${STEP_EVENT_COLUMNS}, s.pending_parents, t.state as task_state
 from tasker.steps s join tasker.tasks t on t.id = s.task_id
 where s.id = $1::uuid
-for update of s`,
+for no key update of s`,
 );
 
 /**
@@ -22,7 +22,7 @@ with old as (
   where (s.id = any($1::uuid[]) or s.task_id = $2::uuid)
     and s.state in ('pending', 'in_progress', 'waiting_for_retry', 'error')
   order by s.position
-  for update
+  for no key update
 )
 update tasker.steps s
 set state = 'cancelled', ready_at = null, lease_owner = null, lease_expires_at = null, ended_at = $3::bigint,
@@ -67,7 +67,7 @@ returning ${STEP_EVENT_COLUMNS}`,
 export const resolveStep = sql(
   'resolve_step',
   `
-with old as (select id, state from tasker.steps where id = $1::uuid for update)
+with old as (select id, state from tasker.steps where id = $1::uuid for no key update)
 update tasker.steps s
 set state = 'resolved_manually', results = coalesce($2::jsonb, s.results), ready_at = null, lease_owner = null,
   lease_expires_at = null, ended_at = $3::bigint, lease_token = s.lease_token + 1

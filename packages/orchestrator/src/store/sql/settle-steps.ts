@@ -10,7 +10,9 @@ import { sql } from './query';
  * - `released`: each child of a completed step loses one pending parent per edge, and a
  *   pending child that reaches 0 is ready now (readiness computed in SQL);
  * - `finalised`: each task with a completed or failed step, locked in id order (so that two
- *   workers settling steps of the same tasks cannot deadlock on them): it counts its
+ *   workers settling steps of the same tasks cannot deadlock on them) with `for no key update`
+ *   (which, unlike `for update`, does not wait for the key-share locks that a concurrent claim's
+ *   audit rows take on their tasks: the two would deadlock otherwise): it counts its
  *   satisfied steps, and moves to `complete` when none is left, or to `error` when a step
  *   failed for good;
  * - `audit`: the transitions, steps first in input order, then tasks;
@@ -64,7 +66,7 @@ with input as (
   where state in ('complete', 'error')
   group by task_id
 ), locked as (
-  select t.id, t.state from tasker.tasks t where t.id in (select task_id from per_task) order by t.id for update
+  select t.id, t.state from tasker.tasks t where t.id in (select task_id from per_task) order by t.id for no key update
 ), finalised as (
   update tasker.tasks t
   set unfinished_steps = t.unfinished_steps - p.satisfied,

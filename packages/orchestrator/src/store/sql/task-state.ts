@@ -2,13 +2,13 @@ import { sql, TASK_EVENT_COLUMNS } from './query';
 
 /**
  * Counts steps that became complete, resolved or skipped; the task is finalised `complete`
- * when none is left. The row lock (`for update`) serialises concurrent completions of one
+ * when none is left. The row lock (`for no key update`) serialises concurrent completions of one
  * task, so exactly one of them sees the count reach 0. $1 task, $2 count, $3 now.
  */
 export const stepsSatisfied = sql(
   'task_steps_satisfied',
   `
-with old as (select id, state from tasker.tasks where id = $1::uuid for update)
+with old as (select id, state from tasker.tasks where id = $1::uuid for no key update)
 update tasker.tasks t
 set unfinished_steps = t.unfinished_steps - $2::int,
   state = case when t.unfinished_steps - $2::int <= 0 and t.state = 'in_progress' then 'complete' else t.state end,
@@ -27,7 +27,7 @@ returning ${TASK_EVENT_COLUMNS}, old.state as from_state, t.state as to_state, t
 export const transitionTask = sql(
   'transition_task',
   `
-with old as (select id, state from tasker.tasks where id = $1::uuid for update)
+with old as (select id, state from tasker.tasks where id = $1::uuid for no key update)
 update tasker.tasks t
 set state = $3::text, updated_at = $4::bigint,
   completed_at = case when $3::text in ('complete', 'cancelled', 'resolved_manually') then $4::bigint
@@ -40,7 +40,7 @@ returning ${TASK_EVENT_COLUMNS}, old.state as from_state, t.state as to_state, t
 /** A task's fields for events, and its state, locked for the rest of the transaction. */
 export const lockTask = sql(
   'lock_task',
-  `select ${TASK_EVENT_COLUMNS}, t.state, t.unfinished_steps from tasker.tasks t where t.id = $1::uuid for update`,
+  `select ${TASK_EVENT_COLUMNS}, t.state, t.unfinished_steps from tasker.tasks t where t.id = $1::uuid for no key update`,
 );
 
 /** How many steps of a task are in `error`. */
