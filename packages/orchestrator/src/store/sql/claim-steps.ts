@@ -72,13 +72,23 @@ left join claimed c on true
 left join parents p on p.child_id = c.id`,
 );
 
-/** Extends the leases of steps still held with the given tokens; returns those still held. */
+/**
+ * Extends the leases of steps still held with the given tokens; returns those still held. The
+ * rows are locked in id order first, as a settle locks them, so the two never deadlock.
+ */
 export const renewLeases = sql(
   'renew_leases',
   `
+with held as (
+  select s.id from tasker.steps s
+  join unnest($3::uuid[], $4::bigint[]) as u(id, token) on u.id = s.id
+  where s.lease_token = u.token and s.state = 'in_progress'
+  order by s.id
+  for no key update of s
+)
 update tasker.steps s
 set lease_expires_at = $1::bigint + $2::bigint, ready_at = $1::bigint + $2::bigint
-from unnest($3::uuid[], $4::bigint[]) as u(id, token)
-where s.id = u.id and s.lease_token = u.token and s.state = 'in_progress'
+from held
+where s.id = held.id and s.state = 'in_progress'
 returning s.id`,
 );

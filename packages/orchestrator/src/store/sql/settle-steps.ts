@@ -1,7 +1,9 @@
 import { sql } from './query';
 
 /**
- * Records the outcomes of claimed steps in one statement (one round trip, one commit):
+ * Records the outcomes of claimed steps in one statement (one round trip, one commit). Every
+ * row it changes is locked first in id order (`held`, `children`, `locked`): a lease renewal
+ * of the same steps, or another worker's settle, locks in the same order, so none deadlock.
  *
  * - `settled`: each step's new state, fenced by its token (a step taken over, cancelled or
  *   resolved meanwhile is left alone). The database decides between a retry
@@ -31,6 +33,8 @@ export const settleSteps = sql(
 with input as (
   select * from unnest($2::uuid[], $3::bigint[], $4::boolean[], $5::jsonb[], $6::boolean[], $7::jsonb[],
     $8::bigint[], $9::bigint[]) with ordinality as u(id, token, ok, result, retryable, error, delay, retry_after, ord)
+), held as (
+  select s.id from tasker.steps s where s.id in (select id from input) order by s.id for no key update
 ), settled as (
   update tasker.steps s
   set state = case when i.ok then 'complete'
@@ -43,21 +47,23 @@ with input as (
     ready_at = case when not i.ok and i.retryable and s.retryable and s.attempts <= s.retry_limit
       then $1::bigint + i.delay end,
     lease_owner = null, lease_expires_at = null, ended_at = $1::bigint
-  from input i, tasker.tasks t
-  where s.id = i.id and s.lease_token = i.token and s.state = 'in_progress' and t.id = s.task_id
+  from input i, held h, tasker.tasks t
+  where h.id = i.id and s.id = i.id and s.lease_token = i.token and s.state = 'in_progress' and t.id = s.task_id
   returning s.id, s.task_id, s.name, s.state, s.attempts, s.retry_limit, s.started_at, s.next_attempt_at,
     t.namespace, t.name as task_name, t.version, t.trace_context, t.created_at, i.error, i.retry_after, i.ord
+), releasing as (
+  select e.child_id, count(*)::int as n
+  from tasker.step_edges e join settled d on d.id = e.parent_id
+  where d.state = 'complete'
+  group by e.child_id
+), children as (
+  select c.id from tasker.steps c where c.id in (select child_id from releasing) order by c.id for no key update
 ), released as (
   update tasker.steps c
   set pending_parents = c.pending_parents - e.n,
     ready_at = case when c.pending_parents - e.n = 0 and c.state = 'pending' then $1::bigint else c.ready_at end
-  from (
-    select e.child_id, count(*)::int as n
-    from tasker.step_edges e join settled d on d.id = e.parent_id
-    where d.state = 'complete'
-    group by e.child_id
-  ) e
-  where c.id = e.child_id
+  from releasing e, children k
+  where c.id = e.child_id and k.id = e.child_id
   returning c.id, c.task_id, c.name, c.state, c.pending_parents
 ), per_task as (
   select task_id, count(*) filter (where state = 'complete')::int as satisfied,
