@@ -5,7 +5,7 @@
  * settle and a renewal of the same steps run side by side all the time.
  */
 import { expect, it } from 'vitest';
-import { createPostgresStore, type NewStep, type TaskStore } from '../src/index';
+import { createPostgresStore, type NewStep } from '../src/index';
 import { describeWithPostgres } from './support/postgres';
 
 const STEPS = 200;
@@ -21,7 +21,8 @@ describeWithPostgres('lock order', (database) => {
           if ((error as { code?: string }).code === '40P01') deadlocks.push(error);
         },
       });
-    const [settler, renewer]: TaskStore[] = [await open(), await open()];
+    const settler = await open();
+    const renewer = await open();
     try {
       const step = (i: number): NewStep => ({
         name: `s${i}`,
