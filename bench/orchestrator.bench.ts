@@ -31,7 +31,7 @@ import type { BenchSystem, Durability, Workload } from './orchestrator-system';
 import { createTaskerSystem, type TaskerBenchSettings } from './orchestrator-tasker';
 import { type LatencyRound, quantile, type RawRun, writeThroughputReport } from './throughput-report';
 
-const ROUNDS = Number(process.env.ORCHESTRATOR_BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.ORCHESTRATOR_BENCH_ROUNDS ?? 5);
 const CHAINS = 2_000;
 const DIAMONDS = 500;
 const LATENCY_SAMPLES = 200;
