@@ -296,6 +296,9 @@ try {
     notes: [
       `graphile-worker's chain figure in the ratio is its better setting in this run: ${graphileBest.label}.`,
       'graphile-worker has no DAG, so it runs no diamonds.',
+      "Latency: Tasker's figure is `submit()` then `waitFor()`, the public API, which reads the task back with its steps and transitions (three queries) once it completed; graphile-worker's is `addJob` until the last job's row is deleted (polled in a loop, no sleep).",
+      'PGlite runs in this process (PostgreSQL in WASM, one connection), with its data directory on disk and fsync on as far as its file system passes fsync through.',
+      'A commit marked +dirty means that files were modified in the working tree when the benchmark ran (on this shared machine, other work in progress); the benchmark and the engine are those of the commit.',
       voids.length === 0
         ? 'Every run passed its checks (one completion per step, every step complete, DAG order kept).'
         : `${voids.length} void runs, left out of the medians: ${voids.map((v) => `round ${v.round} ${v.system} ${v.workload}`).join(', ')}.`,
