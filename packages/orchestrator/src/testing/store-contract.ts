@@ -12,8 +12,19 @@ export interface ContractTestApi {
   beforeAll(body: () => Promise<void> | void, timeout?: number): void;
   afterAll(body: () => Promise<void> | void, timeout?: number): void;
   afterEach(body: () => Promise<void> | void, timeout?: number): void;
-  // biome-ignore lint/suspicious/noExplicitAny: expect's matcher chain is whatever the runner provides
-  expect(actual: unknown): any;
+  expect(actual: unknown): ContractExpectation;
+}
+
+/** The matchers the suite calls; vitest's and jest's `expect` provide them. */
+export interface ContractExpectation {
+  toBe(expected: unknown): void;
+  toEqual(expected: unknown): void;
+  toMatchObject(expected: object): void;
+  toBeDefined(): void;
+  toBeGreaterThan(expected: number): void;
+  toBeLessThan(expected: number): void;
+  /** For a promise: matchers applied to its rejection reason. */
+  readonly rejects: { toMatchObject(expected: object): Promise<void> };
 }
 
 /** What the suite needs to know about the store under test. */
