@@ -14,7 +14,8 @@ import { createPostgresStore, createTasker } from '@tasker/orchestrator';
 import { afterAll, expect, it } from 'vitest';
 import { createTaskerTracing, readTaskTrace } from '../../src/otel/index';
 import { testTracing } from '../support/otel-sdk';
-import { describeWithPostgres } from '../support/postgres';
+// The orchestrator's PostgreSQL test helper, shared rather than copied (pg resolves from there).
+import { describeWithPostgres } from '../../../orchestrator/test/support/postgres';
 import { childrenOf, type SpanRecord, treeProblems } from '../support/span-tree';
 import { traceHandlers, traceTask } from './trace-task';
 
