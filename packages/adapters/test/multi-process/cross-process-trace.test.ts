@@ -12,10 +12,10 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { createPostgresStore, createTasker } from '@tasker/orchestrator';
 import { afterAll, expect, it } from 'vitest';
-import { createTaskerTracing, readTaskTrace } from '../../src/otel/index';
-import { testTracing } from '../support/otel-sdk';
 // The orchestrator's PostgreSQL test helper, shared rather than copied (pg resolves from there).
 import { describeWithPostgres } from '../../../orchestrator/test/support/postgres';
+import { createTaskerTracing, readTaskTrace } from '../../src/otel/index';
+import { testTracing } from '../support/otel-sdk';
 import { childrenOf, type SpanRecord, treeProblems } from '../support/span-tree';
 import { traceHandlers, traceTask } from './trace-task';
 
