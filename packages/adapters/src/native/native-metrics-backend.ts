@@ -26,6 +26,7 @@ import {
   type TaskOutcome,
   type TaskSeries,
 } from '../shared/lifecycle-metrics';
+import { OutcomeHandles } from '../shared/outcome-handles';
 import { parseOptions } from '../shared/parse-options';
 import type { TraceParent } from '../shared/trace-parent';
 import { defaultWarn } from '../shared/warn-once';
@@ -88,66 +89,46 @@ function exemplarOf(on: boolean, trace: TraceParent | undefined): Record<string,
 
 /** The bound handles of one task label set, bound per outcome on first use. */
 class NativeTaskSeries implements TaskSeries {
-  readonly #i: Instruments;
-  readonly #labels: TaskLabels;
-  readonly #counts = new Map<TaskOutcome, CounterHandle>();
-  readonly #durations = new Map<TaskOutcome, HistogramHandle>();
+  readonly #exemplars: boolean;
+  readonly #counts: OutcomeHandles<TaskOutcome, CounterHandle>;
+  readonly #durations: OutcomeHandles<TaskOutcome, HistogramHandle>;
 
   constructor(i: Instruments, labels: TaskLabels) {
-    this.#i = i;
-    this.#labels = labels;
+    this.#exemplars = i.exemplars;
+    this.#counts = new OutcomeHandles((outcome) => i.tasks.labels({ ...labels, outcome }));
+    this.#durations = new OutcomeHandles((outcome) => i.taskDuration.labels({ ...labels, outcome }));
   }
 
   count(outcome: TaskOutcome, by: number): void {
-    let h = this.#counts.get(outcome);
-    if (h === undefined) {
-      h = this.#i.tasks.labels({ ...this.#labels, outcome });
-      this.#counts.set(outcome, h);
-    }
-    h.inc(by);
+    this.#counts.get(outcome).inc(by);
   }
 
   duration(outcome: TaskOutcome, seconds: number, trace: TraceParent | undefined): void {
-    let h = this.#durations.get(outcome);
-    if (h === undefined) {
-      h = this.#i.taskDuration.labels({ ...this.#labels, outcome });
-      this.#durations.set(outcome, h);
-    }
-    h.observe(seconds, exemplarOf(this.#i.exemplars, trace));
+    this.#durations.get(outcome).observe(seconds, exemplarOf(this.#exemplars, trace));
   }
 }
 
 class NativeStepSeries implements StepSeries {
-  readonly #i: Instruments;
-  readonly #labels: StepLabels;
-  readonly #counts = new Map<StepOutcome, CounterHandle>();
-  readonly #durations = new Map<StepOutcome, HistogramHandle>();
+  readonly #exemplars: boolean;
+  readonly #counts: OutcomeHandles<StepOutcome, CounterHandle>;
+  readonly #durations: OutcomeHandles<StepOutcome, HistogramHandle>;
   readonly #retries: CounterHandle;
   readonly #inProgress: GaugeHandle;
 
   constructor(i: Instruments, labels: StepLabels) {
-    this.#i = i;
-    this.#labels = labels;
+    this.#exemplars = i.exemplars;
+    this.#counts = new OutcomeHandles((outcome) => i.steps.labels({ ...labels, outcome }));
+    this.#durations = new OutcomeHandles((outcome) => i.stepDuration.labels({ ...labels, outcome }));
     this.#retries = i.retries.labels(labels);
     this.#inProgress = i.inProgress.labels(labels);
   }
 
   count(outcome: StepOutcome, by: number): void {
-    let h = this.#counts.get(outcome);
-    if (h === undefined) {
-      h = this.#i.steps.labels({ ...this.#labels, outcome });
-      this.#counts.set(outcome, h);
-    }
-    h.inc(by);
+    this.#counts.get(outcome).inc(by);
   }
 
   duration(outcome: StepOutcome, seconds: number, trace: TraceParent | undefined): void {
-    let h = this.#durations.get(outcome);
-    if (h === undefined) {
-      h = this.#i.stepDuration.labels({ ...this.#labels, outcome });
-      this.#durations.set(outcome, h);
-    }
-    h.observe(seconds, exemplarOf(this.#i.exemplars, trace));
+    this.#durations.get(outcome).observe(seconds, exemplarOf(this.#exemplars, trace));
   }
 
   retry(by: number): void {

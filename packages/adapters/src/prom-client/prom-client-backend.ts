@@ -19,6 +19,7 @@ import {
   type TaskOutcome,
   type TaskSeries,
 } from '../shared/lifecycle-metrics';
+import { OutcomeHandles } from '../shared/outcome-handles';
 import { parseOptions } from '../shared/parse-options';
 import { defaultWarn } from '../shared/warn-once';
 
@@ -65,66 +66,42 @@ type HistogramChild = ReturnType<Histogram<string>['labels']>;
 
 /** prom-client children are bound per label set and outcome once, then reused. */
 class PromTaskSeries implements TaskSeries {
-  readonly #i: Instruments;
-  readonly #labels: TaskLabels;
-  readonly #counts = new Map<TaskOutcome, CounterChild>();
-  readonly #durations = new Map<TaskOutcome, HistogramChild>();
+  readonly #counts: OutcomeHandles<TaskOutcome, CounterChild>;
+  readonly #durations: OutcomeHandles<TaskOutcome, HistogramChild>;
 
   constructor(i: Instruments, labels: TaskLabels) {
-    this.#i = i;
-    this.#labels = labels;
+    this.#counts = new OutcomeHandles((outcome) => i.tasks.labels({ ...labels, outcome }));
+    this.#durations = new OutcomeHandles((outcome) => i.taskDuration.labels({ ...labels, outcome }));
   }
 
   count(outcome: TaskOutcome, by: number): void {
-    let c = this.#counts.get(outcome);
-    if (c === undefined) {
-      c = this.#i.tasks.labels({ ...this.#labels, outcome });
-      this.#counts.set(outcome, c);
-    }
-    c.inc(by);
+    this.#counts.get(outcome).inc(by);
   }
 
   duration(outcome: TaskOutcome, seconds: number): void {
-    let h = this.#durations.get(outcome);
-    if (h === undefined) {
-      h = this.#i.taskDuration.labels({ ...this.#labels, outcome });
-      this.#durations.set(outcome, h);
-    }
-    h.observe(seconds);
+    this.#durations.get(outcome).observe(seconds);
   }
 }
 
 class PromStepSeries implements StepSeries {
-  readonly #i: Instruments;
-  readonly #labels: StepLabels;
-  readonly #counts = new Map<StepOutcome, CounterChild>();
-  readonly #durations = new Map<StepOutcome, HistogramChild>();
+  readonly #counts: OutcomeHandles<StepOutcome, CounterChild>;
+  readonly #durations: OutcomeHandles<StepOutcome, HistogramChild>;
   readonly #retries: CounterChild;
   readonly #inProgress: ReturnType<Gauge<string>['labels']>;
 
   constructor(i: Instruments, labels: StepLabels) {
-    this.#i = i;
-    this.#labels = labels;
+    this.#counts = new OutcomeHandles((outcome) => i.steps.labels({ ...labels, outcome }));
+    this.#durations = new OutcomeHandles((outcome) => i.stepDuration.labels({ ...labels, outcome }));
     this.#retries = i.retries.labels(labels);
     this.#inProgress = i.inProgress.labels(labels);
   }
 
   count(outcome: StepOutcome, by: number): void {
-    let c = this.#counts.get(outcome);
-    if (c === undefined) {
-      c = this.#i.steps.labels({ ...this.#labels, outcome });
-      this.#counts.set(outcome, c);
-    }
-    c.inc(by);
+    this.#counts.get(outcome).inc(by);
   }
 
   duration(outcome: StepOutcome, seconds: number): void {
-    let h = this.#durations.get(outcome);
-    if (h === undefined) {
-      h = this.#i.stepDuration.labels({ ...this.#labels, outcome });
-      this.#durations.set(outcome, h);
-    }
-    h.observe(seconds);
+    this.#durations.get(outcome).observe(seconds);
   }
 
   retry(by: number): void {
