@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { TaskerSummaryReporter } from './test-support/src/summary-reporter';
 
 // Resolve workspace packages to their TypeScript sources, so tests run before any build.
 // Not 'module': it makes @opentelemetry/api resolve to a bundler-only build.
@@ -19,10 +20,17 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // .ci/run sets TASKER_TEST_REPORT to read pass/fail/skip counts from vitest's JSON report.
-    reporters: process.env.TASKER_TEST_REPORT
-      ? ['default', ['json', { outputFile: process.env.TASKER_TEST_REPORT }]]
-      : ['default'],
+    // Decides the run's PostgreSQL (the machine's or an embedded one) and browser, once.
+    globalSetup: ['./test-support/src/global-setup.ts'],
+    // The summary says what the run tested against. .ci/run sets TASKER_TEST_REPORT to read
+    // pass/fail/skip counts from vitest's JSON report.
+    reporters: [
+      'default',
+      new TaskerSummaryReporter(import.meta.dirname),
+      ...(process.env.TASKER_TEST_REPORT
+        ? [['json', { outputFile: process.env.TASKER_TEST_REPORT }] as ['json', { outputFile: string }]]
+        : []),
+    ],
     projects: [
       {
         extends: true,
@@ -32,6 +40,7 @@ export default defineConfig({
             'packages/*/src/**/*.test.ts',
             'packages/*/test/**/*.test.ts',
             'examples/*/test/**/*.test.ts',
+            'test-support/test/**/*.test.ts',
           ],
           exclude: ['**/node_modules/**', ...multiProcess],
         },

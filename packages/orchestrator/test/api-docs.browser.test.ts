@@ -1,16 +1,14 @@
 /**
- * The documentation page in Debian's chromium (driven by playwright-core, never a downloaded
- * browser): every operation of the document is listed, and no request leaves 127.0.0.1.
+ * The documentation page in a real Chromium (the system's or the npm one, driven by
+ * playwright-core, never a downloaded browser): every operation of the document is listed, and
+ * no request leaves 127.0.0.1.
  */
-import { existsSync } from 'node:fs';
-import { chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWithBrowser } from '../../../test-support/src/browser';
 import { createPgliteStore, type TaskStore } from '../src/index';
 import { type ApiHarness, startApiHarness } from './support/api-harness';
 
-const CHROMIUM = '/usr/bin/chromium';
-
-describe('GET /docs in chromium', () => {
+describeWithBrowser('GET /docs in chromium', (browser) => {
   let store: TaskStore;
   let h: ApiHarness;
 
@@ -24,15 +22,8 @@ describe('GET /docs in chromium', () => {
   });
 
   it('lists every operation, with every request on 127.0.0.1', async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: install Debian's chromium (listed in .ci/debian-packages)`);
-    }
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    const page = await browser().newPage();
     try {
-      const page = await browser.newPage();
       const requested: string[] = [];
       page.on('request', (r) => requested.push(r.url()));
       await page.goto(`${h.base}/docs`, { waitUntil: 'networkidle' });
@@ -53,7 +44,7 @@ describe('GET /docs in chromium', () => {
       expect(elsewhere).toEqual([]);
       expect(requested).toContain(`${h.base}/openapi.json`);
     } finally {
-      await browser.close();
+      await page.close();
     }
   }, 90_000);
 });

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { createPostgresStore, createTasker } from '@tasker/orchestrator';
 import { afterAll, expect, it } from 'vitest';
 // The orchestrator's PostgreSQL test helper, shared rather than copied (pg resolves from there).
-import { describeWithPostgres } from '../../../orchestrator/test/support/postgres';
+import { describeWithPostgres } from '../../../../test-support/src/postgres';
 import { createTaskerTracing, readTaskTrace } from '../../src/otel/index';
 import { testTracing } from '../support/otel-sdk';
 import { childrenOf, type SpanRecord, treeProblems } from '../support/span-tree';
