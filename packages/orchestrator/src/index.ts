@@ -75,7 +75,7 @@ export type { ManualOptions } from './store/manual-operations';
 export { migrate } from './store/migrate';
 export type { Migration } from './store/migrations';
 export { MIGRATIONS } from './store/migrations';
-export type { PgliteDriverOptions } from './store/pglite-driver';
+export type { PgliteDriverOptions, PgliteLike, PgliteTransactionLike } from './store/pglite-driver';
 export { createPgliteDriver } from './store/pglite-driver';
 export type {
   PgClientLike,

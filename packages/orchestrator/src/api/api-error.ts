@@ -17,6 +17,7 @@ export type ApiErrorCode =
   | 'METHOD_NOT_ALLOWED'
   | 'UNKNOWN_TASK'
   | 'NOT_READY'
+  | 'DOCS_UNAVAILABLE'
   | 'INTERNAL_ERROR';
 
 /** One field's problem in a validation error. */

@@ -31,6 +31,7 @@ export const STATUS_BY_CODE: Readonly<Record<ApiErrorCode | TaskerErrorCode, num
   METHOD_NOT_ALLOWED: 405,
   UNKNOWN_TASK: 422,
   NOT_READY: 503,
+  DOCS_UNAVAILABLE: 501,
   INTERNAL_ERROR: 500,
   // Domain errors of the engine.
   TASK_NOT_FOUND: 404,
@@ -63,6 +64,7 @@ const TITLES: Readonly<Record<number, string>> = {
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   500: 'Internal Server Error',
+  501: 'Not Implemented',
   503: 'Service Unavailable',
 };
 

@@ -5,6 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isMissingPeer, missingPeerMessage, SWAGGER_UI_PEER } from '../../optional-peer';
+import { ApiError } from '../api-error';
 
 /** The files of `swagger-ui-dist` the page uses, by the name it asks for. */
 export const DOCS_ASSETS = Object.freeze({
@@ -15,19 +17,58 @@ export const DOCS_ASSETS = Object.freeze({
 
 export type DocsAsset = keyof typeof DOCS_ASSETS;
 
-/** Loads and caches the assets (each read once per process). */
-export function createDocsAssets(): (name: DocsAsset) => Promise<Uint8Array> {
+/** The documentation page's files, from `swagger-ui-dist` (an optional peer dependency). */
+export interface DocsAssets {
+  /**
+   * Resolves once `swagger-ui-dist` is found; without it, rejects with a `DOCS_UNAVAILABLE`
+   * {@link ApiError} (a 501 problem response) whose detail gives the install command.
+   */
+  available(): Promise<void>;
+  /** One file's bytes (each read once per process); rejects as {@link DocsAssets.available} does. */
+  read(name: DocsAsset): Promise<Uint8Array>;
+}
+
+/**
+ * Where `swagger-ui-dist` is installed. Imported on first use only, so the API loads and serves
+ * everything else without it.
+ */
+async function swaggerUiRoot(): Promise<string> {
+  try {
+    return (await import('swagger-ui-dist/absolute-path.js')).default();
+  } catch (error) {
+    if (!isMissingPeer(error, SWAGGER_UI_PEER)) throw error;
+    throw new ApiError('DOCS_UNAVAILABLE', missingPeerMessage(SWAGGER_UI_PEER), { cause: error });
+  }
+}
+
+/** Finds `swagger-ui-dist` on first use and caches its files (a failed lookup is retried). */
+export function createDocsAssets(): DocsAssets {
   const cache = new Map<DocsAsset, Promise<Uint8Array>>();
   let root: Promise<string> | undefined;
-  return (name) => {
-    root ??= import('swagger-ui-dist/absolute-path.js').then((m) => m.default());
-    let asset = cache.get(name);
-    if (asset === undefined) {
-      asset = root.then((dir) => readFile(join(dir, name)));
-      asset.catch(() => cache.delete(name));
-      cache.set(name, asset);
+  const findRoot = () => {
+    if (root === undefined) {
+      const found = swaggerUiRoot();
+      // Not cached when missing, so installing the package needs no restart.
+      found.catch(() => {
+        if (root === found) root = undefined;
+      });
+      root = found;
     }
-    return asset;
+    return root;
+  };
+  return {
+    async available() {
+      await findRoot();
+    },
+    read(name) {
+      let asset = cache.get(name);
+      if (asset === undefined) {
+        asset = findRoot().then((dir) => readFile(join(dir, name)));
+        asset.catch(() => cache.delete(name));
+        cache.set(name, asset);
+      }
+      return asset;
+    },
   };
 }
 

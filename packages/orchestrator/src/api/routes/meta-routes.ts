@@ -2,7 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { createDocsAssets, DOCS_ASSETS, type DocsAsset, docsInitScript, docsPage } from '../docs/swagger-ui';
 import type { RouteDeps } from '../registrar';
-import { guardedProblems } from '../schemas/common';
+import { guardedProblems, problems } from '../schemas/common';
 
 const text = (type: string, description: string) => ({
   description,
@@ -43,10 +43,14 @@ export function registerMetaRoutes(deps: RouteDeps, document: () => unknown): vo
         path: '/docs',
         tags: ['documentation'],
         summary: 'Interactive documentation (Swagger UI, served from this server)',
-        responses: { 200: text('text/html', 'The page') },
+        responses: { 200: text('text/html', 'The page'), 501: problems[501] },
       }),
     ),
-    (c) => c.html(page, 200),
+    async (c) => {
+      // Without swagger-ui-dist the page could not load its script: say so, with the fix.
+      await assets.available();
+      return c.html(page, 200);
+    },
   );
 
   app.openapi(
@@ -81,12 +85,13 @@ export function registerMetaRoutes(deps: RouteDeps, document: () => unknown): vo
             content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } },
           },
           400: guardedProblems(400)[400],
+          501: problems[501],
         },
       }),
     ),
     async (c) => {
       const { file } = c.req.valid('param');
-      const bytes = await assets(file);
+      const bytes = await assets.read(file);
       return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
         'Content-Type': DOCS_ASSETS[file],
         'Cache-Control': 'public, max-age=3600',

@@ -60,6 +60,9 @@ export const problems = {
   413: problem('The request body is larger than the limit'),
   415: problem('The request body is not JSON'),
   422: problem('Well-formed, but invalid for the task definition (every field named)'),
+  501: problem(
+    'The documentation page needs the optional package swagger-ui-dist (the detail gives the install command)',
+  ),
   503: problem('Not ready'),
 } as const;
 
