@@ -1,24 +1,37 @@
 /**
  * Tasker in one process: an embedded PostgreSQL (PGlite, in memory), two workflows, the REST
- * API with `/tasker/metrics`, traces, metrics and logs. It runs one order and one report, says
- * where to look, then serves until Ctrl-C (or exits after the demo with `--once`).
+ * API with `/tasker/metrics`, traces, metrics and logs. It runs one order and one report, prints
+ * a summary of each and where to look, then serves until Ctrl-C (or exits after the demo with
+ * `--once`).
  *
  * From the repository root: `npx -y pnpm@10.34.9 install --frozen-lockfile && npx -y pnpm@10.34.9 start`
- * Options: `--once`, `--port <n>` (default 3000; 0 picks a free one).
+ * Options: `--once`, `--verbose` (every span and log line too), `--port <n>` (or `PORT`; default
+ * 3000, 0 picks a free one).
  */
-import { createTasker, type TaskDetails } from '@tasker/orchestrator';
+import { createTasker } from '@tasker/orchestrator';
 import { createTaskerApi } from '@tasker/orchestrator/api';
+import { parseOptions, portProblem, UsageError } from './options';
+import { taskSummary } from './summary';
 import { createTelemetry } from './telemetry';
 import { handlers, order, report } from './workflows';
 
-const args = process.argv.slice(2);
-const once = args.includes('--once');
-const portArg = args.indexOf('--port');
-const port = Number(portArg >= 0 ? args[portArg + 1] : (process.env.PORT ?? 3000));
-
 const say = (text: string) => process.stdout.write(`${text}\n`);
 
-const telemetry = createTelemetry();
+/** A wrong option or a taken port: one line on stderr, exit code 2 or 1, no stack trace. */
+function fail(error: UsageError, code: number): never {
+  process.stderr.write(`quickstart: ${error.message}\n`);
+  process.exit(code);
+}
+
+let options: ReturnType<typeof parseOptions>;
+try {
+  options = parseOptions(process.argv.slice(2), process.env);
+} catch (error) {
+  if (error instanceof UsageError) fail(error, 2);
+  throw error;
+}
+
+const telemetry = createTelemetry({ verbose: options.verbose });
 const tasker = createTasker({
   tasks: [order, report],
   handlers,
@@ -27,12 +40,26 @@ const tasker = createTasker({
   traceContext: telemetry.tracing.traceContext,
   config: { engine: { pollIntervalMs: 200 } },
 });
-await tasker.start();
+// No `auth` option: the API answers anyone who reaches it (see the notice printed below).
 const api = createTaskerApi({ tasker, metricsHandler: telemetry.metricsHandler });
-const server = await api.listen({ port });
+// Listen before the store opens, so that a taken port is reported at once.
+const server = await api.listen({ port: options.port }).catch((error: unknown) => {
+  const problem = portProblem(options.port, error);
+  if (problem !== undefined) fail(problem, 1);
+  throw error;
+});
+await tasker.start();
 const base = `${server.url}/tasker`;
 
-say(`Tasker quickstart: API on ${base} (embedded PGlite store; traces → ${telemetry.traces})`);
+say(`Tasker quickstart: API on ${base} (embedded PGlite store, in memory; traces → ${telemetry.traces})`);
+// Say so plainly: it listens on 127.0.0.1 only, yet any local user or process may use it.
+say('No authentication: anyone who can reach this address can submit, change and cancel tasks.');
+say(
+  '  To require a JWT: createTaskerApi({ tasker, auth: { authenticate: createJwtAuthenticator({ secret }) } })',
+);
+say(
+  '  or `tasker serve` with auth.strategy "jwt" and TASKER_JWT_SECRET; see packages/orchestrator/README.md, "REST API".',
+);
 
 // The order comes in through the REST API, as a shop's backend would send it.
 const created = await fetch(`${base}/tasks`, {
@@ -56,11 +83,10 @@ const { taskId: reportId } = await tasker.submit({
   context: {},
 });
 
-function summary(task: TaskDetails): string {
-  const steps = task.steps.map((s) => `${s.name}${s.attempts > 1 ? ` (${s.attempts} attempts)` : ''}`);
-  return `${task.namespace}.${task.name} ${task.id}: ${task.state} — ${steps.join(', ')}`;
+for (const id of [orderId, reportId]) {
+  say('');
+  for (const line of taskSummary(await tasker.waitFor(id, { timeoutMs: 60_000 }))) say(line);
 }
-for (const id of [orderId, reportId]) say(summary(await tasker.waitFor(id, { timeoutMs: 60_000 })));
 
 say('');
 say('Where to look:');
@@ -73,6 +99,7 @@ say(
   `    curl -s -X POST ${base}/tasks -H 'content-type: application/json' -d '{"namespace":"shop","name":"order","version":"1.0.0","context":{"orderId":"o-1043","items":1,"amountCents":999}}'`,
 );
 say(`    curl -s ${base}/metrics | grep '^tasker_'`);
+if (!options.verbose) say('  Every span and log line: run with --verbose.');
 
 async function shutdown(code: number): Promise<never> {
   await tasker.stop();
@@ -81,7 +108,7 @@ async function shutdown(code: number): Promise<never> {
   process.exit(code);
 }
 
-if (once) {
+if (options.once) {
   // What a scrape of /tasker/metrics shows now: the tasker_ samples.
   const scrape = await (await fetch(`${base}/metrics`)).text();
   say('');

@@ -1,12 +1,13 @@
 /**
  * The quickstart's telemetry stack, as an application would wire it:
  *
- * - traces: the OpenTelemetry SDK with Tasker's id generator, printing spans with the console
- *   exporter, or sending them over OTLP/HTTP when `OTEL_EXPORTER_OTLP_ENDPOINT` (or
- *   `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is set;
+ * - traces: the OpenTelemetry SDK with Tasker's id generator, sending spans over OTLP/HTTP when
+ *   `OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is set, else printing
+ *   them with the console exporter when `verbose`, else exporting nothing (the spans still give
+ *   the metrics their trace-id exemplars);
  * - metrics: a `@tasker/metrics-native` registry fed by the native backend and served by
  *   `@tasker/exporter-prometheus`'s handler;
- * - logs: pino, one JSON line per task and step outcome.
+ * - logs: pino, one JSON line per task and step outcome, when `verbose`.
  */
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -30,30 +31,42 @@ export interface Telemetry {
   readonly tracing: TaskerTracing;
   readonly registry: Registry;
   readonly metricsHandler: (request: Request) => Promise<Response>;
-  /** Where traces go: `console` or the OTLP endpoint. */
+  /** Where traces go: the OTLP endpoint, `console`, or nowhere (`off`). */
   readonly traces: string;
   /** Ends waiting spans and flushes the exporter. */
   shutdown(): Promise<void>;
 }
 
-export function createTelemetry(): Telemetry {
-  const endpoint = process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
-  const processor: SpanProcessor =
-    endpoint === undefined || endpoint === ''
-      ? new SimpleSpanProcessor(new ConsoleSpanExporter())
-      : new BatchSpanProcessor(new OTLPTraceExporter(), { scheduledDelayMillis: 500 });
+/** Options of {@link createTelemetry}. */
+export interface TelemetryOptions {
+  /** Print every span and log line to stdout. */
+  readonly verbose: boolean;
+}
+
+export function createTelemetry({ verbose }: TelemetryOptions): Telemetry {
+  const endpoint =
+    process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_ENDPOINT || '';
+  const otlp = endpoint !== '';
+  const processors: SpanProcessor[] = otlp
+    ? [new BatchSpanProcessor(new OTLPTraceExporter(), { scheduledDelayMillis: 500 })]
+    : verbose
+      ? [new SimpleSpanProcessor(new ConsoleSpanExporter())]
+      : [];
   const idGenerator = createTaskerIdGenerator();
   const provider = new NodeTracerProvider({
     idGenerator,
     resource: resourceFromAttributes({ 'service.name': 'tasker-quickstart' }),
-    spanProcessors: [processor],
+    spanProcessors: processors,
   });
   // Registers the context manager that carries each step span into its handler.
   provider.register();
   const tracing = createTaskerTracing({ tracer: provider.getTracer('tasker'), idGenerator });
 
   const registry = createRegistry();
-  const logger = pino({ base: { service: 'tasker-quickstart' } }, pino.destination({ dest: 1, sync: true }));
+  const logger = pino(
+    { base: { service: 'tasker-quickstart' }, enabled: verbose },
+    pino.destination({ dest: 1, sync: true }),
+  );
   const router = createEventRouter({
     backends: {
       trace: tracing.backend,
@@ -73,7 +86,7 @@ export function createTelemetry(): Telemetry {
     tracing,
     registry,
     metricsHandler: createMetricsHandler({ registry }),
-    traces: endpoint === undefined || endpoint === '' ? 'console' : endpoint,
+    traces: otlp ? endpoint : verbose ? 'console' : 'off',
     async shutdown() {
       tracing.flush();
       await provider.shutdown();

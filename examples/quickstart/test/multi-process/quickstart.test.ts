@@ -2,17 +2,19 @@
  * The quickstart end to end, spawned as a user runs it (`node --import tsx src/main.ts`, on the
  * built packages) and stopped by pid:
  *
- * - with `--once`, its traces go over OTLP/HTTP to a receiver on 127.0.0.1 in this test: the
- *   span tree of each task is checked, with its logs (pino JSON lines) and the metrics it read
- *   from its own `/tasker/metrics`;
- * - serving (no `--once`), this test reads `/tasker/metrics` itself, posts an order with the
- *   printed curl's body, and stops it with SIGINT.
+ * - with `--once --verbose`, its traces go over OTLP/HTTP to a receiver on 127.0.0.1 in this
+ *   test: the span tree of each task is checked, with its logs (pino JSON lines) and the metrics
+ *   it read from its own `/tasker/metrics`;
+ * - serving (no `--once`, no `--verbose`), it prints the summary and no span or log dump; this
+ *   test reads `/tasker/metrics` itself, posts an order with the printed curl's body, and stops it
+ *   with SIGINT;
+ * - on a port that is taken, it prints one line naming `--port` and `PORT` and exits 1.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -22,6 +24,8 @@ const built = fileURLToPath(new URL('../../../../packages/adapters/dist/otel.js'
 interface Run {
   readonly child: ChildProcess;
   readonly lines: string[];
+  /** What it wrote to stderr (also passed through to this test's stderr). */
+  readonly stderr: string[];
   readonly exited: Promise<[number | null, NodeJS.Signals | null]>;
 }
 
@@ -31,7 +35,7 @@ function start(args: string[], env: Record<string, string> = {}): Run {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
     cwd: root,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
   let partial = '';
@@ -40,9 +44,15 @@ function start(args: string[], env: Record<string, string> = {}): Run {
     partial = parts.pop() ?? '';
     lines.push(...parts);
   });
+  const stderr: string[] = [];
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr.push(d.toString());
+    process.stderr.write(d);
+  });
   const run: Run = {
     child,
     lines,
+    stderr,
     exited: once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>,
   };
   running.push(run);
@@ -136,10 +146,12 @@ describe('the quickstart', () => {
     expect(existsSync(built), `${built} is missing: run the build first`).toBe(true);
   });
 
-  it('with --once: runs both workflows, exports their span trees over OTLP, logs and reads its metrics, then exits 0', async () => {
+  it('with --once --verbose: runs both workflows, exports their span trees over OTLP, logs and reads its metrics, then exits 0', async () => {
     const receiver = await otlpReceiver();
     try {
-      const run = start(['--once', '--port', '0'], { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.url });
+      const run = start(['--once', '--verbose', '--port', '0'], {
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.url,
+      });
       const [code] = await run.exited;
       expect(code, run.lines.join('\n')).toBe(0);
 
@@ -148,12 +160,10 @@ describe('the quickstart', () => {
       expect(text.some((l) => /traces → http:\/\/127\.0\.0\.1:\d+\/v1\/traces/.test(l))).toBe(true);
       expect(text.some((l) => /metrics: {2}http:\/\/127\.0\.0\.1:\d+\/tasker\/metrics/.test(l))).toBe(true);
       expect(text.some((l) => l.trim().startsWith('curl -s -X POST http://127.0.0.1:'))).toBe(true);
-      expect(text.some((l) => /^shop\.order \S+: complete — .*charge_payment \(3 attempts\)/.test(l))).toBe(
-        true,
-      );
-      expect(
-        text.some((l) => /^reports\.nightly \S+: complete — .*render_report \(2 attempts\)/.test(l)),
-      ).toBe(true);
+      expect(text.some((l) => /^shop\.order \S+: complete in \d/.test(l))).toBe(true);
+      expect(text.some((l) => /^ {2}charge_payment +complete +3 attempts +\d+ ms$/.test(l))).toBe(true);
+      expect(text.some((l) => /^reports\.nightly \S+: complete in \d/.test(l))).toBe(true);
+      expect(text.some((l) => /^ {2}render_report +complete +2 attempts +\d+ ms$/.test(l))).toBe(true);
 
       // Logs: one JSON line per outcome, level by outcome, the task id as correlation id.
       const logs = run.lines
@@ -250,7 +260,7 @@ describe('the quickstart', () => {
     }
   }, 180_000);
 
-  it('serving: answers /tasker/metrics and the printed curl, and stops on SIGINT', async () => {
+  it('serving: prints a summary and no dump, answers /tasker/metrics and the printed curl, and stops on SIGINT', async () => {
     const run = start(['--port', '0'], {
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '',
       OTEL_EXPORTER_OTLP_ENDPOINT: '',
@@ -258,8 +268,25 @@ describe('the quickstart', () => {
     const first = await waitForLine(run, (l) => l.startsWith('Tasker quickstart: API on '));
     const base = (first.match(/API on (\S+)/) as RegExpMatchArray)[1] as string;
     await waitForLine(run, (l) => l === 'Serving until Ctrl-C.');
-    // The console exporter printed the spans.
-    expect(run.lines.some((l) => l.includes("name: 'tasker.task.execution'"))).toBe(true);
+    expect(first).toContain('traces → off');
+    // It says that the API is open, and how to close it.
+    expect(run.lines).toContain(
+      'No authentication: anyone who can reach this address can submit, change and cancel tasks.',
+    );
+    expect(run.lines.some((l) => l.includes('createJwtAuthenticator({ secret })'))).toBe(true);
+    // The summary: each task with its state and duration, each step with its attempts.
+    const orderAt = run.lines.findIndex((l) => /^shop\.order \S+: complete in \d/.test(l));
+    expect(orderAt).toBeGreaterThan(0);
+    expect(run.lines.slice(orderAt + 1, orderAt + 6).map((l) => l.trim().split(/ +/).slice(0, 3))).toEqual([
+      ['validate_order', 'complete', '1'],
+      ['reserve_stock', 'complete', '1'],
+      ['charge_payment', 'complete', '3'],
+      ['ship_order', 'complete', '1'],
+      ['notify_customer', 'complete', '1'],
+    ]);
+    // No span dump (console exporter) and no JSON log lines without --verbose.
+    expect(run.lines.filter((l) => l.startsWith('{') || l.includes('tasker.task.execution'))).toEqual([]);
+    expect(run.lines).toContain('  Every span and log line: run with --verbose.');
 
     const scrape = await (await fetch(`${base}/metrics`)).text();
     expect(scrape).toContain(
@@ -306,4 +333,21 @@ describe('the quickstart', () => {
     const [code] = await run.exited;
     expect(code).toBe(0);
   }, 180_000);
+
+  it('on a taken port: one line naming --port and PORT, no stack trace, exit code 1', async () => {
+    const taken = createTcpServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const run = start(['--port', String(port)]);
+      const [code] = await run.exited;
+      expect(code).toBe(1);
+      expect(run.lines.filter((l) => l !== '')).toEqual([]);
+      expect(run.stderr.join('')).toBe(
+        `quickstart: port ${port} is already in use: choose another with --port <n> or PORT=<n> (0 picks a free one)\n`,
+      );
+    } finally {
+      taken.close();
+    }
+  }, 60_000);
 });
