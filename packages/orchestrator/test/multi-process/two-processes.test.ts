@@ -21,14 +21,13 @@ describeWithPostgres('two engine processes on one database', (database) => {
         tasks: [multiProcessTask],
         handlers: { work: async () => null },
       });
-      const ids: string[] = [];
-      for (let i = 0; i < 100; i++)
-        ids.push(
-          (await submitter.submit({ namespace: 'mp', name: 'fanout', version: '1.0.0', context: { i } }))
-            .taskId,
-        );
+      // Both processes are ready before the first task exists, so both compete for every step:
+      // on a fast server (an embedded one with fsync off) a process started first could run
+      // the whole batch before the second one is up.
       const env = { TASKER_MP_DATABASE_URL: url };
-      const started = [await workers.start(env), await workers.start(env)];
+      const started = await Promise.all([workers.start(env), workers.start(env)]);
+      for (let i = 0; i < 100; i++)
+        await submitter.submit({ namespace: 'mp', name: 'fanout', version: '1.0.0', context: { i } });
       for (let i = 0; i < 1_200; i++) {
         const done = await store.listTasks({ namespace: 'mp', state: 'complete', limit: 1 });
         if (done.total === 100) break;
