@@ -6,58 +6,20 @@
  * them first).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-
-const packages = fileURLToPath(new URL('../../..', import.meta.url));
-const pnpmVersion = '10.34.9';
-
-// A user's shell, not this test runner's: no NODE_PATH, NODE_OPTIONS or the npm_config_* that
-// pnpm sets for scripts, which would let Node find the workspace's packages.
-const KEEP = [
-  'PATH',
-  'HOME',
-  'TMPDIR',
-  'NODE_EXTRA_CA_CERTS',
-  'HTTP_PROXY',
-  'HTTPS_PROXY',
-  'NO_PROXY',
-  'npm_config_registry',
-];
-const userEnv = Object.fromEntries(
-  KEEP.flatMap((k) => (process.env[k] === undefined ? [] : [[k, process.env[k] as string]])),
-);
+import { npmInstallInto, packPackages, userEnv } from '../support/packed-install';
 
 describe('installing @tasker/adapters with pino only', () => {
   const scratch = mkdtempSync(join(os.tmpdir(), 'tasker-single-peer-'));
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
   it('loads /logs and logs through pino, with no OpenTelemetry and no prom-client installed', () => {
-    const packs = join(scratch, 'packs');
-    for (const dir of ['router', 'metrics-native', 'adapters']) {
-      if (!existsSync(join(packages, dir, 'dist', 'index.js')))
-        throw new Error(`packages/${dir} is not built: run the build first`);
-      execFileSync('npx', ['-y', `pnpm@${pnpmVersion}`, 'pack', '--pack-destination', packs], {
-        cwd: join(packages, dir),
-        stdio: 'pipe',
-      });
-    }
-    const tarballs = readdirSync(packs).map((f) => join(packs, f));
-    expect(tarballs).toHaveLength(3);
+    const tarballs = packPackages(['router', 'metrics-native', 'adapters'], join(scratch, 'packs'));
     const app = join(scratch, 'app');
-    execFileSync('mkdir', ['-p', app]);
-    writeFileSync(
-      join(app, 'package.json'),
-      '{ "name": "scratch-app", "private": true, "type": "module" }\n',
-    );
-    execFileSync(
-      'npm',
-      ['i', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error', ...tarballs, 'pino@10.4.0'],
-      { cwd: app, env: userEnv, stdio: 'pipe', timeout: 300_000 },
-    );
+    npmInstallInto(app, { name: 'scratch-app', private: true, type: 'module' }, [...tarballs, 'pino@10.4.0']);
 
     expect(existsSync(join(app, 'node_modules', '@tasker', 'adapters', 'dist', 'logs.js'))).toBe(true);
     expect(existsSync(join(app, 'node_modules', 'pino'))).toBe(true);
