@@ -12,7 +12,7 @@ import {
   taskDetails,
   taskLine,
 } from './format';
-import { openLocal } from './local-runtime';
+import { openLocal, storeDescription } from './local-runtime';
 
 const print = (text: string) => process.stdout.write(`${text}\n`);
 const printJson = (value: unknown) => print(JSON.stringify(value, null, 2));
@@ -173,13 +173,23 @@ export async function taskCommand(
 }
 
 export async function migrateCommand(options: { config?: string }): Promise<void> {
-  // Opening a store applies its pending migrations (in a transaction, under an advisory lock).
+  // Opening the store applies its pending migrations (in a transaction, under an advisory lock);
+  // its migrate() answers with what that opening applied.
   const local = await openLocal('migrate', { config: options.config });
   try {
-    const pending = await (await local.tasker.store()).insights.pendingMigrations();
+    const store = await local.tasker.store();
+    const applied = new Set(await store.migrate());
+    const pending = await store.insights.pendingMigrations();
     if (pending.length > 0) throw new CliError(`migrations still pending: ${pending.join(', ')}`);
+    const names = (ids: (id: number) => boolean) =>
+      MIGRATIONS.filter((m) => ids(m.id))
+        .map((m) => `${m.id} ${m.name}`)
+        .join(', ');
+    const where = storeDescription(local.config);
     print(
-      `${local.config.store.kind} store is up to date; migrations: ${MIGRATIONS.map((m) => `${m.id} ${m.name}`).join(', ')}`,
+      applied.size === 0
+        ? `${where}: already up to date (migrations: ${names(() => true)})`
+        : `${where}: applied ${applied.size} migration${applied.size === 1 ? '' : 's'}: ${names((id) => applied.has(id))}`,
     );
   } finally {
     await local.close();

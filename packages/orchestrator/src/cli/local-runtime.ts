@@ -77,6 +77,17 @@ export function authFromConfig(config: TaskerConfig): TaskerApiAuthOptions {
 }
 
 /**
+ * The store a configuration opens, for people: `postgres store`, `pglite store in ./data`, or
+ * `in-memory pglite store (nothing persists)`.
+ */
+export function storeDescription(config: TaskerConfig): string {
+  if (config.store.kind === 'postgres') return 'postgres store';
+  return config.store.dataDir === undefined
+    ? 'in-memory pglite store (nothing persists)'
+    : `pglite store in ${config.store.dataDir}`;
+}
+
+/**
  * Builds the engine and its API and (unless `openStore` is false: handler discovery needs no
  * store) opens the store; `close()` undoes all of it.
  */

@@ -2,11 +2,15 @@
 /** The `tasker` executable: runs the program and turns failures into one line and an exit code. */
 import { CommanderError } from 'commander';
 import { CliError, EXIT } from './cli-error';
+import { packageVersion } from './package-version';
 import { createProgram } from './program';
 
-const program = createProgram((code) => {
-  process.exitCode = code;
-});
+const program = createProgram(
+  (code) => {
+    process.exitCode = code;
+  },
+  { version: packageVersion() },
+);
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) {
     // commander has printed the message (or the help) already.

@@ -23,11 +23,18 @@ function withConnection(command: Command): Command {
     .option('-t, --tasks <module>', TASKS_HELP);
 }
 
+/** Options of {@link createProgram}. */
+export interface ProgramOptions {
+  /** What `--version` prints: the installed package's version (see `./package-version.ts`). */
+  readonly version?: string;
+}
+
 /** Builds the program; `setExitCode` receives a command's exit code (run's task outcome). */
-export function createProgram(setExitCode: (code: number) => void): Command {
+export function createProgram(setExitCode: (code: number) => void, options: ProgramOptions = {}): Command {
   // Set before the subcommands are added, which inherit it: usage errors throw instead of exiting.
   const program = new Command('tasker')
     .exitOverride()
+    .version(options.version ?? 'unknown', '-V, --version', 'print the version of @tasker/orchestrator')
     .description('Tasker: durable DAG workflows. Serve the REST API and workers, run tasks, inspect them.')
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(

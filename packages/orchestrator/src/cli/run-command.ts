@@ -60,7 +60,17 @@ export async function runCommand(spec: string, options: RunOptions): Promise<num
   const pollMs = positiveNumber(options.pollMs, '--poll-ms', 200);
   const connection = await connect('run', options);
   try {
-    if (connection.local !== undefined) await connection.local.tasker.start();
+    const local = connection.local;
+    if (local !== undefined) {
+      // Without a store in the configuration the task runs in memory and is gone when this
+      // command exits: say so, on stderr, so that --json output stays JSON.
+      if (local.config.store.kind === 'pglite' && local.config.store.dataDir === undefined) {
+        process.stderr.write(
+          'tasker: no store configured: this run uses an in-memory PGlite store, and nothing persists after it exits (set store in --config, or TASKER_DATABASE_URL)\n',
+        );
+      }
+      await local.tasker.start();
+    }
     const { client } = connection;
     const created = await client.request<TaskWire>('POST', '/tasks', {
       namespace: ref.namespace,

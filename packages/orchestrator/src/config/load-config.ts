@@ -16,31 +16,38 @@ import { parseConfig, type TaskerConfig } from './config-schema';
  * ```
  */
 export async function loadConfig(path: string): Promise<TaskerConfig> {
-  const ext = extname(path).toLowerCase();
-  let input: unknown;
-  try {
-    if (ext === '.json') input = JSON.parse(await readFile(path, 'utf8'));
-    else if (ext === '.js' || ext === '.mjs' || ext === '.cjs') {
-      const mod = (await import(pathToFileURL(resolve(path)).href)) as { default?: unknown };
-      input = mod.default ?? mod;
-    } else {
-      throw new TaskerError(
-        'CONFIG_INVALID',
-        `Cannot load configuration ${path}: expected a .json, .js, .mjs or .cjs file`,
-      );
-    }
-  } catch (error) {
-    if (error instanceof TaskerError) throw error;
-    throw new TaskerError(
-      'CONFIG_INVALID',
-      `Cannot load configuration ${path}: ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
+  const input = await readConfigFile(path);
   try {
     return parseConfig(input as Parameters<typeof parseConfig>[0]);
   } catch (error) {
     if (error instanceof TaskerError) error.message = `${error.message} (in ${path})`;
     throw error;
   }
+}
+
+/**
+ * Reads a configuration file as {@link loadConfig} does, without validating it: for callers that
+ * lay other values over it first (the `tasker` command applies its environment variables).
+ *
+ * @throws TaskerError `CONFIG_INVALID` naming the file when it cannot be read or parsed.
+ */
+export async function readConfigFile(path: string): Promise<unknown> {
+  const ext = extname(path).toLowerCase();
+  try {
+    if (ext === '.json') return JSON.parse(await readFile(path, 'utf8'));
+    if (ext === '.js' || ext === '.mjs' || ext === '.cjs') {
+      const mod = (await import(pathToFileURL(resolve(path)).href)) as { default?: unknown };
+      return mod.default ?? mod;
+    }
+  } catch (error) {
+    throw new TaskerError(
+      'CONFIG_INVALID',
+      `Cannot load configuration ${path}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  throw new TaskerError(
+    'CONFIG_INVALID',
+    `Cannot load configuration ${path}: expected a .json, .js, .mjs or .cjs file`,
+  );
 }

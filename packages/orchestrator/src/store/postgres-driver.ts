@@ -7,6 +7,7 @@
  * needs it. The types below are structural, so this package's declarations never reference
  * `pg`'s.
  */
+import { TaskerError } from '../errors';
 import type { QueryResult, SqlDriver, SqlExecutor } from './driver';
 import { isTransientDatabaseError } from './transient-errors';
 
@@ -110,7 +111,10 @@ export async function createPostgresDriver(options: PostgresDriverOptions): Prom
   const owned = pool === undefined;
   if (pool === undefined) {
     if (options.connectionString === undefined) {
-      throw new Error('createPostgresDriver needs a connectionString or a pool');
+      throw new TaskerError(
+        'CONFIG_INVALID',
+        'createPostgresDriver: connectionString (or pool) is required, e.g. { connectionString: process.env.DATABASE_URL }',
+      );
     }
     const pg = await loadPg();
     const connectionString = options.connectionString;

@@ -109,7 +109,7 @@ export interface TaskStoreOptions {
  */
 export class TaskStore {
   readonly #ctx: StoreContext;
-  #migrated: Promise<unknown> | undefined;
+  #migrated: Promise<number[]> | undefined;
   #insights: StoreInsights | undefined;
 
   /**
@@ -139,8 +139,12 @@ export class TaskStore {
     return this.#insights;
   }
 
-  /** Applies pending migrations (once per store; safe with many processes). */
-  migrate(): Promise<unknown> {
+  /**
+   * Applies pending migrations (once per store; safe with many processes). Resolves to the ids
+   * of the migrations this store applied (empty when the database was up to date); later calls
+   * return the first call's answer.
+   */
+  migrate(): Promise<number[]> {
     this.#migrated ??= migrate(this.#ctx.driver).catch((error) => {
       this.#migrated = undefined;
       throw error;

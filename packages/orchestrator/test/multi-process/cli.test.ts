@@ -186,7 +186,9 @@ describe('tasker CLI (spawned)', () => {
     expect(local.stdout).toContain('1–2 of 2');
     const migrate = await tasker(['migrate', '--config', config]);
     expect(migrate.code).toBe(0);
-    expect(migrate.stdout).toContain('pglite store is up to date; migrations: 1 initial');
+    expect(migrate.stdout).toBe(
+      `pglite store in ${join(dir, 'data')}: already up to date (migrations: 1 initial)\n`,
+    );
   }, 180_000);
 
   it('fails before opening the store when JWT is on and no key is in the environment', async () => {

@@ -1,0 +1,67 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CliError } from './cli-error';
+import { runtimeConfig } from './runtime-config';
+
+describe('the CLI configuration (file, then environment, then validation)', () => {
+  let dir: string;
+  const file = async (name: string, content: unknown) => {
+    const path = join(dir, name);
+    await writeFile(path, JSON.stringify(content));
+    return path;
+  };
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tasker-runtime-config-'));
+  });
+
+  it('takes store.kind "postgres" from the file and the URL from TASKER_DATABASE_URL', async () => {
+    const path = await file('pg.json', { store: { kind: 'postgres', poolSize: 3 } });
+    const config = await runtimeConfig(path, { TASKER_DATABASE_URL: 'postgres://u@db:5432/tasker' });
+    expect(config.store).toEqual({
+      kind: 'postgres',
+      connectionString: 'postgres://u@db:5432/tasker',
+      poolSize: 3,
+    });
+  });
+
+  it('names TASKER_DATABASE_URL when a postgres store has no URL', async () => {
+    const path = await file('pg-no-url.json', { store: { kind: 'postgres' } });
+    const failure = await runtimeConfig(path, {}).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(CliError);
+    expect((failure as CliError).exitCode).toBe(2);
+    expect((failure as CliError).message).toBe(
+      `Invalid Tasker configuration: store.connectionString: required for store.kind "postgres"; set it in the file or with TASKER_DATABASE_URL (in ${path})`,
+    );
+  });
+
+  it('says which variable gave a field its bad value, and reports the other problems with it', async () => {
+    const path = await file('jwt.json', { auth: { strategy: 'jwt' }, execution: { concurrency: 0 } });
+    await expect(runtimeConfig(path, { TASKER_JWT_JWKS_URL: 'not a url' })).rejects.toThrow(
+      'execution.concurrency: expected an integer from 1 to 1000, received 0; auth.jwt.jwksUrl: expected a URL, received "not a url" (from TASKER_JWT_JWKS_URL)',
+    );
+  });
+
+  it('lays JWT secrets over the file’s jwt group and keeps its other fields', async () => {
+    const path = await file('jwt-ok.json', { auth: { strategy: 'jwt', jwt: { audience: 'tasker' } } });
+    const config = await runtimeConfig(path, { TASKER_JWT_SECRET: 's3cret', TASKER_DATABASE_URL: '' });
+    expect(config.auth.jwt).toEqual({ audience: 'tasker', secret: 's3cret' });
+    expect(config.store.kind).toBe('pglite');
+  });
+
+  it('runs on every default without a file, and on PostgreSQL with the URL alone', async () => {
+    expect((await runtimeConfig(undefined, {})).store.kind).toBe('pglite');
+    expect((await runtimeConfig(undefined, { TASKER_DATABASE_URL: 'postgres://x/y' })).store).toMatchObject({
+      kind: 'postgres',
+      connectionString: 'postgres://x/y',
+    });
+  });
+
+  it('reports a file that is not an object as a problem of the root', async () => {
+    const path = await file('list.json', [1, 2]);
+    await expect(runtimeConfig(path, { TASKER_DATABASE_URL: 'postgres://x/y' })).rejects.toThrow(
+      /^Invalid Tasker configuration: \(root\): /,
+    );
+  });
+});
