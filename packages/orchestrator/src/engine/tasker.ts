@@ -25,7 +25,24 @@ import { Worker } from './worker';
 
 /** Options of {@link createTasker}. */
 export interface TaskerOptions {
-  /** Where state lives. Default: a store made from `config.store` (PGlite in memory). */
+  /**
+   * Where state lives. Default: a store made from `config.store` (PGlite in memory).
+   *
+   * Whoever makes a store closes it. A store made here from `config.store` is closed by
+   * `stop()`; a store passed here is not (as with a `pg.Pool` handed to a library), since it may
+   * outlive this engine or be shared with others: call `store.close()` after `stop()`, or its
+   * connections keep the process alive.
+   *
+   * @example
+   * ```ts
+   * const store = await createPostgresStore({ connectionString: process.env.DATABASE_URL });
+   * const tasker = createTasker({ tasks: [checkout], store });
+   * await tasker.start();
+   * // …
+   * await tasker.stop();
+   * await store.close();
+   * ```
+   */
   readonly store?: TaskStore;
   /** Where lifecycle events go. Without one, nothing is published. */
   readonly router?: EventRouter;

@@ -1,0 +1,82 @@
+/**
+ * The README's PostgreSQL program, run as written (its code block copied into a file inside the
+ * package, run on the sources): it prints what the README says, and its process exits by itself,
+ * which it does only because it closes the store it made (`tasker.stop()` leaves a store passed
+ * as `store:` open; its pool and LISTEN connection would keep the process alive).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, expect, it } from 'vitest';
+import { describeWithPostgres } from '../support/postgres';
+
+const pkg = fileURLToPath(new URL('../..', import.meta.url));
+const MARKER = 'createPostgresStore({ connectionString: process.env.DATABASE_URL })';
+/** Far more than the program needs (about 2 s here), yet an end: a hang fails the test. */
+const EXIT_WITHIN_MS = 60_000;
+
+/** The README's ```ts block holding `marker`. */
+function readmeBlock(marker: string): string {
+  const readme = readFileSync(join(pkg, 'README.md'), 'utf8');
+  const block = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)]
+    .map((m) => m[1] as string)
+    .find((b) => b.includes(marker));
+  if (block === undefined) throw new Error(`no README example contains ${marker}`);
+  return block;
+}
+
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  exitedByItself: boolean;
+}
+
+function runFile(file: string, env: Record<string, string>): Promise<Exit> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--conditions=@tasker/source', '--import', 'tsx', file], {
+      cwd: pkg,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d;
+    });
+    let exitedByItself = true;
+    const timer = setTimeout(() => {
+      exitedByItself = false;
+      if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+    }, EXIT_WITHIN_MS);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, exitedByItself });
+    });
+  });
+}
+
+describeWithPostgres('the README’s PostgreSQL program', (database) => {
+  // Inside the package, so that its imports resolve as a user's would.
+  const dir = mkdtempSync(join(pkg, '.readme-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints what the README promises and exits by itself with code 0', async () => {
+    const code = readmeBlock(MARKER);
+    const promised = (code.match(/console\.log\([^\n]*\n\s*\/\/ ([^\n]*)/) as RegExpMatchArray)[1];
+    const file = join(dir, 'postgres-example.ts');
+    writeFileSync(file, code);
+    const run = await runFile(file, { DATABASE_URL: database().url });
+    expect(run.exitedByItself, `still running after ${EXIT_WITHIN_MS} ms: ${run.stdout}${run.stderr}`).toBe(
+      true,
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim()).toBe(promised);
+  }, 120_000);
+});
