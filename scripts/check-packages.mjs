@@ -1,5 +1,5 @@
 // Packs every public workspace package with `pnpm pack` (which applies publishConfig and
-// rewrites workspace:*), then checks each tarball:
+// turns workspace:^ into caret ranges), then checks each tarball:
 //   1. publint;
 //   2. "are the types wrong" with its default profile (node10 too: subpaths resolve there
 //      through each package's typesVersions);
