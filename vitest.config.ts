@@ -1,5 +1,4 @@
 import { defineConfig } from 'vitest/config';
-import { TaskerSummaryReporter } from './test-support/src/summary-reporter';
 
 // Resolve workspace packages to their TypeScript sources, so tests run before any build.
 // Not 'module': it makes @opentelemetry/api resolve to a bundler-only build.
@@ -26,7 +25,7 @@ export default defineConfig({
     // pass/fail/skip counts from vitest's JSON report.
     reporters: [
       'default',
-      new TaskerSummaryReporter(import.meta.dirname),
+      ['./test-support/src/summary-reporter.ts', { root: import.meta.dirname }] as [string, { root: string }],
       ...(process.env.TASKER_TEST_REPORT
         ? [['json', { outputFile: process.env.TASKER_TEST_REPORT }] as ['json', { outputFile: string }]]
         : []),

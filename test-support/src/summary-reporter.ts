@@ -33,11 +33,12 @@ function describeTally(t: Tally): string {
 }
 
 /** Prints the resources summary after vitest's own. */
-export class TaskerSummaryReporter implements Reporter {
+export default class TaskerSummaryReporter implements Reporter {
   readonly #root: string;
 
-  constructor(root: string = process.cwd()) {
-    this.#root = root;
+  /** `root`: file names are printed relative to it (vitest passes the options of its tuple). */
+  constructor(options: { root?: string } = {}) {
+    this.#root = options.root ?? process.cwd();
   }
 
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {

@@ -4,6 +4,7 @@
  * `engine.shutdownTimeoutMs`, and the PGlite lock is released).
  */
 import { createTaskerApi } from '../api/index';
+import { CliError, EXIT } from './cli-error';
 import { authFromConfig, openLocal } from './local-runtime';
 import { runtimeConfig } from './runtime-config';
 
@@ -32,7 +33,14 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     });
     if (options.workers !== false) await tasker.start();
     const port = options.port === undefined ? config.api.port : Number(options.port);
-    const server = await api.listen({ port, hostname: options.host ?? config.api.host });
+    const hostname = options.host ?? config.api.host;
+    const server = await api.listen({ port, hostname }).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+      throw new CliError(
+        `port ${port} on ${hostname} is already in use: choose another with --port <n> (or api.port in the configuration; 0 picks a free one)`,
+        EXIT.failed,
+      );
+    });
     const base = `${server.url}${api.prefix}`;
     await local.lock?.announce(base);
     process.stdout.write(

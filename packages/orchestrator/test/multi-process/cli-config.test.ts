@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,6 +69,21 @@ describe('tasker CLI: version and in-memory runs', () => {
     const r = await tasker(['--version']);
     expect(r).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
   });
+
+  it('says in one line that the port of serve is taken, naming --port', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const r = await tasker(['serve', '--tasks', TASKS, '--port', String(port), '--host', '127.0.0.1']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(
+        `tasker: port ${port} on 127.0.0.1 is already in use: choose another with --port <n> (or api.port in the configuration; 0 picks a free one)\n`,
+      );
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  }, 120_000);
 
   it('says that a run without a store uses an in-memory store that does not persist', async () => {
     const r = await tasker(['run', 'shop.checkout', '--tasks', TASKS, '--context', '{"order_id":"m-1"}']);
