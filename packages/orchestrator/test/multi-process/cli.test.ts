@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runToExit } from '../../../../test-support/src/run-to-exit';
 import { describeWithPostgres } from '../support/postgres';
 
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
@@ -22,29 +23,12 @@ interface Ran {
   stderr: string;
 }
 
-function tasker(args: readonly string[], env: Record<string, string> = {}): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...process.env, ...env, NODE_OPTIONS: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => {
-      if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-      reject(new Error(`tasker ${args.join(' ')} did not finish: ${stdout}\n${stderr}`));
-    }, 90_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+async function tasker(args: readonly string[], env: Record<string, string> = {}): Promise<Ran> {
+  const run = await runToExit(process.execPath, [CLI, ...args], {
+    env: { ...process.env, ...env, NODE_OPTIONS: '' },
   });
+  if (run.timedOut) throw new Error(`tasker ${args.join(' ')} did not finish: ${run.stdout}\n${run.stderr}`);
+  return { code: run.code, stdout: run.stdout, stderr: run.stderr };
 }
 
 describe('tasker CLI (spawned)', () => {

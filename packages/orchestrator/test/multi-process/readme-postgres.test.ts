@@ -4,11 +4,11 @@
  * which it does only because it closes the store it made (`tasker.stop()` leaves a store passed
  * as `store:` open; its pool and LISTEN connection would keep the process alive).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
+import { runToExit } from '../../../../test-support/src/run-to-exit';
 import { describeWithPostgres } from '../support/postgres';
 
 const pkg = fileURLToPath(new URL('../..', import.meta.url));
@@ -26,41 +26,6 @@ function readmeBlock(marker: string): string {
   return block;
 }
 
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  exitedByItself: boolean;
-}
-
-function runFile(file: string, env: Record<string, string>): Promise<Exit> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--conditions=@tasker/source', '--import', 'tsx', file], {
-      cwd: pkg,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d;
-    });
-    let exitedByItself = true;
-    const timer = setTimeout(() => {
-      exitedByItself = false;
-      if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-    }, EXIT_WITHIN_MS);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, exitedByItself });
-    });
-  });
-}
-
 describeWithPostgres('the README’s PostgreSQL program', (database) => {
   // Inside the package, so that its imports resolve as a user's would.
   const dir = mkdtempSync(join(pkg, '.readme-'));
@@ -71,10 +36,12 @@ describeWithPostgres('the README’s PostgreSQL program', (database) => {
     const promised = (code.match(/console\.log\([^\n]*\n\s*\/\/ ([^\n]*)/) as RegExpMatchArray)[1];
     const file = join(dir, 'postgres-example.ts');
     writeFileSync(file, code);
-    const run = await runFile(file, { DATABASE_URL: database().url });
-    expect(run.exitedByItself, `still running after ${EXIT_WITHIN_MS} ms: ${run.stdout}${run.stderr}`).toBe(
-      true,
-    );
+    const run = await runToExit(process.execPath, ['--conditions=@tasker/source', '--import', 'tsx', file], {
+      cwd: pkg,
+      env: { ...process.env, DATABASE_URL: database().url },
+      timeoutMs: EXIT_WITHIN_MS,
+    });
+    expect(run.timedOut, `still running after ${EXIT_WITHIN_MS} ms: ${run.stdout}${run.stderr}`).toBe(false);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout.trim()).toBe(promised);
