@@ -32,6 +32,13 @@ export const configSchema = z.strictObject({
       batchSize: int(1, 1_000).default(10),
       /** Lease of a claimed step (ms); renewed every third of it while the handler runs. Default 10 000. */
       leaseMs: int(100, 3_600_000).default(10_000),
+      /** How often the engine re-measures its offset to the database's clock (ms). Default 60 000. */
+      clockSyncIntervalMs: int(1_000, 3_600_000).default(60_000),
+      /**
+       * A clock sample whose round trip took longer is discarded (ms), so every worker's clock
+       * is within half of it of the database's. Default 200.
+       */
+      clockMaxRoundTripMs: int(1, 60_000).default(200),
       /** `stop()` waits this long for in-flight steps before aborting them (ms). Default 30 000. */
       shutdownTimeoutMs: int(0, 3_600_000).default(30_000),
       /** `hash` derives an identity key from the task and its context when none is given (the original's hash strategy). Default `none`. */

@@ -21,7 +21,7 @@ import { type Clock, createSyncedClock } from './clock';
 import { EventPublisher } from './event-publisher';
 import type { StepMiddleware } from './middleware';
 import { buildNewTask, type SubmitRequest } from './submit';
-import { Worker } from './worker';
+import { leaseTiming, Worker } from './worker';
 
 /** Options of {@link createTasker}. */
 export interface TaskerOptions {
@@ -142,6 +142,9 @@ class Engine implements Tasker {
   constructor(options: TaskerOptions) {
     this.#options = options;
     this.config = parseConfig(options.config);
+    // The lease must leave room for renewals before a handler is stopped (throws CONFIG_INVALID).
+    const { leaseMs, tickIntervalMs, clockMaxRoundTripMs } = this.config.engine;
+    leaseTiming(leaseMs, tickIntervalMs, options.clock === undefined ? clockMaxRoundTripMs / 2 : 0);
     this.registry = Array.isArray(options.tasks)
       ? createTaskRegistry(options.tasks as readonly TaskDefinition[])
       : (options.tasks as TaskRegistry);
@@ -209,7 +212,9 @@ class Engine implements Tasker {
       });
     }
     if (this.#options.clock === undefined) {
-      const synced = createSyncedClock(() => store.databaseNow());
+      const synced = createSyncedClock(() => store.databaseNow(), {
+        maxRoundTripMs: this.config.engine.clockMaxRoundTripMs,
+      });
       await synced.sync();
       this.#clock = synced;
     } else this.#clock = this.#options.clock;
@@ -274,6 +279,7 @@ class Engine implements Tasker {
       ...(this.#options.clock === undefined
         ? { resyncClock: () => (clock as ReturnType<typeof createSyncedClock>).sync() }
         : {}),
+      clockErrorMs: this.#options.clock === undefined ? this.config.engine.clockMaxRoundTripMs / 2 : 0,
       execution: {
         findDefinition: (claim) =>
           this.registry.find({

@@ -9,8 +9,9 @@
  * - `stopped`.
  *
  * A tick (every `tickIntervalMs`) aborts steps past their timeout and renews the leases of
- * running steps every third of the lease; a step whose lease was lost (or that was cancelled)
- * is aborted.
+ * running steps (see {@link leaseTiming}); a step whose lease was lost (or that was cancelled)
+ * is aborted, and so is one whose lease could not be renewed in time, before any other worker
+ * may take it over.
  *
  * A step's slot frees as soon as its handler returns. Its outcome is queued and written by one
  * statement together with every outcome that arrived in the same turn of the event loop or
@@ -27,6 +28,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TaskerConfig } from '../config/config-schema';
+import { TaskerError } from '../errors';
 import type { Change, ClaimedStep, TransitionRecord } from '../store/records';
 import type { StepOutcome, TaskStore } from '../store/task-store';
 import type { Clock } from './clock';
@@ -37,6 +39,43 @@ interface InFlight {
   readonly claim: ClaimedStep;
   readonly controller: AbortController;
   readonly deadline: number | undefined;
+  /** When the lease this worker last set expires, on the engine's clock (`$now + leaseMs`). */
+  leaseExpiresAt: number;
+}
+
+/** When a worker renews its leases and when it gives a running step up. */
+export interface LeaseTiming {
+  /** Renew every held lease this often (ms of the engine's clock). */
+  readonly renewEveryMs: number;
+  /**
+   * Abort a running handler once its lease is this close to expiring, unrenewed (ms): twice the
+   * clocks' error bound (this clock may be late and another worker's early), one tick (the
+   * check's granularity) and a margin for the handler to stop.
+   */
+  readonly abortBeforeExpiryMs: number;
+}
+
+/**
+ * The lease rule. Another worker takes a step over once its own clock passes the stored expiry
+ * `X = now_at_renewal + leaseMs`. With every clock within `clockErrorMs` of the database's, that
+ * happens no earlier than `X - clockErrorMs` of true time, while this worker, whose clock is at
+ * most `clockErrorMs` late, aborts the handler by `X - clockErrorMs - tick - stopMargin`: the
+ * handler has `stopMargin` (a tenth of the lease, at most 500 ms) to stop before the step can be
+ * claimed elsewhere. Renewals come at least twice in the window before that, so one slow renewal
+ * costs nothing. With the defaults (lease 10 s, tick 100 ms, round-trip bound 200 ms): renewal
+ * every 3.33 s, abort 800 ms before expiry, i.e. 9.2 s after the last renewal that succeeded.
+ */
+export function leaseTiming(leaseMs: number, tickIntervalMs: number, clockErrorMs: number): LeaseTiming {
+  const stopMargin = Math.min(500, leaseMs / 10);
+  const abortBeforeExpiryMs = 2 * clockErrorMs + tickIntervalMs + stopMargin;
+  const window = leaseMs - abortBeforeExpiryMs;
+  if (window <= 0) {
+    throw new TaskerError(
+      'CONFIG_INVALID',
+      `engine.leaseMs (${leaseMs}) must exceed ${abortBeforeExpiryMs} ms: twice the clock error bound (${clockErrorMs} ms), engine.tickIntervalMs (${tickIntervalMs}) and a tenth of the lease for a handler to stop`,
+    );
+  }
+  return { renewEveryMs: Math.min(leaseMs / 3, window / 2), abortBeforeExpiryMs };
 }
 
 interface QueuedOutcome {
@@ -54,8 +93,10 @@ export interface WorkerDeps {
   readonly execution: ExecutionDeps;
   readonly onChange: (change: Change) => void;
   readonly onError: (error: unknown, during: string) => void;
-  /** Re-measures the clock (a database clock); called about once a minute. */
-  readonly resyncClock?: () => Promise<void>;
+  /** Re-measures the clock (a database clock); called every `engine.clockSyncIntervalMs`. */
+  readonly resyncClock?: () => Promise<unknown>;
+  /** How wrong any worker's clock may be (ms): 0 for an injected clock. */
+  readonly clockErrorMs: number;
 }
 
 export class Worker {
@@ -79,12 +120,15 @@ export class Worker {
   #flushing: Promise<void> | undefined;
   #renewing = false;
   #lastRenewAt = 0;
-  #lastSyncAt = Date.now();
+  #lastSyncAt = performance.now();
+  readonly #lease: LeaseTiming;
   #lastLoopAt = Date.now();
   #completed = 0;
 
   constructor(deps: WorkerDeps) {
     this.#d = deps;
+    const { leaseMs, tickIntervalMs } = deps.config.engine;
+    this.#lease = leaseTiming(leaseMs, tickIntervalMs, deps.clockErrorMs);
   }
 
   get state(): string {
@@ -169,14 +213,10 @@ export class Worker {
       if (want === 0) this.#full = true;
       else {
         try {
-          const claimed = await this.#d.store.claimReady(
-            this.#d.workerId,
-            this.#d.clock.now(),
-            want,
-            engine.leaseMs,
-          );
+          const claimNow = this.#d.clock.now();
+          const claimed = await this.#d.store.claimReady(this.#d.workerId, claimNow, want, engine.leaseMs);
           got = claimed.steps.length;
-          for (const c of claimed.steps) this.#begin(c);
+          for (const c of claimed.steps) this.#begin(c, claimNow + engine.leaseMs);
           this.#full = got === want && want === free;
           this.#nextReadyAt = claimed.nextReadyAt;
         } catch (error) {
@@ -209,7 +249,7 @@ export class Worker {
     return Math.max(1, Math.min(cap, this.#nextReadyAt - this.#d.clock.now()));
   }
 
-  #begin(claim: ClaimedStep): void {
+  #begin(claim: ClaimedStep, leaseExpiresAt: number): void {
     const now = claim.claimedAt;
     const base = {
       kind: 'step',
@@ -233,6 +273,7 @@ export class Worker {
       claim,
       controller: new AbortController(),
       deadline: timeoutMs === undefined ? undefined : this.#d.clock.now() + timeoutMs,
+      leaseExpiresAt,
     };
     this.#inFlight.set(claim.id, entry);
     void this.#execute(entry);
@@ -333,9 +374,21 @@ export class Worker {
         );
       }
     }
+    // A lease that could not be renewed in time (the database is unreachable, say): the
+    // handler stops before another worker may take the step over (see leaseTiming).
+    for (const f of this.#inFlight.values()) {
+      if (now >= f.leaseExpiresAt - this.#lease.abortBeforeExpiryMs && !f.controller.signal.aborted) {
+        f.controller.abort(
+          new StepAbort(
+            'lost',
+            `step "${f.claim.name}" stopped: its lease could not be renewed before another worker may take it over`,
+          ),
+        );
+      }
+    }
     const { leaseMs } = this.#d.config.engine;
     const holding = this.#inFlight.size + this.#settling.size;
-    if (!this.#renewing && holding > 0 && now - this.#lastRenewAt >= leaseMs / 3) {
+    if (!this.#renewing && holding > 0 && now - this.#lastRenewAt >= this.#lease.renewEveryMs) {
       this.#renewing = true;
       this.#lastRenewAt = now;
       const held = [...this.#inFlight.values(), ...this.#settling.values()].filter(
@@ -349,7 +402,8 @@ export class Worker {
         )
         .then((kept) => {
           for (const f of held) {
-            if (!kept.has(f.claim.id) && this.#inFlight.get(f.claim.id) === f) {
+            if (kept.has(f.claim.id)) f.leaseExpiresAt = now + leaseMs;
+            else if (this.#inFlight.get(f.claim.id) === f) {
               f.controller.abort(
                 new StepAbort('lost', `step "${f.claim.name}" was cancelled, resolved or taken over`),
               );
@@ -361,8 +415,9 @@ export class Worker {
           this.#renewing = false;
         });
     }
-    if (this.#d.resyncClock !== undefined && Date.now() - this.#lastSyncAt > 60_000) {
-      this.#lastSyncAt = Date.now();
+    const syncEvery = this.#d.config.engine.clockSyncIntervalMs;
+    if (this.#d.resyncClock !== undefined && performance.now() - this.#lastSyncAt > syncEvery) {
+      this.#lastSyncAt = performance.now();
       this.#d.resyncClock().catch((error) => this.#d.onError(error, 'clock sync'));
     }
   }

@@ -25,3 +25,25 @@ export const leaseTask = defineTask({
     { name: 'finish', handler: 'work', dependsOn: ['slow'] },
   ],
 });
+
+/**
+ * Steps that take a while and honour their signal (`timed`, `handlerConfig.ms`): a short root,
+ * five 3 s leaves and one 25 s leaf, which outlives a 20 s database outage. Lost leases are
+ * retried, so each step may be attempted many times.
+ */
+export const outageTask = defineTask({
+  namespace: 'mp',
+  name: 'outage',
+  version: '1.0.0',
+  steps: [
+    { name: 'root', handler: 'timed', handlerConfig: { ms: 500 }, retryLimit: 20 },
+    ...Array.from({ length: 5 }, (_, i) => ({
+      name: `short${i}`,
+      handler: 'timed',
+      handlerConfig: { ms: 3_000 },
+      dependsOn: ['root'],
+      retryLimit: 20,
+    })),
+    { name: 'long', handler: 'timed', handlerConfig: { ms: 25_000 }, dependsOn: ['root'], retryLimit: 20 },
+  ],
+});

@@ -8,13 +8,18 @@
  * - TASKER_MP_POLL_MS: its poll interval (default 100).
  * - TASKER_MP_GATE=1: `work` handlers wait, after writing their row, while `gate.open` is false.
  *
+ * `timed` handlers (the `mp.outage` task) run for `handlerConfig.ms`, stop when their signal
+ * fires, and print `run\t<step id>\t<attempt>\t<start ms>\t<end ms>\t<done|aborted>` (wall
+ * clock of this machine, shared by every process of a test) when they end.
+ *
  * It prints `ready` once started, and one tab-separated line per background error, transient
  * database error and lost connection (`error`, `transient`, `connection`), for the tests to
  * count.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { createPostgresStore, createTasker, type StepContext } from '../../src/index';
-import { leaseTask, multiProcessTask } from './task';
+import { leaseTask, multiProcessTask, outageTask } from './task';
 
 const url = process.env.TASKER_MP_DATABASE_URL as string;
 const leaseMs = Number(process.env.TASKER_MP_LEASE_MS ?? 2_000);
@@ -59,11 +64,24 @@ async function gate(ctx: StepContext): Promise<void> {
 
 const tasker = createTasker({
   store,
-  tasks: [multiProcessTask, leaseTask],
+  tasks: [multiProcessTask, leaseTask, outageTask],
   handlers: {
     work: async (ctx) => {
       await record(ctx);
       if (gated) await gate(ctx);
+      return process.pid;
+    },
+    timed: async (ctx) => {
+      const started = Date.now();
+      let end = 'done';
+      try {
+        await sleep(Number(ctx.handlerConfig.ms), undefined, { signal: ctx.signal });
+      } catch (error) {
+        end = 'aborted';
+        throw error;
+      } finally {
+        process.stdout.write(`run\t${ctx.stepId}\t${ctx.attempt}\t${started}\t${Date.now()}\t${end}\n`);
+      }
       return process.pid;
     },
     hangOnFirstAttempt: async (ctx) => {
