@@ -30,11 +30,11 @@ export {
 } from './definitions/load-definition';
 export type { BackoffOverride, BackoffPolicy } from './engine/backoff';
 export { backoffDelay, DEFAULT_BACKOFF } from './engine/backoff';
-export type { Clock, ManualClock, SyncedClock } from './engine/clock';
+export type { Clock, ClockSample, ManualClock, SyncedClock, SyncedClockOptions } from './engine/clock';
 export { createManualClock, createSyncedClock, systemClock } from './engine/clock';
 export type { StepInfo, StepMiddleware } from './engine/middleware';
 export type { SubmitRequest } from './engine/submit';
-export type { SubmitResult, Tasker, TaskerOptions } from './engine/tasker';
+export type { SubmitResult, Tasker, TaskerOptions, TaskerStats } from './engine/tasker';
 export { createTasker } from './engine/tasker';
 export type { PermanentErrorOptions, RetryableErrorOptions, TaskerErrorCode } from './errors';
 export {

@@ -17,7 +17,7 @@ import type { Change, JsonValue, TaskDetails, TaskRecord } from '../store/record
 import type { TaskFilter } from '../store/task-reads';
 import type { TaskStore } from '../store/task-store';
 import { DEFAULT_BACKOFF } from './backoff';
-import { type Clock, createSyncedClock } from './clock';
+import { type Clock, createSyncedClock, type SyncedClock } from './clock';
 import { EventPublisher } from './event-publisher';
 import type { StepMiddleware } from './middleware';
 import { buildNewTask, type SubmitRequest } from './submit';
@@ -105,8 +105,20 @@ export interface Tasker {
   listTasks(filter?: TaskFilter): Promise<{ tasks: TaskRecord[]; total: number }>;
   /** The store (opened on first use). */
   store(): Promise<TaskStore>;
-  /** Steps this process completed since start, and how many run now. */
-  stats(): { completed: number; inFlight: number; state: string };
+  /**
+   * Steps this process completed since start, how many run now, and (with the default database
+   * clock, once the store is open) the clock's offset to the database and how wrong it can be.
+   */
+  stats(): TaskerStats;
+}
+
+/** What {@link Tasker.stats} reports. */
+export interface TaskerStats {
+  readonly completed: number;
+  readonly inFlight: number;
+  readonly state: string;
+  /** The database clock: absent with an injected clock or before the store is open. */
+  readonly clock?: { readonly offsetMs: number; readonly errorBoundMs: number };
 }
 
 const SETTLED = new Set(['complete', 'error', 'cancelled', 'resolved_manually']);
@@ -136,6 +148,7 @@ class Engine implements Tasker {
   readonly #waiters = new Map<string, Set<() => void>>();
   #store: Promise<TaskStore> | undefined;
   #clock: Clock | undefined;
+  #synced: SyncedClock | undefined;
   #worker: Worker | undefined;
   readonly #onError: (error: unknown, during: string) => void;
 
@@ -217,6 +230,7 @@ class Engine implements Tasker {
       });
       await synced.sync();
       this.#clock = synced;
+      this.#synced = synced;
     } else this.#clock = this.#options.clock;
     return store;
   }
@@ -392,11 +406,15 @@ class Engine implements Tasker {
     return (await this.store()).listTasks(filter);
   }
 
-  stats(): { completed: number; inFlight: number; state: string } {
+  stats(): TaskerStats {
+    const synced = this.#synced;
     return {
       completed: this.#worker?.completed ?? 0,
       inFlight: this.#worker?.inFlight ?? 0,
       state: this.#worker?.state ?? 'idle',
+      ...(synced === undefined
+        ? {}
+        : { clock: { offsetMs: synced.offsetMs, errorBoundMs: synced.errorBoundMs } }),
     };
   }
 }
