@@ -22,6 +22,7 @@ export type TaskerErrorCode =
   | 'CONFIG_INVALID'
   | 'STORE_ERROR'
   | 'TASKER_STOPPED'
+  | 'WAIT_TIMEOUT'
   | 'RETRYABLE'
   | 'PERMANENT'
   | 'STEP_TIMEOUT'

@@ -47,6 +47,7 @@ export const STATUS_BY_CODE: Readonly<Record<ApiErrorCode | TaskerErrorCode, num
   CONFIG_INVALID: 500,
   STORE_ERROR: 503,
   TASKER_STOPPED: 503,
+  WAIT_TIMEOUT: 504,
   RETRYABLE: 500,
   PERMANENT: 500,
   STEP_TIMEOUT: 500,
@@ -66,6 +67,7 @@ const TITLES: Readonly<Record<number, string>> = {
   500: 'Internal Server Error',
   501: 'Not Implemented',
   503: 'Service Unavailable',
+  504: 'Gateway Timeout',
 };
 
 /** The body of every error response. */

@@ -86,11 +86,19 @@ export interface Tasker {
   readonly workerId: string;
   /** Validates and durably creates a task; its root steps are ready at once. */
   submit(request: SubmitRequest): Promise<SubmitResult>;
-  /** Starts claiming and running steps. */
+  /**
+   * Starts claiming and running steps (a second call does nothing).
+   *
+   * @throws TaskerError `TASKER_STOPPED` after `stop()`: a stopped engine does not start again.
+   */
   start(): Promise<void>;
   /** Stops claiming; waits for running steps up to `engine.shutdownTimeoutMs`, then aborts them. */
   stop(): Promise<void>;
-  /** Resolves with the task once it is complete, in error, cancelled or resolved. */
+  /**
+   * Resolves with the task once it is complete, in error, cancelled or resolved.
+   *
+   * @throws TaskerError `WAIT_TIMEOUT` when `timeoutMs` passes first; `TASK_NOT_FOUND`.
+   */
   waitFor(taskId: string, options?: { timeoutMs?: number }): Promise<TaskDetails>;
   cancel(taskId: string, options?: ManualOptions): Promise<void>;
   updateTask(
@@ -149,6 +157,8 @@ class Engine implements Tasker {
   #store: Promise<TaskStore> | undefined;
   #clock: Clock | undefined;
   #synced: SyncedClock | undefined;
+  /** `stop()` was called: the worker, the clock's source and an owned store are gone for good. */
+  #stopped = false;
   #worker: Worker | undefined;
   readonly #onError: (error: unknown, during: string) => void;
 
@@ -279,6 +289,12 @@ class Engine implements Tasker {
   }
 
   async start(): Promise<void> {
+    if (this.#stopped) {
+      throw new TaskerError(
+        'TASKER_STOPPED',
+        'This Tasker was stopped and cannot start again: make a new one with createTasker() (its store may be reused)',
+      );
+    }
     if (this.#worker !== undefined) return;
     const store = await this.store();
     const clock = this.#clock as Clock;
@@ -313,6 +329,7 @@ class Engine implements Tasker {
   }
 
   async stop(): Promise<void> {
+    this.#stopped = true;
     const worker = this.#worker;
     if (worker !== undefined) await worker.stop();
     if (this.#options.store === undefined && this.#store !== undefined) {
@@ -339,7 +356,7 @@ class Engine implements Tasker {
         if (SETTLED.has(task.state)) return task;
         if (options.timeoutMs !== undefined && Date.now() - started > options.timeoutMs) {
           throw new TaskerError(
-            'TASKER_STOPPED',
+            'WAIT_TIMEOUT',
             `Task ${taskId} is still ${task.state} after ${options.timeoutMs} ms`,
           );
         }

@@ -86,7 +86,9 @@ export async function settleOutcomes(
           ...(outcome.retryAfterMs === undefined || to !== 'waiting_for_retry'
             ? {}
             : { retryAfterMs: outcome.retryAfterMs }),
-          exhausted: to === 'error' && outcome.retryable,
+          // Retries were allowed and are used up: not a step that may not retry (`retryable:
+          // false`), which fails on its first error.
+          exhausted: to === 'error' && outcome.retryable && row.retryable === true,
         };
         steps.push({ ord, record });
       }

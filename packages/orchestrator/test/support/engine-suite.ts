@@ -332,6 +332,61 @@ export function engineSuite(name: string, createStore: () => Promise<TaskStore>)
       expect(stepOf(done, 'b').results).toBe('paid');
     }, 60_000);
 
+    it('reports max retries reached only for a step that used its retries', async () => {
+      const rec = recorder();
+      const fail = async () => Promise.reject(new Error('down'));
+      const once = await boot(
+        { name: 'once', steps: [{ name: 'once', retryable: false, handler: fail }] },
+        { router: rec.router },
+      );
+      const twice = await boot(
+        { name: 'twice', steps: [{ name: 'twice', retryLimit: 1, handler: fail }] },
+        { router: rec.router },
+      );
+      const a = await once.tasker.submit({ namespace: once.namespace, name: 'once', context: {} });
+      const b = await twice.tasker.submit({ namespace: twice.namespace, name: 'twice', context: {} });
+      expect(stepOf(await once.tasker.waitFor(a.taskId), 'once')).toMatchObject({
+        state: 'error',
+        attempts: 1,
+      });
+      await until(
+        () => twice.tasker.getTask(b.taskId),
+        (t) => t !== undefined && stepOf(t, 'twice').state === 'waiting_for_retry',
+      );
+      clock.advance(60_000);
+      expect(stepOf(await twice.tasker.waitFor(b.taskId), 'twice')).toMatchObject({
+        state: 'error',
+        attempts: 2,
+      });
+      const named = (event: string) =>
+        rec.events.filter((e) => e.name === event).map((e) => (e.payload as { stepName: string }).stepName);
+      expect(named('observability.step.max_retries_reached')).toEqual(['twice']);
+      expect(named('step.failed').sort()).toEqual(['once', 'twice', 'twice']);
+    }, 60_000);
+
+    it('refuses to start again after stop, and says when waitFor timed out', async () => {
+      let release: () => void = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const { tasker, namespace } = await boot({
+        name: 'lifecycle',
+        steps: [{ name: 'gate', handler: async () => gate.then(() => 'through') }],
+      });
+      const { taskId } = await tasker.submit({ namespace, name: 'lifecycle', context: {} });
+      await expect(tasker.waitFor(taskId, { timeoutMs: 50 })).rejects.toMatchObject({
+        code: 'WAIT_TIMEOUT',
+        message: expect.stringMatching(/is still (pending|in_progress) after 50 ms/),
+      });
+      release();
+      expect((await tasker.waitFor(taskId)).state).toBe('complete');
+      await tasker.stop();
+      await expect(tasker.start()).rejects.toMatchObject({
+        code: 'TASKER_STOPPED',
+        message: expect.stringContaining('make a new one with createTasker()'),
+      });
+    }, 60_000);
+
     it('times out a step on the injected clock, aborting its signal, then exhausts its retries', async () => {
       const signals: AbortSignal[] = [];
       const { tasker, namespace } = await boot({

@@ -49,7 +49,7 @@ with input as (
     lease_owner = null, lease_expires_at = null, ended_at = $1::bigint
   from input i, held h, tasker.tasks t
   where h.id = i.id and s.id = i.id and s.lease_token = i.token and s.state = 'in_progress' and t.id = s.task_id
-  returning s.id, s.task_id, s.name, s.state, s.attempts, s.retry_limit, s.started_at, s.next_attempt_at,
+  returning s.id, s.task_id, s.name, s.state, s.attempts, s.retry_limit, s.retryable, s.started_at, s.next_attempt_at,
     t.namespace, t.name as task_name, t.version, t.trace_context, t.created_at, i.error, i.retry_after, i.ord
 ), releasing as (
   select e.child_id, count(*)::int as n
@@ -114,18 +114,19 @@ with input as (
 )
 select 'step' as kind, s.id, s.task_id, s.name, s.state, null::text as from_state, s.attempts, s.retry_limit,
   s.started_at, s.next_attempt_at, s.namespace, s.task_name, s.version, s.trace_context, s.created_at, s.error,
-  s.retry_after, s.ord
+  s.retry_after, s.ord, s.retryable
 from settled s
 union all
 select 'ready', r.id, r.task_id, r.name, null, null, null, null, null, null, null, null, null, null, null, null, null,
-  null
+  null, null
 from ready r
 union all
 select 'task', f.id, f.id, null, f.to_state, f.from_state, null, null, null, null, null, null, null, null, null,
-  f.error, null, null
+  f.error, null, null, null
 from finalised f
 where f.from_state <> f.to_state
 union all
-select 'wake', null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null
+select 'wake', null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+  null
 from wake`,
 );
