@@ -34,8 +34,8 @@ export type { Clock, ClockSample, ManualClock, SyncedClock, SyncedClockOptions }
 export { createManualClock, createSyncedClock, systemClock } from './engine/clock';
 export type { StepInfo, StepMiddleware } from './engine/middleware';
 export type { SubmitRequest } from './engine/submit';
-export type { SubmitResult, Tasker, TaskerOptions, TaskerStats } from './engine/tasker';
 export { createTasker } from './engine/tasker';
+export type { SubmitResult, Tasker, TaskerOptions, TaskerStats } from './engine/tasker-types';
 export type { PermanentErrorOptions, RetryableErrorOptions, TaskerErrorCode } from './errors';
 export {
   InvalidTransitionError,

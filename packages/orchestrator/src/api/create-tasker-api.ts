@@ -6,7 +6,7 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
-import type { Tasker } from '../engine/tasker';
+import type { Tasker } from '../engine/tasker-types';
 import { TaskerError } from '../errors';
 import { ApiError } from './api-error';
 import type { Authenticator, AuthorizationCoordinator } from './auth/principal';

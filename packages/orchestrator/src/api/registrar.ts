@@ -3,7 +3,7 @@
  * it in the route table and its schemas in the OpenAPI registry (through `app.openapi`).
  */
 import type { OpenAPIHono, RouteConfig } from '@hono/zod-openapi';
-import type { Tasker } from '../engine/tasker';
+import type { Tasker } from '../engine/tasker-types';
 import type { Permission } from './auth/permissions';
 import type { Authenticator, AuthorizationCoordinator } from './auth/principal';
 import { type ApiEnv, guard } from './route-guard';

@@ -11,7 +11,8 @@ import {
   type TaskerApiAuthOptions,
 } from '../api/index';
 import type { TaskerConfig } from '../config/config-schema';
-import { createTasker, type Tasker } from '../engine/tasker';
+import { createTasker } from '../engine/tasker';
+import type { Tasker } from '../engine/tasker-types';
 import { isTaskerError } from '../errors';
 import { ApiClient } from './api-client';
 import { CliError, EXIT } from './cli-error';

@@ -14,16 +14,9 @@
  * A problem with one of these fields names its variable: how to set it when it is missing, or
  * that the bad value came from it.
  */
-import type { z } from 'zod';
-import {
-  configSchema,
-  parseConfig,
-  type TaskerConfig,
-  type TaskerConfigInput,
-} from '../config/config-schema';
+import { parseConfig, type TaskerConfig, type TaskerConfigInput } from '../config/config-schema';
 import { readConfigFile } from '../config/load-config';
 import { isTaskerError } from '../errors';
-import { describeIssues } from '../validation-message';
 import { CliError, EXIT } from './cli-error';
 
 /** The fields an environment variable sets, by their path in the configuration. */
@@ -39,34 +32,26 @@ const isPlain = (value: unknown): value is Plain =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 const group = (value: unknown): Plain => (isPlain(value) ? value : {});
 
-/** Reads `path` (or nothing: every default), applies the environment, then validates. */
+/** Reads `path` (or nothing: every default), applies the environment, then validates once. */
 export async function runtimeConfig(
   path: string | undefined,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<TaskerConfig> {
-  let file: unknown = {};
-  if (path !== undefined) {
-    try {
-      file = await readConfigFile(path);
-    } catch (error) {
-      if (isTaskerError(error)) throw new CliError(error.message, EXIT.usage);
-      throw error;
-    }
-  }
-  const input = withEnvironment(file, env);
-  const problems = configProblems(input, env);
-  if (problems.length > 0) {
-    throw new CliError(
-      `Invalid Tasker configuration: ${problems.join('; ')}${path === undefined ? '' : ` (in ${path})`}`,
-      EXIT.usage,
-    );
-  }
+  const file =
+    path === undefined ? {} : await readConfigFile(path).catch((error: unknown) => usageError(error));
   try {
-    return parseConfig(input as TaskerConfigInput);
+    return parseConfig(withEnvironment(file, env) as TaskerConfigInput, {
+      hint: (field) => fromVariable(field, env),
+    });
   } catch (error) {
-    if (isTaskerError(error)) throw new CliError(error.message, EXIT.usage);
-    throw error;
+    return usageError(error, path === undefined ? '' : ` (in ${path})`);
   }
+}
+
+/** A configuration problem becomes a one-line usage error (exit 2); anything else goes on up. */
+function usageError(error: unknown, where = ''): never {
+  if (isTaskerError(error)) throw new CliError(`${error.message}${where}`, EXIT.usage);
+  throw error;
 }
 
 /** `file` with the environment's values laid over it (a file that is not an object is left as it is). */
@@ -94,25 +79,10 @@ export function withEnvironment(file: unknown, env: NodeJS.ProcessEnv): unknown 
   };
 }
 
-/** Every problem of `input`, each naming its field, and the variable that sets it if one does. */
-function configProblems(input: unknown, env: NodeJS.ProcessEnv): string[] {
-  const result = configSchema.safeParse(input);
-  const problems = result.success
-    ? []
-    : result.error.issues.map((issue: z.core.$ZodIssue) => {
-        const field = issue.path.map(String).join('.');
-        return `${describeIssues([issue])}${fromVariable(field, env)}`;
-      });
-  const store = group(group(input).store);
-  if (store.kind === 'postgres' && store.connectionString === undefined) {
-    problems.push(
-      'store.connectionString: required for store.kind "postgres"; set it in the file or with TASKER_DATABASE_URL',
-    );
-  }
-  return problems;
-}
-
-/** ` (from TASKER_JWT_JWKS_URL)` when that variable gave `field` its bad value. */
+/**
+ * What to add to the problem of `field`: ` (from TASKER_JWT_JWKS_URL)` when that variable gave it
+ * its bad value, `; set it in the file or with TASKER_DATABASE_URL` when a variable could set it.
+ */
 function fromVariable(field: string, env: NodeJS.ProcessEnv): string {
   const variable = VARIABLE_OF_FIELD[field];
   if (variable === undefined) return '';

@@ -156,23 +156,33 @@ export type TaskerConfig = z.output<typeof configSchema>;
 /** What the factories and `loadConfig` accept: any subset; the rest defaults. */
 export type TaskerConfigInput = z.input<typeof configSchema>;
 
+/** Options of {@link parseConfig}. */
+export interface ParseConfigOptions {
+  /**
+   * Text appended to the problem of a field (its dotted path), e.g. the environment variable
+   * that sets it.
+   */
+  readonly hint?: (field: string) => string;
+}
+
 /**
  * Validates a configuration object and returns it frozen (deeply).
  *
  * @throws TaskerError `CONFIG_INVALID`, naming each bad field with its path.
  */
-export function parseConfig(input: TaskerConfigInput = {}): TaskerConfig {
+export function parseConfig(input: TaskerConfigInput = {}, options: ParseConfigOptions = {}): TaskerConfig {
+  const hint = options.hint ?? (() => '');
   const result = configSchema.safeParse(input);
   if (!result.success) {
-    throw new TaskerError(
-      'CONFIG_INVALID',
-      `Invalid Tasker configuration: ${describeIssues(result.error.issues)}`,
+    const problems = result.error.issues.map(
+      (issue) => `${describeIssues([issue])}${hint(issue.path.map(String).join('.'))}`,
     );
+    throw new TaskerError('CONFIG_INVALID', `Invalid Tasker configuration: ${problems.join('; ')}`);
   }
   if (result.data.store.kind === 'postgres' && result.data.store.connectionString === undefined) {
     throw new TaskerError(
       'CONFIG_INVALID',
-      'Invalid Tasker configuration: store.connectionString: required when store.kind is "postgres"',
+      `Invalid Tasker configuration: store.connectionString: required for store.kind "postgres"${hint('store.connectionString')}`,
     );
   }
   return deepFreeze(result.data);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createSyncedClock } from './clock';
-import { leaseTiming } from './worker';
+import { leaseTiming } from './lease-timing';
 
 /** A local clock and a database clock 5 s ahead of it, with a round trip chosen per sample. */
 function scene(roundTrips: number[]) {
