@@ -11,26 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runToExit } from '../../../../test-support/src/run-to-exit';
+import { CLI, type CliRun, runCli, CLI_TASKS as TASKS } from '../support/cli';
 import { describeWithPostgres } from '../support/postgres';
 
-const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
-const TASKS = fileURLToPath(new URL('../fixtures/cli-tasks.mjs', import.meta.url));
 const MANIFEST = fileURLToPath(new URL('../../package.json', import.meta.url));
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the CLI with exactly `env` (and PATH), so that no TASKER_* of this process leaks in. */
-async function tasker(args: readonly string[], env: Record<string, string> = {}): Promise<Ran> {
-  const run = await runToExit(process.execPath, [CLI, ...args], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-  });
-  if (run.timedOut) throw new Error(`tasker ${args.join(' ')} did not finish: ${run.stdout}\n${run.stderr}`);
-  return { code: run.code, stdout: run.stdout, stderr: run.stderr };
+function tasker(args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runCli(args, { PATH: process.env.PATH ?? '', ...env });
 }
 
 let dir: string;

@@ -9,26 +9,12 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runToExit } from '../../../../test-support/src/run-to-exit';
+import { CLI, type CliRun, runCli, CLI_TASKS as TASKS } from '../support/cli';
 import { describeWithPostgres } from '../support/postgres';
 
-const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
-const TASKS = fileURLToPath(new URL('../fixtures/cli-tasks.mjs', import.meta.url));
-
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-async function tasker(args: readonly string[], env: Record<string, string> = {}): Promise<Ran> {
-  const run = await runToExit(process.execPath, [CLI, ...args], {
-    env: { ...process.env, ...env, NODE_OPTIONS: '' },
-  });
-  if (run.timedOut) throw new Error(`tasker ${args.join(' ')} did not finish: ${run.stdout}\n${run.stderr}`);
-  return { code: run.code, stdout: run.stdout, stderr: run.stderr };
+function tasker(args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runCli(args, { ...process.env, ...env, NODE_OPTIONS: '' });
 }
 
 describe('tasker CLI (spawned)', () => {
