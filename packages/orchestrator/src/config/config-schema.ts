@@ -30,8 +30,15 @@ export const configSchema = z.strictObject({
       tickIntervalMs: int(1, 60_000).default(100),
       /** Steps claimed per query, at most. Default 10. */
       batchSize: int(1, 1_000).default(10),
-      /** Lease of a claimed step (ms); renewed every third of it while the handler runs. Default 10 000. */
-      leaseMs: int(100, 3_600_000).default(10_000),
+      /**
+       * Lease of a claimed step (ms), renewed while the handler runs (see the README's "Clock and
+       * leases"). A worker that dies loses its steps to others when their leases expire, so this
+       * bounds recovery after a crash; a worker that cannot reach the database stops its
+       * handlers before then. Default 2 500 (recovery within 2.5 s of a SIGKILL).
+       */
+      leaseMs: int(100, 3_600_000).default(2_500),
+      /** How often this process reports itself in the worker registry (ms). Default 1000. */
+      heartbeatIntervalMs: int(100, 60_000).default(1_000),
       /** How often the engine re-measures its offset to the database's clock (ms). Default 60 000. */
       clockSyncIntervalMs: int(1_000, 3_600_000).default(60_000),
       /**
@@ -69,6 +76,19 @@ export const configSchema = z.strictObject({
       concurrency: int(1, 1_000).default(10),
       /** Timeout of a step without its own `timeoutMs` (ms); none by default. */
       defaultTimeoutMs: int(1, 86_400_000).optional(),
+      /**
+       * The queues this worker claims from; default every queue its definitions name. A worker
+       * claims only steps of definitions it registered, in these queues.
+       */
+      queues: z
+        .array(
+          z.string({ error: msg('a queue name') }).regex(/^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/, {
+            error: msg('a queue name of letters, digits, "_", ".", ":" or "-"'),
+          }),
+          { error: msg('an array of queue names') },
+        )
+        .min(1, { error: 'expected at least one queue' })
+        .optional(),
     })
     .prefault({}),
   telemetry: z

@@ -39,6 +39,11 @@ export interface StepTemplateInput {
   readonly customEvents?: readonly CustomEventInput[];
   /** Overrides the task's and the engine's backoff for this step. */
   readonly backoff?: BackoffOverride;
+  /**
+   * The queue this step is claimed from; default the task's. Only workers that take this
+   * queue (`execution.queues`) run it, e.g. `gpu` for steps that need a GPU box.
+   */
+  readonly queue?: string;
 }
 
 /** What `defineTask` accepts. */
@@ -54,6 +59,8 @@ export interface TaskDefinitionInput {
   readonly steps: readonly StepTemplateInput[];
   /** Overrides the engine's backoff for every step of this task. */
   readonly backoff?: BackoffOverride;
+  /** The queue of this task's steps (each may name its own). Default `default`. */
+  readonly queue?: string;
 }
 
 /** A validated step template, defaults applied. */
@@ -69,6 +76,8 @@ export interface StepTemplate {
   readonly handlerConfig: Readonly<Record<string, unknown>>;
   readonly customEvents: readonly Required<CustomEventInput>[];
   readonly backoff: BackoffOverride | undefined;
+  /** The queue it is claimed from (its own, or its task's). */
+  readonly queue: string;
 }
 
 /** A validated, frozen task definition. */
@@ -82,6 +91,8 @@ export interface TaskDefinition {
   /** Steps in topological order (parents first). */
   readonly steps: readonly StepTemplate[];
   readonly backoff: BackoffOverride | undefined;
+  /** The task's queue (a step may name another). */
+  readonly queue: string;
   readonly contextSchema: ContextSchema | undefined;
   /** Validates a context; the message names the offending field. */
   readonly validateContext: ContextValidator;
@@ -144,6 +155,7 @@ const stepSchema = z.strictObject({
   handlerConfig: z.record(z.string(), z.unknown(), { error: expected('an object') }).default({}),
   customEvents: z.array(customEventSchema).default([]),
   backoff: backoffSchema.optional(),
+  queue: identifier.optional(),
 });
 
 const taskSchema = z.strictObject({
@@ -163,6 +175,7 @@ const taskSchema = z.strictObject({
     .array(stepSchema, { error: expected('an array of step templates') })
     .min(1, { error: 'expected at least one step' }),
   backoff: backoffSchema.optional(),
+  queue: identifier.default('default'),
 });
 
 /**
@@ -248,6 +261,7 @@ export function defineTask(input: TaskDefinitionInput): TaskDefinition {
         s.customEvents.map((e) => Object.freeze({ ...e, firedBy: Object.freeze(e.firedBy) })),
       ),
       backoff: s.backoff === undefined ? undefined : Object.freeze({ ...s.backoff }),
+      queue: s.queue ?? data.queue,
     } satisfies StepTemplate);
   });
   return Object.freeze({
@@ -258,6 +272,7 @@ export function defineTask(input: TaskDefinitionInput): TaskDefinition {
     description: data.description,
     steps: Object.freeze(steps),
     backoff: data.backoff === undefined ? undefined : Object.freeze({ ...data.backoff }),
+    queue: data.queue,
     contextSchema: data.contextSchema,
     validateContext,
   });

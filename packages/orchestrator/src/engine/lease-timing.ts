@@ -23,8 +23,8 @@ export interface LeaseTiming {
  * most `clockErrorMs` late, aborts the handler by `X - clockErrorMs - tick - stopMargin`: the
  * handler has `stopMargin` (a tenth of the lease, at most 500 ms) to stop before the step can be
  * claimed elsewhere. Renewals come at least twice in the window before that, so one slow renewal
- * costs nothing. With the defaults (lease 10 s, tick 100 ms, round-trip bound 200 ms): renewal
- * every 3.33 s, abort 800 ms before expiry, i.e. 9.2 s after the last renewal that succeeded.
+ * costs nothing. With the defaults (lease 2.5 s, tick 100 ms, round-trip bound 200 ms): renewal
+ * every 833 ms, abort 550 ms before expiry, i.e. 1.95 s after the last renewal that succeeded.
  */
 export function leaseTiming(leaseMs: number, tickIntervalMs: number, clockErrorMs: number): LeaseTiming {
   const stopMargin = Math.min(500, leaseMs / 10);

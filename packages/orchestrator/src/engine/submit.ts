@@ -79,6 +79,7 @@ export function buildNewTask(
       timeoutMs: s.timeoutMs,
       skippable: s.skippable,
       dependsOn: s.dependsOn,
+      queue: s.queue,
     })),
   };
 }

@@ -15,9 +15,11 @@ import type { Change, TaskDetails, TaskRecord } from '../store/records';
 import type { TaskFilter } from '../store/task-reads';
 import type { TaskStore } from '../store/task-store';
 import { DEFAULT_BACKOFF } from './backoff';
+import { claimKeysFor } from './claim-keys';
 import { type Clock, createSyncedClock, type SyncedClock } from './clock';
 import { EventPublisher } from './event-publisher';
 import { leaseTiming } from './lease-timing';
+import { Presence } from './presence';
 import { buildNewTask, type SubmitRequest } from './submit';
 import type { SubmitResult, Tasker, TaskerOptions, TaskerStats } from './tasker-types';
 import { Worker } from './worker';
@@ -55,6 +57,9 @@ class Engine implements Tasker {
   /** `stop()` was called: the worker, the clock's source and an owned store are gone for good. */
   #stopped = false;
   #worker: Worker | undefined;
+  #presence: Presence | undefined;
+  /** The claim keys of the registry's definitions, and the registry revision they were made at. */
+  #claimKeys: { revision: number | undefined; keys: readonly string[] } | undefined;
   readonly #onError: (error: unknown, during: string) => void;
 
   constructor(options: TaskerOptions) {
@@ -137,7 +142,59 @@ class Engine implements Tasker {
       this.#clock = synced;
       this.#synced = synced;
     } else this.#clock = this.#options.clock;
+    const clock = this.#clock;
+    const presence = new Presence({
+      store,
+      clock,
+      workerId: this.workerId,
+      heartbeatIntervalMs: this.config.engine.heartbeatIntervalMs,
+      beat: () => {
+        const worker = this.#worker;
+        const running = worker?.state === 'running';
+        return {
+          running,
+          claimKeys: running ? this.#currentClaimKeys() : [],
+          concurrency: running ? this.config.execution.concurrency : 0,
+          inFlight: worker?.inFlight ?? 0,
+        };
+      },
+      // Recovery needs the database's clock (to tell a dead process from a live one) and a
+      // router to publish to.
+      republish:
+        this.#publisher.enabled && this.#options.clock === undefined
+          ? (rows) => this.#publisher.republish(rows)
+          : undefined,
+      onError: this.#onError,
+    });
+    await presence.start();
+    this.#presence = presence;
     return store;
+  }
+
+  /** What this engine's worker claims: recomputed when the registry changed. */
+  #currentClaimKeys(): readonly string[] {
+    const revision = this.registry.revision;
+    const cached = this.#claimKeys;
+    if (cached !== undefined && revision !== undefined && cached.revision === revision) return cached.keys;
+    const keys = claimKeysFor(this.registry.list(), this.config.execution.queues);
+    this.#claimKeys = { revision, keys };
+    return keys;
+  }
+
+  /**
+   * Runs a write and publishes its change, inside the publish ledger: should this process die
+   * between the two, another one republishes the change's events (see `PublishLedger`).
+   */
+  async #write<T>(write: (store: TaskStore) => Promise<T>, changeOf: (result: T) => Change): Promise<T> {
+    const store = await this.store();
+    const published = store.ledger.enter();
+    try {
+      const result = await write(store);
+      this.#committed(changeOf(result));
+      return result;
+    } finally {
+      published();
+    }
   }
 
   #now(): number {
@@ -168,9 +225,10 @@ class Engine implements Tasker {
         ? this.#withTraceContext(request, definition)
         : request;
     const input = buildNewTask(definition, traced, this.config.engine.identityStrategy, hashIdentity);
-    const store = await this.store();
-    const { taskId, created, change } = await store.createTask(input, this.#now());
-    this.#committed(change);
+    const { taskId, created } = await this.#write(
+      (store) => store.createTask(input, this.#now()),
+      (r) => r.change,
+    );
     return { taskId, created };
   }
 
@@ -204,6 +262,7 @@ class Engine implements Tasker {
       onError: this.#onError,
       ...(synced === undefined ? {} : { resyncClock: () => synced.sync() }),
       clockErrorMs: this.#clockErrorMs,
+      claimKeys: () => this.#currentClaimKeys(),
       execution: {
         findDefinition: (claim) =>
           this.registry.find({
@@ -226,6 +285,7 @@ class Engine implements Tasker {
     this.#stopped = true;
     const worker = this.#worker;
     if (worker !== undefined) await worker.stop();
+    await this.#presence?.stop();
     if (this.#options.store === undefined && this.#store !== undefined) {
       const store = await this.#store.catch(() => undefined);
       await store?.close();
@@ -270,7 +330,7 @@ class Engine implements Tasker {
   }
 
   async cancel(taskId: string, options: ManualOptions = {}): Promise<void> {
-    this.#committed(await (await this.store()).cancelTask(taskId, this.#now(), options));
+    await this.#write((store) => store.cancelTask(taskId, this.#now(), options), same);
   }
 
   async updateTask(taskId: string, changes: Parameters<Tasker['updateTask']>[1]): Promise<void> {
@@ -280,18 +340,18 @@ class Engine implements Tasker {
   }
 
   async retryStep(stepId: string, options: ManualOptions = {}): Promise<void> {
-    this.#committed(await (await this.store()).retryStep(stepId, this.#now(), options));
+    await this.#write((store) => store.retryStep(stepId, this.#now(), options), same);
   }
 
   async resolveStepManually(
     stepId: string,
     options: ManualOptions & { result?: unknown } = {},
   ): Promise<void> {
-    this.#committed(await (await this.store()).resolveStep(stepId, this.#now(), options));
+    await this.#write((store) => store.resolveStep(stepId, this.#now(), options), same);
   }
 
   async cancelStep(stepId: string, options: ManualOptions = {}): Promise<void> {
-    this.#committed(await (await this.store()).cancelStep(stepId, this.#now(), options));
+    await this.#write((store) => store.cancelStep(stepId, this.#now(), options), same);
   }
 
   async updateStep(stepId: string, changes: { retryLimit?: number; inputs?: unknown }): Promise<void> {
@@ -329,6 +389,8 @@ class Engine implements Tasker {
     };
   }
 }
+
+const same = (change: Change): Change => change;
 
 function hashIdentity(parts: unknown): string {
   return createHash('sha256').update(stableJson(parts)).digest('hex');

@@ -5,7 +5,8 @@
  * - `running`: claim up to `min(free slots, batchSize)` ready steps, start each, and when
  *   nothing more is ready sleep until woken (see below) or the poll interval;
  * - `stopping` by `stop()`: claim nothing more, wait for in-flight steps up to the shutdown
- *   deadline, then abort the rest (their leases expire and another worker takes them);
+ *   deadline, then abort the rest and, once their handlers returned, give up their leases
+ *   (another worker takes them at once);
  * - `stopped`.
  *
  * A tick (every `tickIntervalMs`) aborts steps past their timeout and renews the leases of
@@ -62,6 +63,8 @@ export interface WorkerDeps {
   readonly resyncClock?: () => Promise<unknown>;
   /** How wrong any worker's clock may be (ms): 0 for an injected clock. */
   readonly clockErrorMs: number;
+  /** The claim keys of what this worker can run (see `claimKeysFor`). */
+  readonly claimKeys: () => readonly string[];
 }
 
 export class Worker {
@@ -89,6 +92,8 @@ export class Worker {
   readonly #lease: LeaseTiming;
   #lastLoopAt = Date.now();
   #completed = 0;
+  /** Steps whose handler stopped because this worker is stopping: their leases are given up. */
+  readonly #abandoned: { id: string; token: number }[] = [];
 
   constructor(deps: WorkerDeps) {
     this.#d = deps;
@@ -158,6 +163,13 @@ export class Worker {
       f.controller.abort(new StepAbort('shutdown', 'the worker is stopping'));
     while (this.#inFlight.size > 0) await sleep(5);
     while (this.#flushing !== undefined) await this.#flushing;
+    // The handlers stopped have returned: their steps are free for another worker at once,
+    // rather than when their leases expire.
+    if (this.#abandoned.length > 0) {
+      await this.#d.store
+        .releaseLeases(this.#abandoned.splice(0), this.#d.clock.now())
+        .catch((error) => this.#d.onError(error, 'release leases (they expire instead)'));
+    }
     if (this.#tick !== undefined) clearInterval(this.#tick);
     this.#unwatch?.();
     await this.#unlisten?.().catch(() => {});
@@ -179,11 +191,22 @@ export class Worker {
       else {
         try {
           const claimNow = this.#d.clock.now();
-          const claimed = await this.#d.store.claimReady(this.#d.workerId, claimNow, want, engine.leaseMs);
-          got = claimed.steps.length;
-          for (const c of claimed.steps) this.#begin(c, claimNow + engine.leaseMs);
-          this.#full = got === want && want === free;
-          this.#nextReadyAt = claimed.nextReadyAt;
+          const published = this.#d.store.ledger.enter();
+          try {
+            const claimed = await this.#d.store.claimReady(
+              this.#d.workerId,
+              claimNow,
+              want,
+              engine.leaseMs,
+              this.#d.claimKeys(),
+            );
+            got = claimed.steps.length;
+            for (const c of claimed.steps) this.#begin(c, claimNow + engine.leaseMs);
+            this.#full = got === want && want === free;
+            this.#nextReadyAt = claimed.nextReadyAt;
+          } finally {
+            published();
+          }
         } catch (error) {
           this.#d.onError(error, 'claim');
         }
@@ -225,13 +248,14 @@ export class Worker {
       retryLimit: claim.retryLimit,
       at: now,
     } as const;
+    const ids = claim.transitionIds;
     const transitions: TransitionRecord[] =
       claim.fromState === 'in_progress'
         ? [
-            { ...base, from: 'in_progress', to: 'pending', reason: 'lease_expired' },
-            { ...base, from: 'pending', to: 'in_progress' },
+            { ...base, from: 'in_progress', to: 'pending', reason: 'lease_expired', id: ids[0] },
+            { ...base, from: 'pending', to: 'in_progress', id: ids[1] },
           ]
-        : [{ ...base, from: claim.fromState, to: 'in_progress' }];
+        : [{ ...base, from: claim.fromState, to: 'in_progress', id: ids[0] }];
     this.#d.publisher.publish({ transitions, ready: [] });
     const timeoutMs = claim.timeoutMs ?? this.#d.config.execution.defaultTimeoutMs;
     const entry: InFlight = {
@@ -258,11 +282,17 @@ export class Worker {
             retryLimit: info.retryLimit,
           },
           this.#d.clock.now(),
+          entry.claim.transitionIds[entry.claim.transitionIds.length - 1],
         ),
       );
     } catch (error) {
       this.#d.onError(error, `step ${entry.claim.name}`);
     }
+    if (
+      outcome === undefined &&
+      (entry.controller.signal.reason as StepAbort | undefined)?.kind === 'shutdown'
+    )
+      this.#abandoned.push({ id, token: entry.claim.token });
     // The slot is free as soon as the handler returned: the next claim overlaps the write.
     this.#inFlight.delete(id);
     if (outcome !== undefined) this.#settling.set(id, entry);
@@ -310,6 +340,7 @@ export class Worker {
   async #flush(): Promise<void> {
     while (this.#queue.length > 0) {
       const batch = this.#queue.splice(0, this.#queue.length);
+      const published = this.#d.store.ledger.enter();
       try {
         const { change } = await this.#d.store.settle(
           batch.map((q) => q.outcome),
@@ -322,6 +353,7 @@ export class Worker {
         // The outcomes are lost; the steps' leases expire and another attempt runs them.
         this.#d.onError(error, 'settle');
       } finally {
+        published();
         for (const q of batch) q.done();
       }
     }

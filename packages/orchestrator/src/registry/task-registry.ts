@@ -41,6 +41,11 @@ export interface TaskRegistry {
   /** Every definition, by namespace, name and ascending version. */
   list(): TaskDefinition[];
   namespaces(): string[];
+  /**
+   * Grows with every `register`, so that a worker recomputes what it claims only when the
+   * definitions changed. A registry without it is re-read on every claim.
+   */
+  readonly revision?: number;
 }
 
 /** Makes an empty registry (there is no global one). */
@@ -52,6 +57,11 @@ export function createTaskRegistry(definitions: readonly TaskDefinition[] = []):
 
 class Registry implements TaskRegistry {
   readonly #tree = new Map<string, Map<string, Map<string, TaskDefinition>>>();
+  #revision = 0;
+
+  get revision(): number {
+    return this.#revision;
+  }
 
   register(definition: TaskDefinition, options: RegisterOptions = {}): void {
     let names = this.#tree.get(definition.namespace);
@@ -71,6 +81,7 @@ class Registry implements TaskRegistry {
       );
     }
     versions.set(definition.version, definition);
+    this.#revision++;
   }
 
   find(ref: TaskRef): TaskDefinition | undefined {

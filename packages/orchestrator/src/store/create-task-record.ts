@@ -6,18 +6,23 @@
  */
 import { randomUUID } from 'node:crypto';
 import { TaskerError } from '../errors';
+import { claimKey, DEFAULT_QUEUE } from './claim-key';
 import type { Change, ReadySteps, TaskInfo, TransitionRecord } from './records';
 import { createTask, findTask } from './sql/create-task';
 import type { StoreContext } from './store-context';
 import type { NewTask } from './task-store';
 import { emptyChange, metadataOf, READY_CHANNEL } from './transition-log';
 
-/** Creates `input` (or finds the task holding its identity key); notifies with `notifyPayload`. */
+/**
+ * Creates `input` (or finds the task holding its identity key); notifies with `notifyPayload`.
+ * The transitions are recorded as written by `writer` (a registry number, or null).
+ */
 export async function createTaskRecord(
   ctx: StoreContext,
   input: NewTask,
   now: number,
   notifyPayload: string,
+  writer: number | null,
 ): Promise<{ taskId: string; created: boolean; change: Change }> {
   const taskId = randomUUID();
   const skipped = new Set(input.bypassSteps);
@@ -61,7 +66,7 @@ export async function createTaskRecord(
   const edges = input.steps.flatMap((s) => s.dependsOn.map((d) => [ids.get(d), ids.get(s.name)]));
   const context = JSON.stringify(input.context ?? null);
 
-  const r = await ctx.query<{ id: string | null }>(createTask, [
+  const r = await ctx.query<{ id: string | null; transition_ids: unknown[] | null }>(createTask, [
     taskId,
     input.namespace,
     input.name,
@@ -97,8 +102,19 @@ export async function createTaskRecord(
     transitions.map((t) => JSON.stringify(metadataOf(t))),
     change.ready.length > 0 ? READY_CHANNEL : null,
     notifyPayload,
+    input.steps.map((s) => s.queue ?? DEFAULT_QUEUE),
+    input.steps.map((s) => claimKey(s.queue ?? DEFAULT_QUEUE, input.namespace, input.name, input.version)),
+    writer,
   ]);
-  if (r.rows[0]?.id != null) return { taskId, created: true, change };
+  if (r.rows[0]?.id != null) {
+    const ids = r.rows[0].transition_ids as readonly unknown[] | null;
+    if (ids !== null) {
+      transitions.forEach((t, i) => {
+        t.id = Number(ids[i]);
+      });
+    }
+    return { taskId, created: true, change };
+  }
   // Nothing inserted: our own earlier attempt committed (its id exists), or the identity key
   // belongs to another task.
   const found = await ctx.query<{ id: string }>(findTask, [taskId, input.identityKey ?? null]);

@@ -62,7 +62,13 @@ function stepRecords(
 }
 
 /** Cancels a task and every unfinished step of it. */
-export async function cancelTask(run: Run, taskId: string, now: number, o: ManualOptions): Promise<Change> {
+export async function cancelTask(
+  run: Run,
+  taskId: string,
+  now: number,
+  o: ManualOptions,
+  writer: number | null,
+): Promise<Change> {
   const { task, state } = await lockedTask(run, taskId);
   assertTaskTransition(state, 'cancelled', `task "${taskId}"`);
   await run(transitionTask, [taskId, [state], 'cancelled', now]);
@@ -74,7 +80,7 @@ export async function cancelTask(run: Run, taskId: string, now: number, o: Manua
     ],
     ready: [],
   };
-  await logChange(run, change, now);
+  await logChange(run, change, now, writer);
   return change;
 }
 
@@ -84,6 +90,7 @@ export async function cancelStepAndDescendants(
   stepId: string,
   now: number,
   o: ManualOptions,
+  writer: number | null,
 ): Promise<Change> {
   const { task, state } = await lockedStep(run, stepId);
   if (!canTransitionStep(state, 'cancelled'))
@@ -104,7 +111,7 @@ export async function cancelStepAndDescendants(
       actor: o.actor,
     });
   }
-  await logChange(run, change, now);
+  await logChange(run, change, now, writer);
   return change;
 }
 
@@ -114,6 +121,7 @@ export async function retryErroredStep(
   stepId: string,
   now: number,
   o: ManualOptions,
+  writer: number | null,
 ): Promise<Change> {
   const { row, task, state, taskState } = await lockedStep(run, stepId);
   if (state !== 'error') {
@@ -150,7 +158,7 @@ export async function retryErroredStep(
       actor: o.actor,
     });
   }
-  await logChange(run, change, now);
+  await logChange(run, change, now, writer);
   return change;
 }
 

@@ -18,6 +18,11 @@ export interface TaskInfo {
 
 /** A step transition that a store operation committed. */
 export interface StepTransitionRecord {
+  /**
+   * The audit row's id (`tasker.transitions.id`), set once written: the ids of the events of
+   * this transition derive from it, the same in every process that publishes them.
+   */
+  id?: number;
   readonly kind: 'step';
   readonly task: TaskInfo;
   readonly stepId: string;
@@ -40,6 +45,8 @@ export interface StepTransitionRecord {
 
 /** A task transition that a store operation committed. */
 export interface TaskTransitionRecord {
+  /** The audit row's id, set once written (see {@link StepTransitionRecord.id}). */
+  id?: number;
   readonly kind: 'task';
   readonly task: TaskInfo;
   readonly from: TaskState | null;
@@ -84,6 +91,8 @@ export interface ClaimedStep {
   readonly fromState: StepState;
   readonly parentResults: Record<string, unknown>;
   readonly claimedAt: number;
+  /** The ids of the claim's audit rows, in order (two for a lease takeover). */
+  readonly transitionIds: readonly number[];
 }
 
 /** A step as `getTask` shows it. */

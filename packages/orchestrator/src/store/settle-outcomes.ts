@@ -32,6 +32,7 @@ export async function settleOutcomes(
   outcomes: readonly StepOutcome[],
   now: number,
   notifyPayload: string,
+  writer: number | null,
 ): Promise<{ change: Change; fenced: string[] }> {
   if (outcomes.length === 0) return { change: { transitions: [], ready: [] }, fenced: [] };
   const r = await ctx.query<Row>(settleSteps, [
@@ -46,6 +47,7 @@ export async function settleOutcomes(
     outcomes.map((o) => (o.kind === 'fail' ? (o.retryAfterMs ?? null) : null)),
     READY_CHANNEL,
     notifyPayload,
+    writer,
   ]);
   const tasks = new Map<string, TaskInfo>();
   const steps: { ord: number; record: TransitionRecord }[] = [];
@@ -75,6 +77,7 @@ export async function settleOutcomes(
         retryLimit: num(row.retry_limit),
         at: now,
         startedAt: optNum(row.started_at),
+        id: optNum(row.transition_id),
       } as const;
       if (outcome.kind === 'complete') steps.push({ ord, record: base });
       else {
@@ -107,6 +110,7 @@ export async function settleOutcomes(
       from: row.from_state as TaskState,
       to,
       at: now,
+      id: optNum(row.transition_id),
       ...(to === 'error' && row.error != null ? { error: row.error as EventError } : {}),
     });
   }

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventError, TraceContext } from '@tasker/router';
 import type { StepState } from '../states/step-states';
+import { LEGACY_CLAIM_KEY } from './claim-key';
 import { createTaskRecord } from './create-task-record';
 import type { SqlDriver } from './driver';
 import {
@@ -18,6 +19,7 @@ import {
   retryErroredStep,
 } from './manual-operations';
 import { migrate } from './migrate';
+import { PublishLedger } from './publish-ledger';
 import {
   type Change,
   type ClaimedStep,
@@ -32,11 +34,21 @@ import {
   taskInfoFrom,
 } from './records';
 import { settleOutcomes } from './settle-outcomes';
-import { claimSteps, renewLeases } from './sql/claim-steps';
+import { claimKeysInUse, claimSteps, releaseLeases, renewLeases } from './sql/claim-steps';
 import { updateStep } from './sql/manage-steps';
 import { databaseNow } from './sql/read-tasks';
 import { releaseChildren } from './sql/settle-step';
 import { countErroredSteps, stepsSatisfied, transitionTask, updateTask } from './sql/task-state';
+import {
+  heartbeatWorker,
+  lockDeadWriter,
+  markRecovered,
+  pruneWorkers,
+  recentWorkers,
+  registerWorker,
+  stopWorker,
+  unpublishedTransitions,
+} from './sql/workers';
 import {
   DEFAULT_TRANSIENT_RETRY,
   type QueryInfo,
@@ -60,6 +72,8 @@ export interface NewStep {
   readonly timeoutMs: number | undefined;
   readonly skippable: boolean;
   readonly dependsOn: readonly string[];
+  /** The queue the step is claimed from. Default `default`. */
+  readonly queue?: string;
 }
 
 /** A task to create. */
@@ -94,6 +108,30 @@ export type StepOutcome =
       readonly retryAfterMs?: number;
     };
 
+/** What a heartbeat reports. */
+export interface WorkerBeat {
+  readonly running: boolean;
+  readonly claimKeys: readonly string[];
+  readonly concurrency: number;
+  readonly inFlight: number;
+}
+
+/** A process of the worker registry. */
+export interface WorkerRecord {
+  readonly seq: number;
+  readonly workerId: string;
+  readonly hostname: string;
+  readonly pid: number;
+  readonly startedAt: number;
+  readonly heartbeatAt: number;
+  readonly heartbeatEveryMs: number;
+  readonly stoppedAt: number | undefined;
+  readonly running: boolean;
+  readonly claimKeys: readonly string[];
+  readonly concurrency: number;
+  readonly inFlight: number;
+}
+
 /** Options of {@link TaskStore}. */
 export interface TaskStoreOptions {
   /** Called after every statement (SQL monitoring). */
@@ -118,6 +156,10 @@ export class TaskStore {
    */
   readonly #origin = randomUUID();
   readonly #readyListeners = new Set<() => void>();
+  /** This process's number in the worker registry, recorded with its transitions. */
+  #writer: number | null = null;
+  /** How far the events of this store's writes are published (see {@link PublishLedger}). */
+  readonly ledger = new PublishLedger();
 
   constructor(driver: SqlDriver, options: TaskStoreOptions = {}) {
     this.#ctx = new StoreContext(
@@ -208,15 +250,22 @@ export class TaskStore {
    * once. With an `identityKey` that exists, creates nothing and returns the existing task's id.
    */
   createTask(input: NewTask, now: number): Promise<{ taskId: string; created: boolean; change: Change }> {
-    return createTaskRecord(this.#ctx, input, now, this.#origin).then((r) => this.#announce(r));
+    return createTaskRecord(this.#ctx, input, now, this.#origin, this.#writer).then((r) => this.#announce(r));
   }
 
   /**
    * Claims up to `limit` ready steps for `workerId` with a lease of `leaseMs`, atomically
-   * (`for update skip locked`), with their parents' results.
+   * (`for update skip locked`), with their parents' results: steps whose claim key is one of
+   * `keys` (see `claimKey`), or of any key when `keys` is omitted.
    */
-  async claim(workerId: string, now: number, limit: number, leaseMs: number): Promise<ClaimedStep[]> {
-    return (await this.claimReady(workerId, now, limit, leaseMs)).steps;
+  async claim(
+    workerId: string,
+    now: number,
+    limit: number,
+    leaseMs: number,
+    keys?: readonly string[],
+  ): Promise<ClaimedStep[]> {
+    return (await this.claimReady(workerId, now, limit, leaseMs, keys)).steps;
   }
 
   /**
@@ -228,8 +277,17 @@ export class TaskStore {
     now: number,
     limit: number,
     leaseMs: number,
+    keys?: readonly string[],
   ): Promise<{ steps: ClaimedStep[]; nextReadyAt: number | undefined }> {
-    const claimed = await this.#ctx.query(claimSteps, [now, limit, workerId, leaseMs]);
+    const claimKeys = keys ?? (await this.#claimKeysInUse());
+    const claimed = await this.#ctx.query(claimSteps, [
+      now,
+      limit,
+      workerId,
+      leaseMs,
+      claimKeys,
+      this.#writer,
+    ]);
     const steps: ClaimedStep[] = [];
     for (const r of claimed.rows) {
       if (r.id === null || r.id === undefined) continue;
@@ -248,6 +306,7 @@ export class TaskStore {
         fromState: r.from_state as StepState,
         parentResults: (r.parent_results ?? {}) as Record<string, unknown>,
         claimedAt: now,
+        transitionIds: ((r.transition_ids ?? []) as unknown[]).map(Number),
       });
     }
     return { steps, nextReadyAt: optNum(claimed.rows[0]?.next_ready_at) };
@@ -275,23 +334,25 @@ export class TaskStore {
    * transitions. Outcomes whose token is stale are returned in `fenced` and change nothing.
    */
   settle(outcomes: readonly StepOutcome[], now: number): Promise<{ change: Change; fenced: string[] }> {
-    return settleOutcomes(this.#ctx, outcomes, now, this.#origin).then((r) => this.#announce(r));
+    return settleOutcomes(this.#ctx, outcomes, now, this.#origin, this.#writer).then((r) =>
+      this.#announce(r),
+    );
   }
 
   /** Cancels a task and every unfinished step of it. */
   cancelTask(taskId: string, now: number, options: ManualOptions = {}): Promise<Change> {
-    return this.#ctx.transaction((run) => cancelTask(run, taskId, now, options));
+    return this.#ctx.transaction((run) => cancelTask(run, taskId, now, options, this.#writer));
   }
 
   /** Cancels a step and its descendants; the task moves to `cancelled`. */
   cancelStep(stepId: string, now: number, options: ManualOptions = {}): Promise<Change> {
-    return this.#ctx.transaction((run) => cancelStepAndDescendants(run, stepId, now, options));
+    return this.#ctx.transaction((run) => cancelStepAndDescendants(run, stepId, now, options, this.#writer));
   }
 
   /** Moves a step in `error` back to `pending`; an `error` task moves back to `in_progress`. */
   retryStep(stepId: string, now: number, options: ManualOptions = {}): Promise<Change> {
     return this.#ctx
-      .transaction((run) => retryErroredStep(run, stepId, now, options))
+      .transaction((run) => retryErroredStep(run, stepId, now, options, this.#writer))
       .then((c) => this.#announce(c));
   }
 
@@ -303,6 +364,7 @@ export class TaskStore {
   ): Promise<Change> {
     const resolving = this.#ctx.transaction(async (run) => {
       const change = await resolveStepManually(run, stepId, now, options);
+      const writer = this.#writer;
       const stepRecords = change.transitions.filter((t): t is StepTransitionRecord => t.kind === 'step');
       const first = stepRecords[0];
       if (first !== undefined) {
@@ -310,7 +372,7 @@ export class TaskStore {
         change.ready.push(...(await releaseSatisfied(run, [first.stepId], satisfied, now)));
         await finishResolution(run, change, first.task, now);
       }
-      await logChange(run, change, now);
+      await logChange(run, change, now, writer);
       return change;
     });
     return resolving.then((c) => this.#announce(c));
@@ -340,6 +402,131 @@ export class TaskStore {
       now,
     ]);
     return r.rows.length > 0;
+  }
+
+  /**
+   * Gives up the leases of steps this worker no longer runs (it stops): each is claimable at
+   * once, first in claim order, and idle workers are woken. Returns the ids released.
+   */
+  async releaseLeases(held: readonly { id: string; token: number }[], now: number): Promise<string[]> {
+    if (held.length === 0) return [];
+    const r = await this.#ctx.query(releaseLeases, [
+      now,
+      held.map((h) => h.id),
+      held.map((h) => h.token),
+      READY_CHANNEL,
+      this.#origin,
+    ]);
+    return r.rows.map((row) => String(row.id));
+  }
+
+  /** The claim keys of every ready step (for a claim that names none: tools and tests). */
+  async #claimKeysInUse(): Promise<string[]> {
+    const r = await this.#ctx.query(claimKeysInUse);
+    const keys = r.rows.map((row) => String(row.claim_key));
+    return keys.includes(LEGACY_CLAIM_KEY) ? keys : [...keys, LEGACY_CLAIM_KEY];
+  }
+
+  /** This process's number in the worker registry, once registered. */
+  get writer(): number | null {
+    return this.#writer;
+  }
+
+  /**
+   * Registers this process in the worker registry (once per store); its transitions are
+   * recorded as its own from then on. Returns its number.
+   */
+  async registerWorker(info: {
+    workerId: string;
+    hostname: string;
+    pid: number;
+    now: number;
+    heartbeatEveryMs: number;
+    publishes: boolean;
+  }): Promise<number> {
+    if (this.#writer !== null) return this.#writer;
+    const r = await this.#ctx.query(registerWorker, [
+      info.workerId,
+      info.hostname,
+      info.pid,
+      info.now,
+      info.heartbeatEveryMs,
+      info.publishes,
+    ]);
+    const row = r.rows[0] as Record<string, unknown>;
+    this.ledger.observe(num(row.transitions_seq));
+    this.#writer = num(row.seq);
+    return this.#writer;
+  }
+
+  /** This process's heartbeat: alive, what it runs, how far its events are published. */
+  async heartbeat(now: number, state: WorkerBeat): Promise<void> {
+    if (this.#writer === null) return;
+    const watermark = this.ledger.watermark();
+    const r = await this.#ctx.query(heartbeatWorker, [
+      this.#writer,
+      now,
+      state.running,
+      [...state.claimKeys],
+      state.concurrency,
+      state.inFlight,
+      watermark,
+    ]);
+    const row = r.rows[0];
+    if (row !== undefined) this.ledger.observe(num(row.transitions_seq));
+  }
+
+  /** Records a clean stop: every event is published, nothing is left to recover. */
+  async stopWorker(now: number): Promise<void> {
+    if (this.#writer === null) return;
+    await this.#ctx.query(stopWorker, [this.#writer, now, this.ledger.watermark()]);
+  }
+
+  /**
+   * Republishes the events of one process that died with events possibly unpublished: locks
+   * it (another recovering process takes another), hands its transitions after its watermark
+   * to `publish` (with the task and step fields their events need), and marks it recovered.
+   * Returns how many transitions it handed over, or undefined when no process needed it.
+   */
+  async recoverDeadWriter(
+    now: number,
+    minSilenceMs: number,
+    publish: (dead: { seq: number; workerId: string }, rows: readonly Record<string, unknown>[]) => void,
+  ): Promise<number | undefined> {
+    return this.#ctx.transaction(async (run) => {
+      const dead = (await run(lockDeadWriter, [now, minSilenceMs])).rows[0];
+      if (dead === undefined) return undefined;
+      const seq = num(dead.seq);
+      const rows = (await run(unpublishedTransitions, [seq, num(dead.published_through)])).rows;
+      publish({ seq, workerId: String(dead.worker_id) }, rows);
+      await run(markRecovered, [seq]);
+      return rows.length;
+    });
+  }
+
+  /** Processes seen within `windowMs` (live ones, and those stopped or silent that recently). */
+  async recentWorkers(now: number, windowMs: number): Promise<WorkerRecord[]> {
+    const r = await this.#ctx.query(recentWorkers, [now, windowMs]);
+    return r.rows.map((row) => ({
+      seq: num(row.seq),
+      workerId: String(row.worker_id),
+      hostname: String(row.hostname),
+      pid: num(row.pid),
+      startedAt: num(row.started_at),
+      heartbeatAt: num(row.heartbeat_at),
+      heartbeatEveryMs: num(row.heartbeat_every_ms),
+      stoppedAt: row.stopped_at == null ? undefined : num(row.stopped_at),
+      running: row.running === true,
+      claimKeys: (row.claim_keys ?? []) as string[],
+      concurrency: num(row.concurrency),
+      inFlight: num(row.in_flight),
+    }));
+  }
+
+  /** Forgets processes not seen for `ageMs` whose events need nothing more. */
+  async pruneWorkers(now: number, ageMs: number): Promise<number> {
+    const r = await this.#ctx.query(pruneWorkers, [now, ageMs]);
+    return r.rowCount;
   }
 
   /** A task with its steps and transitions, or undefined. */

@@ -24,11 +24,14 @@ export function metadataOf(r: TransitionRecord): Record<string, unknown> {
   return m;
 }
 
-/** Records the transitions of `change` at `now`, and notifies when steps became ready. */
-export async function logChange(run: Run, change: Change, now: number): Promise<void> {
+/**
+ * Records the transitions of `change` at `now` as written by `writer` (setting their ids), and
+ * notifies when steps became ready.
+ */
+export async function logChange(run: Run, change: Change, now: number, writer: number | null): Promise<void> {
   const t = change.transitions;
   if (t.length > 0) {
-    await run(insertTransitions, [
+    const r = await run(insertTransitions, [
       now,
       t.map((r) => r.task.id),
       t.map((r) => (r.kind === 'step' ? r.stepId : null)),
@@ -37,7 +40,12 @@ export async function logChange(run: Run, change: Change, now: number): Promise<
       t.map((r) => r.to),
       t.map((r) => r.reason ?? null),
       t.map((r) => JSON.stringify(metadataOf(r))),
+      writer,
     ]);
+    r.rows.forEach((row, i) => {
+      const record = t[i];
+      if (record !== undefined) record.id = Number(row.id);
+    });
   }
   if (change.ready.length > 0) await run(notify, [READY_CHANNEL, '']);
 }

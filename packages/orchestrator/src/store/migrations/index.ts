@@ -1,4 +1,5 @@
 import { migration0001 } from './0001-initial';
+import { migration0002 } from './0002-claim-routing';
 
 /** A forward-only migration: applied once, in id order, never edited after release. */
 export interface Migration {
@@ -8,4 +9,4 @@ export interface Migration {
 }
 
 /** Every migration, in order. */
-export const MIGRATIONS: readonly Migration[] = Object.freeze([migration0001]);
+export const MIGRATIONS: readonly Migration[] = Object.freeze([migration0001, migration0002]);

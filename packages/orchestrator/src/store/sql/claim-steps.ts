@@ -1,40 +1,65 @@
 import { sql } from './query';
 
 /**
- * Claims up to `$2` ready steps for worker `$3`, atomically, in one statement:
+ * Claims up to `$2` ready steps for worker `$3`, atomically, in one statement, among the steps
+ * whose claim key (`<queue> <namespace>/<name>@<version>`) is one of the worker's, `$5`:
  *
- * - ready means `ready_at <= $now` in a task that is in progress: a pending step whose
- *   parents are satisfied, a step waiting for retry whose time has come, or a step in progress
- *   whose lease expired (its worker died). The task's state is a scalar subquery, not a join,
- *   so that the plan walks `steps_ready_idx` in order and stops at the batch size whatever the
- *   statistics say (a join let a generic plan read every task in progress);
+ * - per key, two index ranges in claim order: running steps whose lease expired
+ *   (`steps_lease_idx`, taken over first: their work is the oldest) and ready steps
+ *   (`steps_claim_idx`, by `ready_at`: pending with parents satisfied, or a retry now due).
+ *   Each range is read by a LATERAL subquery that stops at the batch size, so a claim costs
+ *   two short index scans per key whatever lies in the table (errored tasks' steps are not in
+ *   the indexes at all: a task that leaves `in_progress` clears its steps' `ready_at`);
+ * - the task's state is a scalar subquery, not a join, so that the plan stays an index walk
+ *   whatever the statistics say;
  * - `for no key update of s skip locked` lets many workers claim side by side without waiting
  *   (`no key`: it never conflicts with the key-share locks that inserting transitions takes on
- *   the rows they reference);
+ *   the rows they reference). A key's ranges may lock a few rows that the final cut then
+ *   leaves; they are free again when the statement commits;
  * - each claim bumps `attempts` and the fencing token `lease_token`, and sets the lease;
  * - the transitions are recorded by the same statement (a lease takeover records
- *   `in_progress → pending` then `pending → in_progress`);
+ *   `in_progress → pending` then `pending → in_progress`), and their ids are returned with
+ *   the step (`transition_ids`, in order), for the events' ids;
  * - each claimed step comes with its satisfied parents' results, by name (a skipped parent
- *   has none), so that a claim is one round trip; they are joined from the claimed rows, so
- *   that each parent is found through its key;
- * - it also returns when the next step becomes claimable (`next_ready_at`: the earliest
- *   `ready_at` after now, a retry's `nextAttemptAt` or a running step's lease expiry), always
- *   in one row at least: a row whose `id` is null carries only that.
+ *   has none), so that a claim is one round trip;
+ * - it also returns when the next step of these keys becomes claimable (`next_ready_at`: a
+ *   retry's `nextAttemptAt` or a running step's lease expiry), always in one row at least: a
+ *   row whose `id` is null carries only that.
  *
- * $1 now, $2 batch size, $3 worker id, $4 lease (ms).
+ * $1 now, $2 batch size, $3 worker id, $4 lease (ms), $5 claim keys, $6 writer (registry number).
  */
 export const claimSteps = sql(
   'claim_steps',
   `
-with ready as (
-  select s.id, s.state as from_state
-  from tasker.steps s
-  where s.ready_at <= $1::bigint
-    and s.state in ('pending', 'waiting_for_retry', 'in_progress')
-    and (select t.state from tasker.tasks t where t.id = s.task_id) = 'in_progress'
-  order by s.ready_at, s.id
+with keys as (
+  select k from unnest($5::text[]) as k
+), expired as (
+  select x.id, x.from_state, x.ready_at, 0 as lane
+  from keys cross join lateral (
+    select s.id, s.state as from_state, s.ready_at
+    from tasker.steps s
+    where s.claim_key = keys.k and s.state = 'in_progress' and s.ready_at <= $1::bigint
+      and (select t.state from tasker.tasks t where t.id = s.task_id) = 'in_progress'
+    order by s.ready_at, s.id
+    limit $2::int
+    for no key update of s skip locked
+  ) x
+), fresh as (
+  select x.id, x.from_state, x.ready_at, 1 as lane
+  from keys cross join lateral (
+    select s.id, s.state as from_state, s.ready_at
+    from tasker.steps s
+    where s.claim_key = keys.k and s.state <> 'in_progress' and s.ready_at <= $1::bigint
+      and (select t.state from tasker.tasks t where t.id = s.task_id) = 'in_progress'
+    order by s.ready_at, s.id
+    limit $2::int
+    for no key update of s skip locked
+  ) x
+), ready as (
+  select c.id, c.from_state
+  from (select * from expired union all select * from fresh) c
+  order by c.lane, c.ready_at, c.id
   limit $2::int
-  for no key update of s skip locked
 ), claimed as (
   update tasker.steps s
   set state = 'in_progress', attempts = s.attempts + 1, lease_token = s.lease_token + 1, lease_owner = $3::text,
@@ -46,8 +71,9 @@ with ready as (
     s.timeout_ms, s.inputs, ready.from_state, t.namespace, t.name as task_name, t.version, t.context,
     t.trace_context
 ), audit as (
-  insert into tasker.transitions (task_id, step_id, step_name, from_state, to_state, reason, metadata, created_at)
-  select x.task_id, x.id, x.name, x.from_state, x.to_state, x.reason, x.metadata, $1::bigint
+  insert into tasker.transitions (task_id, step_id, step_name, from_state, to_state, reason, metadata, created_at,
+    writer)
+  select x.task_id, x.id, x.name, x.from_state, x.to_state, x.reason, x.metadata, $1::bigint, $6::int
   from (
     select c.task_id, c.id, c.name, 'in_progress' as from_state, 'pending' as to_state, 'lease_expired' as reason,
       '{}'::jsonb as metadata, 0 as ord
@@ -58,6 +84,7 @@ with ready as (
     from claimed c
   ) x
   order by x.id, x.ord
+  returning id, step_id
 ), parents as (
   select e.child_id, jsonb_object_agg(p.name, coalesce(p.results, 'null'::jsonb)) as results
   from claimed c
@@ -65,15 +92,26 @@ with ready as (
   join tasker.steps p on p.id = e.parent_id
   where p.state in ('complete', 'resolved_manually')
   group by e.child_id
+), upcoming as (
+  select min(x.r) as next_ready_at
+  from keys cross join lateral (
+    select min(s.ready_at) as r from tasker.steps s
+    where s.claim_key = keys.k and s.state <> 'in_progress' and s.ready_at > $1::bigint
+    union all
+    select min(s.ready_at) from tasker.steps s
+    where s.claim_key = keys.k and s.state = 'in_progress' and s.ready_at > $1::bigint
+  ) x
 )
-select c.*, coalesce(p.results, '{}'::jsonb) as parent_results, n.next_ready_at
-from (select min(s.ready_at) as next_ready_at from tasker.steps s where s.ready_at > $1::bigint) n
+select c.*, coalesce(p.results, '{}'::jsonb) as parent_results, n.next_ready_at,
+  (select array_agg(a.id order by a.id) from audit a where a.step_id = c.id) as transition_ids
+from upcoming n
 left join claimed c on true
 left join parents p on p.child_id = c.id`,
 );
 
 /**
- * Extends the leases of steps still held with the given tokens; returns those still held. The
+ * Extends the leases of steps still held with the given tokens; returns those still held. A step
+ * whose task stopped running keeps `ready_at` null (out of the claim indexes). The
  * rows are locked in id order first, as a settle locks them, so the two never deadlock.
  */
 export const renewLeases = sql(
@@ -87,8 +125,43 @@ with held as (
   for no key update of s
 )
 update tasker.steps s
-set lease_expires_at = $1::bigint + $2::bigint, ready_at = $1::bigint + $2::bigint
+set lease_expires_at = $1::bigint + $2::bigint,
+  ready_at = case when s.ready_at is null then null else $1::bigint + $2::bigint end
 from held
 where s.id = held.id and s.state = 'in_progress'
 returning s.id`,
+);
+
+/**
+ * Gives up the leases of steps this worker stopped running (it is shutting down, and their
+ * handlers returned): each is claimable at once, taken over first by the next claim (which
+ * records `in_progress → pending` and the new claim), and idle workers are woken.
+ * $1 now, $2 step ids, $3 tokens, $4 the channel to notify, $5 the payload.
+ */
+export const releaseLeases = sql(
+  'release_leases',
+  `
+with held as (
+  select s.id from tasker.steps s
+  join unnest($2::uuid[], $3::bigint[]) as u(id, token) on u.id = s.id
+  where s.lease_token = u.token and s.state = 'in_progress'
+  order by s.id
+  for no key update of s
+), released as (
+  update tasker.steps s
+  set lease_expires_at = $1::bigint,
+    ready_at = case when s.ready_at is null then null else $1::bigint end
+  from held
+  where s.id = held.id
+  returning s.id
+), wake as (
+  select pg_notify($4::text, $5::text) where exists (select 1 from released)
+)
+select s.id from released s left join wake on true`,
+);
+
+/** The claim keys of every step that is or will be claimable (for a claim that names no keys). */
+export const claimKeysInUse = sql(
+  'claim_keys_in_use',
+  'select distinct claim_key from tasker.steps where ready_at is not null',
 );

@@ -16,7 +16,10 @@ import { sql } from './query';
  * edges: $26 parents, $27 children;
  * transitions, in order: $28 step ids (null for the task), $29 step names, $30 from, $31 to,
  * $32 reasons, $33 metadata; $34 the channel to notify, or null when no step is ready; $35 the
- * notification's payload.
+ * notification's payload; $36 the steps' queues, $37 their claim keys; $38 the writer (the
+ * registry number of this process, or null).
+ *
+ * It returns the transitions' ids in insertion order (`transition_ids`).
  */
 export const createTask = sql(
   'create_task',
@@ -32,26 +35,29 @@ with task as (
   returning id
 ), steps as (
   insert into tasker.steps (id, task_id, name, handler, position, state, retryable, retry_limit, timeout_ms,
-    skippable, inputs, pending_parents, ready_at, created_at)
+    skippable, inputs, pending_parents, ready_at, created_at, queue, claim_key)
   select u.id, task.id, u.name, u.handler, u.position, u.state, u.retryable, u.retry_limit, u.timeout_ms,
     u.skippable, $5::jsonb, u.pending_parents,
-    case when u.state = 'pending' and u.pending_parents = 0 then $15::bigint end, $15::bigint
+    case when u.state = 'pending' and u.pending_parents = 0 then $15::bigint end, $15::bigint, u.queue, u.claim_key
   from task, unnest($16::uuid[], $17::text[], $18::text[], $19::int[], $20::text[], $21::bool[], $22::int[],
-    $23::int[], $24::bool[], $25::int[]) as u(id, name, handler, position, state, retryable, retry_limit,
-    timeout_ms, skippable, pending_parents)
+    $23::int[], $24::bool[], $25::int[], $36::text[], $37::text[]) as u(id, name, handler, position, state, retryable,
+    retry_limit, timeout_ms, skippable, pending_parents, queue, claim_key)
 ), edges as (
   insert into tasker.step_edges (task_id, parent_id, child_id)
   select task.id, u.parent_id, u.child_id from task, unnest($26::uuid[], $27::uuid[]) as u(parent_id, child_id)
 ), audit as (
-  insert into tasker.transitions (task_id, step_id, step_name, from_state, to_state, reason, metadata, created_at)
-  select task.id, u.step_id, u.step_name, u.from_state, u.to_state, u.reason, u.metadata, $15::bigint
+  insert into tasker.transitions (task_id, step_id, step_name, from_state, to_state, reason, metadata, created_at,
+    writer)
+  select task.id, u.step_id, u.step_name, u.from_state, u.to_state, u.reason, u.metadata, $15::bigint, $38::int
   from task, unnest($28::uuid[], $29::text[], $30::text[], $31::text[], $32::text[], $33::jsonb[])
     with ordinality as u(step_id, step_name, from_state, to_state, reason, metadata, ord)
   order by u.ord
+  returning id
 ), wake as (
   select pg_notify($34::text, $35::text) from task where $34::text is not null
 )
-select (select id from task) as id, (select count(*) from wake)::int as woke`,
+select (select id from task) as id, (select count(*) from wake)::int as woke,
+  (select array_agg(id order by id) from audit) as transition_ids`,
 );
 
 /** The task holding an id or an identity key, to tell a retried create from a duplicate. */

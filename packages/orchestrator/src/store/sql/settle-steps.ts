@@ -25,7 +25,8 @@ import { sql } from './query';
  * finalised task ('task').
  *
  * $1 now; per outcome: $2 step ids, $3 tokens, $4 ok (completed), $5 results, $6 retryable,
- * $7 errors, $8 delays (ms), $9 retry-after (ms, or null); $10 the channel to notify, $11 the payload.
+ * $7 errors, $8 delays (ms), $9 retry-after (ms, or null); $10 the channel to notify, $11 the payload;
+ * $12 the writer (the registry number of this process, or null).
  */
 export const settleSteps = sql(
   'settle_steps',
@@ -45,12 +46,13 @@ with input as (
     next_attempt_at = case when not i.ok and i.retryable and s.retryable and s.attempts <= s.retry_limit
       then $1::bigint + i.delay end,
     ready_at = case when not i.ok and i.retryable and s.retryable and s.attempts <= s.retry_limit
-      then $1::bigint + i.delay end,
+      and t.state = 'in_progress' then $1::bigint + i.delay end,
     lease_owner = null, lease_expires_at = null, ended_at = $1::bigint
   from input i, held h, tasker.tasks t
   where h.id = i.id and s.id = i.id and s.lease_token = i.token and s.state = 'in_progress' and t.id = s.task_id
   returning s.id, s.task_id, s.name, s.state, s.attempts, s.retry_limit, s.retryable, s.started_at, s.next_attempt_at,
-    t.namespace, t.name as task_name, t.version, t.trace_context, t.created_at, i.error, i.retry_after, i.ord
+    t.namespace, t.name as task_name, t.version, t.trace_context, t.created_at, i.error, i.retry_after, i.ord,
+    i.retryable as outcome_retryable
 ), releasing as (
   select e.child_id, count(*)::int as n
   from tasker.step_edges e join settled d on d.id = e.parent_id
@@ -61,9 +63,10 @@ with input as (
 ), released as (
   update tasker.steps c
   set pending_parents = c.pending_parents - e.n,
-    ready_at = case when c.pending_parents - e.n = 0 and c.state = 'pending' then $1::bigint else c.ready_at end
-  from releasing e, children k
-  where c.id = e.child_id and k.id = e.child_id
+    ready_at = case when c.pending_parents - e.n = 0 and c.state = 'pending' and t.state = 'in_progress' then $1::bigint
+      else c.ready_at end
+  from releasing e, children k, tasker.tasks t
+  where c.id = e.child_id and k.id = e.child_id and t.id = c.task_id
   returning c.id, c.task_id, c.name, c.state, c.pending_parents
 ), per_task as (
   select task_id, count(*) filter (where state = 'complete')::int as satisfied,
@@ -87,8 +90,8 @@ with input as (
   where t.id = p.task_id and l.id = p.task_id
   returning t.id, l.state as from_state, t.state as to_state, p.error
 ), audit as (
-  insert into tasker.transitions (task_id, step_id, step_name, from_state, to_state, metadata, created_at)
-  select x.task_id, x.step_id, x.step_name, x.from_state, x.to_state, x.metadata, $1::bigint
+  insert into tasker.transitions (task_id, step_id, step_name, from_state, to_state, metadata, created_at, writer)
+  select x.task_id, x.step_id, x.step_name, x.from_state, x.to_state, x.metadata, $1::bigint, $12::int
   from (
     select s.task_id, s.id as step_id, s.name as step_name, 'in_progress' as from_state, s.state as to_state,
       jsonb_strip_nulls(jsonb_build_object(
@@ -96,7 +99,8 @@ with input as (
         'attempt', s.attempts,
         'backoffMs', s.next_attempt_at - $1::bigint,
         'nextAttemptAt', s.next_attempt_at,
-        'retryAfterMs', case when s.state = 'waiting_for_retry' then s.retry_after end)) as metadata,
+        'retryAfterMs', case when s.state = 'waiting_for_retry' then s.retry_after end,
+        'exhausted', case when s.state = 'error' and s.outcome_retryable and s.retryable then true end)) as metadata,
       0 as kind, s.ord
     from settled s
     union all
@@ -106,6 +110,7 @@ with input as (
     where f.from_state <> f.to_state
   ) x
   order by x.kind, x.ord, x.task_id
+  returning id, task_id, step_id
 ), ready as (
   select id, task_id, name from released where state = 'pending' and pending_parents = 0
 ), wake as (
@@ -114,19 +119,19 @@ with input as (
 )
 select 'step' as kind, s.id, s.task_id, s.name, s.state, null::text as from_state, s.attempts, s.retry_limit,
   s.started_at, s.next_attempt_at, s.namespace, s.task_name, s.version, s.trace_context, s.created_at, s.error,
-  s.retry_after, s.ord, s.retryable
+  s.retry_after, s.ord, s.retryable, (select a.id from audit a where a.step_id = s.id) as transition_id
 from settled s
 union all
 select 'ready', r.id, r.task_id, r.name, null, null, null, null, null, null, null, null, null, null, null, null, null,
-  null, null
+  null, null, null
 from ready r
 union all
 select 'task', f.id, f.id, null, f.to_state, f.from_state, null, null, null, null, null, null, null, null, null,
-  f.error, null, null, null
+  f.error, null, null, null, (select a.id from audit a where a.step_id is null and a.task_id = f.id)
 from finalised f
 where f.from_state <> f.to_state
 union all
 select 'wake', null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-  null
+  null, null
 from wake`,
 );
