@@ -11,7 +11,8 @@ describe('configuration', () => {
     expect(config.engine).toMatchObject({
       pollIntervalMs: 1_000,
       batchSize: 10,
-      leaseMs: 10_000,
+      leaseMs: 2_500,
+      heartbeatIntervalMs: 1_000,
       listen: true,
     });
     expect(config.backoff).toEqual({

@@ -10,7 +10,7 @@ import type { TaskRegistry } from '../registry/task-registry';
 import type { ManualOptions } from '../store/manual-operations';
 import type { JsonValue, TaskDetails, TaskRecord } from '../store/records';
 import type { TaskFilter } from '../store/task-reads';
-import type { TaskStore } from '../store/task-store';
+import type { TaskStore, WorkerRecord } from '../store/task-store';
 import type { Clock } from './clock';
 import type { StepMiddleware } from './middleware';
 import type { SubmitRequest } from './submit';
@@ -101,7 +101,10 @@ export interface Tasker {
   resolveStepManually(stepId: string, options?: ManualOptions & { result?: unknown }): Promise<void>;
   cancelStep(stepId: string, options?: ManualOptions): Promise<void>;
   updateStep(stepId: string, changes: { retryLimit?: number; inputs?: unknown }): Promise<void>;
+  /** A task with its steps (a ready step no live worker runs has a `waitingReason`) and transitions. */
   getTask(taskId: string): Promise<TaskDetails | undefined>;
+  /** The worker registry: processes seen within `windowMs` (default 60 000), newest first. */
+  workers(windowMs?: number): Promise<WorkerRecord[]>;
   listTasks(filter?: TaskFilter): Promise<{ tasks: TaskRecord[]; total: number }>;
   /** The store (opened on first use). */
   store(): Promise<TaskStore>;

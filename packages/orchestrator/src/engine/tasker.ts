@@ -13,7 +13,7 @@ import { createPgliteStore, createPostgresStore } from '../store/create-store';
 import type { ManualOptions } from '../store/manual-operations';
 import type { Change, TaskDetails, TaskRecord } from '../store/records';
 import type { TaskFilter } from '../store/task-reads';
-import type { TaskStore } from '../store/task-store';
+import type { TaskStore, WorkerRecord } from '../store/task-store';
 import { DEFAULT_BACKOFF } from './backoff';
 import { claimKeysFor } from './claim-keys';
 import { type Clock, createSyncedClock, type SyncedClock } from './clock';
@@ -22,6 +22,7 @@ import { leaseTiming } from './lease-timing';
 import { Presence } from './presence';
 import { buildNewTask, type SubmitRequest } from './submit';
 import type { SubmitResult, Tasker, TaskerOptions, TaskerStats } from './tasker-types';
+import { readySteps, withWaitingReasons } from './waiting-reason';
 import { Worker } from './worker';
 
 const SETTLED = new Set(['complete', 'error', 'cancelled', 'resolved_manually']);
@@ -369,8 +370,21 @@ class Engine implements Tasker {
     }
   }
 
+  /**
+   * A task with its steps and transitions. A ready step that no live worker can run carries a
+   * `waitingReason` (one more read, of the worker registry, when the task has ready steps).
+   */
   async getTask(taskId: string): Promise<TaskDetails | undefined> {
-    return (await this.store()).getTask(taskId);
+    const store = await this.store();
+    const task = await store.getTask(taskId);
+    if (task === undefined || readySteps(task).length === 0) return task;
+    const now = this.#now();
+    return withWaitingReasons(task, await store.recentWorkers(now, WORKER_WINDOW_MS), now);
+  }
+
+  /** The processes of the worker registry seen within `windowMs` (default a minute), newest first. */
+  async workers(windowMs = WORKER_WINDOW_MS): Promise<WorkerRecord[]> {
+    return (await this.store()).recentWorkers(this.#now(), windowMs);
   }
 
   async listTasks(filter?: TaskFilter): Promise<{ tasks: TaskRecord[]; total: number }> {
@@ -391,6 +405,9 @@ class Engine implements Tasker {
 }
 
 const same = (change: Change): Change => change;
+
+/** How far back `workers()` and waiting reasons look in the registry (ms). */
+const WORKER_WINDOW_MS = 60_000;
 
 function hashIdentity(parts: unknown): string {
   return createHash('sha256').update(stableJson(parts)).digest('hex');

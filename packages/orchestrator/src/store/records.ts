@@ -117,6 +117,24 @@ export interface StepRecord {
   readonly startedAt: number | undefined;
   readonly endedAt: number | undefined;
   readonly createdAt: number;
+  /** The queue it is claimed from. */
+  readonly queue: string;
+  /** What a worker must have registered to claim it (`''` for a step written before 0.2). */
+  readonly claimKey: string;
+  /** Parents not yet satisfied. */
+  readonly pendingParents: number;
+  /**
+   * Why a step that could run does not (set by the engine's `getTask`): no live worker
+   * runs its definition in its queue. Undefined when nothing holds it back.
+   */
+  readonly waitingReason?: WaitingReason;
+}
+
+/** Why a ready step waits. */
+export interface WaitingReason {
+  /** `no_worker`: no live worker has registered this step's definition and queue. */
+  readonly code: 'no_worker';
+  readonly message: string;
 }
 
 /** One row of the audit trail. */
@@ -224,6 +242,9 @@ export function stepRecordFrom(row: Row): StepRecord {
     startedAt: optNum(row.started_at),
     endedAt: optNum(row.ended_at),
     createdAt: num(row.created_at),
+    queue: row.queue == null ? 'default' : String(row.queue),
+    claimKey: row.claim_key == null ? '' : String(row.claim_key),
+    pendingParents: num(row.pending_parents ?? 0),
   };
 }
 

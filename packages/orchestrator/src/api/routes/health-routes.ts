@@ -123,6 +123,7 @@ export function registerHealthRoutes(deps: RouteDeps): void {
           counts,
           { id: tasker.workerId, state: stats.state, inFlight: stats.inFlight, completed: stats.completed },
           deps.now(),
+          await tasker.workers(),
         ),
         200,
       );

@@ -64,5 +64,28 @@ export const statusSchema = z
       in_flight: count,
       completed: count,
     }),
+    workers: z
+      .array(
+        z.object({
+          worker_id: z.string(),
+          hostname: z.string(),
+          pid: count,
+          started_at: timeSchema,
+          heartbeat_at: timeSchema,
+          live: z
+            .boolean()
+            .openapi({ description: 'Running, not stopped, and beating within three intervals' }),
+          claims: z
+            .array(
+              z.object({ queue: z.string(), task: z.string().openapi({ example: 'shop/checkout@1.0.0' }) }),
+            )
+            .openapi({ description: 'What it runs: each task version and queue it claims from' }),
+          concurrency: count,
+          in_flight: count,
+        }),
+      )
+      .openapi({
+        description: 'Engine processes of the worker registry seen in the last minute, newest first',
+      }),
   })
   .openapi('HealthStatus');

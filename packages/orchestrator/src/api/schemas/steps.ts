@@ -7,6 +7,15 @@ export const stepErrorSchema = z
   .object({ name: z.string(), message: z.string(), code: z.string().optional() })
   .openapi('StepError');
 
+export const waitingReasonSchema = z
+  .object({
+    code: z.enum(['no_worker']).openapi({
+      description: "`no_worker`: no live worker has registered the step's task version and queue.",
+    }),
+    message: z.string().openapi({ example: 'no live worker runs shop/checkout@2.0.0 in queue "default"' }),
+  })
+  .openapi('WaitingReason');
+
 export const stepSchema = z
   .object({
     workflow_step_id: idSchema('step'),
@@ -30,6 +39,10 @@ export const stepSchema = z
     ended_at: optionalTimeSchema,
     duration_ms: z.number().int().nullable(),
     created_at: timeSchema,
+    queue: z.string().openapi({ description: 'The queue the step is claimed from.', example: 'default' }),
+    waiting_reason: waitingReasonSchema.nullable().openapi({
+      description: 'Why a step that is ready to run does not: null when nothing holds it back.',
+    }),
   })
   .openapi('WorkflowStep');
 

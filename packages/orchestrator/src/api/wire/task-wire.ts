@@ -74,6 +74,9 @@ export function stepToWire(taskId: string, s: StepRecord): StepWire {
     ended_at: isoOrNull(s.endedAt),
     duration_ms: stepDurationMs(s),
     created_at: iso(s.createdAt),
+    queue: s.queue,
+    waiting_reason:
+      s.waitingReason === undefined ? null : { code: s.waitingReason.code, message: s.waitingReason.message },
   };
 }
 

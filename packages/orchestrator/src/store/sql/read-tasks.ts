@@ -12,7 +12,7 @@ export const getSteps = sql(
   `
 select s.id, s.name, s.handler, s.position, s.state, s.retryable, s.retry_limit, s.attempts, s.timeout_ms,
   s.skippable, s.inputs, s.results, s.error, s.next_attempt_at, s.lease_owner, s.lease_expires_at, s.started_at,
-  s.ended_at, s.created_at,
+  s.ended_at, s.created_at, s.queue, s.claim_key, s.pending_parents,
   array(select p.name from tasker.step_edges e join tasker.steps p on p.id = e.parent_id
         where e.child_id = s.id order by p.position) as depends_on
 from tasker.steps s
