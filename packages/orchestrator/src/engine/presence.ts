@@ -38,6 +38,8 @@ export class Presence {
   #beating: Promise<void> | undefined;
   #beats = 0;
   #stopped = false;
+  /** Its number in the registry, once registered. */
+  #seq: number | undefined;
 
   constructor(deps: PresenceDeps) {
     this.#d = deps;
@@ -45,7 +47,7 @@ export class Presence {
 
   /** Registers this process and starts its heartbeat. */
   async start(): Promise<void> {
-    await this.#d.store.registerWorker({
+    this.#seq = await this.#d.store.registerWorker({
       workerId: this.#d.workerId,
       hostname: hostname(),
       pid: process.pid,
@@ -54,19 +56,26 @@ export class Presence {
       publishes: this.#d.republish !== undefined,
     });
     if (this.#stopped) return;
-    this.#timer = setInterval(() => {
-      this.#beating ??= this.#beat().finally(() => {
-        this.#beating = undefined;
-      });
-    }, this.#d.heartbeatIntervalMs);
+    this.#timer = setInterval(() => void this.beatNow(), this.#d.heartbeatIntervalMs);
     this.#timer.unref();
   }
 
-  /** One heartbeat now (also run by the timer). */
+  /**
+   * A heartbeat now (a worker started or stopped: the registry shows it at once). Waits for a
+   * beat already under way instead of running two.
+   */
+  beatNow(): Promise<void> {
+    this.#beating ??= this.#beat().finally(() => {
+      this.#beating = undefined;
+    });
+    return this.#beating;
+  }
+
   async #beat(): Promise<void> {
     const { store, clock } = this.#d;
+    if (this.#seq === undefined) return;
     try {
-      await store.heartbeat(clock.now(), this.#d.beat());
+      await store.heartbeat(this.#seq, clock.now(), this.#d.beat());
     } catch (error) {
       this.#d.onError(error, 'heartbeat');
       return;
@@ -91,6 +100,9 @@ export class Presence {
     this.#stopped = true;
     if (this.#timer !== undefined) clearInterval(this.#timer);
     await this.#beating;
-    await this.#d.store.stopWorker(this.#d.clock.now()).catch((error) => this.#d.onError(error, 'stop'));
+    if (this.#seq === undefined) return;
+    await this.#d.store
+      .stopWorker(this.#seq, this.#d.clock.now())
+      .catch((error) => this.#d.onError(error, 'stop'));
   }
 }

@@ -280,6 +280,7 @@ class Engine implements Tasker {
       },
     });
     await this.#worker.start();
+    await this.#presence?.beatNow();
   }
 
   async stop(): Promise<void> {

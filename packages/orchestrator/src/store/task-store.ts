@@ -158,6 +158,8 @@ export class TaskStore {
   readonly #readyListeners = new Set<() => void>();
   /** This process's number in the worker registry, recorded with its transitions. */
   #writer: number | null = null;
+  /** The registry numbers of the engines registered through this store and not stopped. */
+  readonly #engines = new Set<number>();
   /** How far the events of this store's writes are published (see {@link PublishLedger}). */
   readonly ledger = new PublishLedger();
 
@@ -427,14 +429,15 @@ export class TaskStore {
     return keys.includes(LEGACY_CLAIM_KEY) ? keys : [...keys, LEGACY_CLAIM_KEY];
   }
 
-  /** This process's number in the worker registry, once registered. */
+  /** The registry number its transitions are recorded under, once an engine registered. */
   get writer(): number | null {
     return this.#writer;
   }
 
   /**
-   * Registers this process in the worker registry (once per store); its transitions are
-   * recorded as its own from then on. Returns its number.
+   * Registers an engine in the worker registry and returns its number. The first engine of
+   * this store becomes its writer: the store's transitions are recorded under its number, and
+   * its heartbeats carry the store's publish watermark.
    */
   async registerWorker(info: {
     workerId: string;
@@ -444,7 +447,6 @@ export class TaskStore {
     heartbeatEveryMs: number;
     publishes: boolean;
   }): Promise<number> {
-    if (this.#writer !== null) return this.#writer;
     const r = await this.#ctx.query(registerWorker, [
       info.workerId,
       info.hostname,
@@ -455,16 +457,17 @@ export class TaskStore {
     ]);
     const row = r.rows[0] as Record<string, unknown>;
     this.ledger.observe(num(row.transitions_seq));
-    this.#writer = num(row.seq);
-    return this.#writer;
+    const seq = num(row.seq);
+    this.#engines.add(seq);
+    this.#writer ??= seq;
+    return seq;
   }
 
-  /** This process's heartbeat: alive, what it runs, how far its events are published. */
-  async heartbeat(now: number, state: WorkerBeat): Promise<void> {
-    if (this.#writer === null) return;
-    const watermark = this.ledger.watermark();
+  /** Engine `seq`'s heartbeat: alive, what it runs, and (for the writer) how far events are published. */
+  async heartbeat(seq: number, now: number, state: WorkerBeat): Promise<void> {
+    const watermark = seq === this.#writer ? this.ledger.watermark() : 0;
     const r = await this.#ctx.query(heartbeatWorker, [
-      this.#writer,
+      seq,
       now,
       state.running,
       [...state.claimKeys],
@@ -476,10 +479,17 @@ export class TaskStore {
     if (row !== undefined) this.ledger.observe(num(row.transitions_seq));
   }
 
-  /** Records a clean stop: every event is published, nothing is left to recover. */
-  async stopWorker(now: number): Promise<void> {
-    if (this.#writer === null) return;
-    await this.#ctx.query(stopWorker, [this.#writer, now, this.ledger.watermark()]);
+  /**
+   * Records engine `seq`'s clean stop. The writer's events need no recovery when no write is
+   * open; otherwise its row is left for recovery (a republish after the watermark: repeats,
+   * never a loss). Another engine of this store, if any, becomes the writer.
+   */
+  async stopWorker(seq: number, now: number): Promise<void> {
+    const writer = seq === this.#writer;
+    this.#engines.delete(seq);
+    if (writer) this.#writer = this.#engines.values().next().value ?? null;
+    const settled = !writer || this.ledger.open === 0;
+    await this.#ctx.query(stopWorker, [seq, now, writer ? this.ledger.watermark() : 0, settled]);
   }
 
   /**

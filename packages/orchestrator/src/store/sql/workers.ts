@@ -31,29 +31,29 @@ returning seq, (select case when is_called then last_value else last_value - 1 e
 );
 
 /**
- * A clean stop: every event this process wrote is published (`$3`), nothing is left to recover.
- * $1 seq, $2 now, $3 published through.
+ * A clean stop. `$4`: every event it wrote is published, nothing is left to recover; otherwise
+ * recovery republishes what it wrote after its watermark `$3`. $1 seq, $2 now.
  */
 export const stopWorker = sql(
   'stop_worker',
   `
 update tasker.workers
 set stopped_at = $2::bigint, heartbeat_at = $2::bigint, running = false, in_flight = 0, claim_keys = '{}',
-  published_through = greatest(published_through, $3::bigint), events_recovered = true
+  published_through = greatest(published_through, $3::bigint), events_recovered = $4::boolean
 where seq = $1::int`,
 );
 
 /**
- * Locks one process that died with events possibly unpublished: no heartbeat for three of its
- * intervals (and at least `$2` ms), not stopped cleanly, not recovered yet. `skip locked`: two
- * recovering processes take different ones. $1 now, $2 minimum silence (ms).
+ * Locks one process whose events may be unpublished: no heartbeat for three of its intervals
+ * (and at least `$2` ms), and not recovered (it died, or stopped with writes open). `skip
+ * locked`: two recovering processes take different ones. $1 now, $2 minimum silence (ms).
  */
 export const lockDeadWriter = sql(
   'lock_dead_writer',
   `
 select seq, worker_id, published_through
 from tasker.workers
-where stopped_at is null and not events_recovered and publishes
+where not events_recovered and publishes
   and heartbeat_at < $1::bigint - greatest(3 * heartbeat_every_ms, $2::bigint)
 order by seq
 limit 1

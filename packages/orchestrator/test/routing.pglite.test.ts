@@ -1,0 +1,4 @@
+import { createPgliteStore } from '../src/index';
+import { routingSuite } from './support/routing-suite';
+
+routingSuite('PGlite', () => createPgliteStore());
