@@ -18,8 +18,11 @@ function memoryLogger(level = 'debug') {
   return { logger: pino({ level }, stream), lines };
 }
 
+let nextId = 0;
+
 function event(name: string, payload: unknown, samplingRate = 1): RoutedEvent {
   return {
+    id: `event-${++nextId}`,
     name,
     payload,
     timestamp: 0,

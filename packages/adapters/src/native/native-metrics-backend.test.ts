@@ -25,8 +25,11 @@ function value(registry: Registry, name: string, labels: Record<string, string>)
   return s?.value;
 }
 
+let nextId = 0;
+
 function event(name: string, payload: unknown, samplingRate = 1): RoutedEvent {
   return {
+    id: `event-${++nextId}`,
     name,
     payload,
     timestamp: 0,

@@ -6,8 +6,11 @@ import { collected, testMeter } from '../../test/support/metric-reader';
 import type { MetricsBackend } from './metrics-backend';
 import { createOtelMetricsBackend } from './otel-metrics-backend';
 
+let nextId = 0;
+
 function event(name: string, payload: unknown, samplingRate = 1): RoutedEvent {
   return {
+    id: `event-${++nextId}`,
     name,
     payload,
     timestamp: 0,

@@ -14,8 +14,11 @@ import { createTaskerTracing } from './task-tracing';
 
 const sdk = testTracing();
 
+let nextId = 0;
+
 function event(name: string, payload: unknown): RoutedEvent {
   return {
+    id: `event-${++nextId}`,
     name,
     payload,
     timestamp: Date.now(),

@@ -7,8 +7,11 @@ import type { MetricsBackend } from '../native/native-metrics-backend';
 import { createPromClientBackend } from './prom-client-backend';
 import { bridgeMetricsToPromClient, PROM_BRIDGE_GAUGE } from './prom-client-bridge';
 
+let nextId = 0;
+
 function event(name: string, payload: unknown, samplingRate = 1): RoutedEvent {
   return {
+    id: `event-${++nextId}`,
     name,
     payload,
     timestamp: 0,

@@ -34,8 +34,10 @@ export interface BackendContractOptions {
   readonly dispose?: (backend: RouterBackend) => void | Promise<void>;
 }
 
-function eventFor(name: string, payload: unknown, samplingRate = 1): RoutedEvent {
+/** An event as the router makes it; `id` must be one no other event of the suite has. */
+function eventFor(id: string, name: string, payload: unknown, samplingRate = 1): RoutedEvent {
   return {
+    id,
     name,
     payload,
     timestamp: Date.UTC(2026, 0, 1, 12, 0, 1),
@@ -68,6 +70,9 @@ async function handled(backend: RouterBackend, event: RoutedEvent): Promise<void
  */
 export function runBackendContract(api: ContractTestApi, options: BackendContractOptions): void {
   const { describe, it, expect } = api;
+  let nextId = 0;
+  const event = (name: string, payload: unknown, samplingRate = 1) =>
+    eventFor(`contract-${++nextId}`, name, payload, samplingRate);
 
   async function withBackend(body: (backend: RouterBackend) => Promise<void>): Promise<void> {
     const backend = await options.create();
@@ -91,7 +96,7 @@ export function runBackendContract(api: ContractTestApi, options: BackendContrac
         const failures: string[] = [];
         for (const name of CATALOG_EVENT_NAMES) {
           try {
-            await handled(backend, eventFor(name, SAMPLE_PAYLOADS[name as CatalogEventName]));
+            await handled(backend, event(name, SAMPLE_PAYLOADS[name as CatalogEventName]));
           } catch (error) {
             failures.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
           }
@@ -104,8 +109,8 @@ export function runBackendContract(api: ContractTestApi, options: BackendContrac
       withBackend(async (backend) => {
         if (options.recorded === undefined) return;
         const before = await options.recorded(backend);
-        await handled(backend, eventFor('task.completed', SAMPLE_PAYLOADS['task.completed']));
-        await handled(backend, eventFor('step.failed', SAMPLE_PAYLOADS['step.failed']));
+        await handled(backend, event('task.completed', SAMPLE_PAYLOADS['task.completed']));
+        await handled(backend, event('step.failed', SAMPLE_PAYLOADS['step.failed']));
         await options.flush?.(backend);
         expect((await options.recorded(backend)) > before).toBe(true);
       }));
@@ -124,7 +129,7 @@ export function runBackendContract(api: ContractTestApi, options: BackendContrac
         for (const payload of odd) {
           for (const name of ['task.completed', 'step.failed', 'database.query_executed']) {
             try {
-              await handled(backend, eventFor(name, payload));
+              await handled(backend, event(name, payload));
             } catch (error) {
               failures.push(`${name} with ${JSON.stringify(payload)}: ${String(error)}`);
             }
@@ -139,8 +144,8 @@ export function runBackendContract(api: ContractTestApi, options: BackendContrac
         const before = options.recorded === undefined ? 0 : await options.recorded(backend);
         const failures: string[] = [];
         const events = [
-          eventFor('database.query_executed', SAMPLE_PAYLOADS['database.query_executed'], 0.1),
-          eventFor('shop.order_fulfilled', { orderId: 'o-1', taskId: 'task-0001' }),
+          event('database.query_executed', SAMPLE_PAYLOADS['database.query_executed'], 0.1),
+          event('shop.order_fulfilled', { orderId: 'o-1', taskId: 'task-0001' }),
         ];
         for (const event of events) {
           try {
