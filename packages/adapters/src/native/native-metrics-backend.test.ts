@@ -8,6 +8,7 @@ import {
 import { createEventMapping, createEventRouter, type RoutedEvent, type RouterBackend } from '@tasker/router';
 import { runBackendContract, SAMPLE_PAYLOADS } from '@tasker/router/testing';
 import { describe, expect, it } from 'vitest';
+import { METRICS_RECORDED_EVENTS } from '../../test/support/contract-probes';
 import { isAdapterError } from '../shared/errors';
 import { createNativeMetricsBackend, type MetricsBackend } from './native-metrics-backend';
 
@@ -47,7 +48,10 @@ runBackendContract(
   {
     name: 'native metrics',
     create: () => createNativeMetricsBackend({ registry: createRegistry(), warn: quiet }),
-    recorded: (backend) => (backend as MetricsBackend).stats().recorded,
+    recorded: {
+      count: (backend) => (backend as MetricsBackend).stats().recorded,
+      events: METRICS_RECORDED_EVENTS,
+    },
   },
 );
 
