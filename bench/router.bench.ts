@@ -2,7 +2,9 @@
  * EventRouter.route against node:events, in one process (issue #2).
  *
  * - Routing one event to two no-op backends, against `EventEmitter.emit` with two no-op
- *   listeners. Target: route ≤ 2 × emit.
+ *   listeners. Target: route ≤ 2 × emit. Three ways: the router reads its clock and makes the
+ *   event id; the publisher passes the time (the router makes the id); the publisher passes the
+ *   time and the id, as the orchestrator does (issue #11).
  * - An event that maps to nothing, against one `Map.get` hit. Target: ≤ 2 × Map.get.
  *
  * Both sides do the same work per delivery (bump a counter), with the same payload object.
@@ -34,6 +36,8 @@ const map = new Map<string, number>();
 for (const [i, name] of router.mappings().entries()) map.set(name.eventName, i);
 map.set('task.before_transition', -1);
 let found = 0;
+// Ids as the orchestrator passes them (`<transition id>.<n>`), made before timing.
+const ids = Array.from({ length: 1024 }, (_, i) => `${1_000_000 + i}.0`);
 
 const ITERATIONS = 1_000_000;
 const ROUNDS = 15;
@@ -48,9 +52,16 @@ const delivery = runGroup(
       },
     },
     {
-      name: 'EventRouter.route (2 no-op backends, publisher passes the time)',
+      name: 'EventRouter.route (2 no-op backends, publisher passes the time, router makes the id)',
       run: (n) => {
         for (let i = 0; i < n; i++) router.route('task.start_requested', payload, 1_767_268_800_000);
+      },
+    },
+    {
+      name: 'EventRouter.route (2 no-op backends, publisher passes the time and the id)',
+      run: (n) => {
+        for (let i = 0; i < n; i++)
+          router.route('task.start_requested', payload, 1_767_268_800_000, ids[i & 1023]);
       },
     },
     {
@@ -110,21 +121,29 @@ writeReport({
       delivery,
       'route(2 backends, router clock) / emit(2 listeners)',
       delivery[0]!.name,
-      delivery[3]!.name,
+      delivery[4]!.name,
       2,
     ),
     ratio(
       delivery,
-      'route(2 backends, time passed in) / emit(2 listeners)',
+      'route(2 backends, time passed in, id made) / emit(2 listeners)',
       delivery[1]!.name,
-      delivery[3]!.name,
+      delivery[4]!.name,
       2,
     ),
-    ratio(delivery, 'Date.now / emit(2 listeners)', delivery[2]!.name, delivery[3]!.name),
+    ratio(
+      delivery,
+      'route(2 backends, time and id passed in) / emit(2 listeners)',
+      delivery[2]!.name,
+      delivery[4]!.name,
+      2,
+    ),
+    ratio(delivery, 'Date.now / emit(2 listeners)', delivery[3]!.name, delivery[4]!.name),
     ratio(unmapped, 'route(mapped to nothing) / Map.get', unmapped[0]!.name, unmapped[1]!.name, 2),
   ],
   notes: [
     'A routed event carries a timestamp. Without one from the publisher the router reads Date.now(), whose cost on this machine is measured alone in the same group.',
-    'The orchestrator passes the time it recorded for each transition, so its events take the "publisher passes the time" path.',
+    'The orchestrator passes the time it recorded for each transition and an id derived from the transition, so its events take the "publisher passes the time and the id" path.',
+    'Without an id from the publisher the router makes one (a per-router random prefix and a counter); that cost is the difference between the two "publisher passes the time" cases.',
   ],
 });

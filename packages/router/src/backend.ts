@@ -5,6 +5,20 @@ import type { EventMapping } from './event-mapping';
  * event goes to, so backends must treat it as read-only.
  */
 export interface RoutedEvent<P = unknown> {
+  /**
+   * The event's identity: the same id means the same event. Delivery is exactly once while
+   * the publishing process lives, and at-least-once across a crash (another process
+   * republishes what a dead one committed but had not published), so a backend may see an
+   * event again. A backend that must not count a repeat drops it by this id; one that does not
+   * care may ignore it.
+   *
+   * The id is the one the publisher passed to `route()`: the orchestrator's ids are derived from
+   * the transition the event describes (`<transition id>.<n>`), so they are the same in every
+   * process that publishes that event. Without one the router makes an id unique to that call
+   * (a random prefix chosen when the router is made, then a counter), which no other event
+   * shares and no republication repeats.
+   */
+  readonly id: string;
   readonly name: string;
   readonly payload: P;
   /** When the event was routed, in epoch milliseconds (from the router's clock). */

@@ -329,11 +329,12 @@ describe('unknown and unmapped events', () => {
 });
 
 describe('routed events', () => {
-  it('carries name, payload, timestamp, mapping and effective sampling rate', () => {
+  it('carries id, name, payload, timestamp, mapping and effective sampling rate', () => {
     const { router, trace } = routerWith();
-    router.route('task.completed', task);
+    router.route('task.completed', task, undefined, '7f3a.0');
     router.route('task.completed', task, 42);
     expect(trace.events[0]).toEqual({
+      id: '7f3a.0',
       name: 'task.completed',
       payload: task,
       timestamp: 1_000,
@@ -341,6 +342,46 @@ describe('routed events', () => {
       samplingRate: 1,
     });
     expect(trace.events[1]?.timestamp).toBe(42);
+  });
+
+  it('passes the id the publisher gave unchanged, also when it repeats one', () => {
+    const { router, trace, metrics } = routerWith();
+    router.route('task.completed', task, 42, '1234.0');
+    router.route('task.completed', task, 42, '1234.0');
+    router.route(
+      'step.completed',
+      { ...task, stepId: 's', stepName: 'x', attempt: 1, retryLimit: 1 },
+      42,
+      'x',
+    );
+    expect(trace.events.map((e) => e.id)).toEqual(['1234.0', '1234.0', 'x']);
+    expect(metrics.events.map((e) => e.id)).toEqual(['1234.0', '1234.0', 'x']);
+  });
+
+  it('makes an id for an event routed without one: a random prefix per router, then a base-36 counter', () => {
+    const a = routerWith();
+    const b = routerWith();
+    // 3,000 ids run past two blocks of 36² (the counter's two low digits come from a table).
+    for (let i = 0; i < 3000; i++) {
+      a.router.route('task.completed', task);
+      b.router.route('task.completed', task);
+    }
+    const idsA = a.trace.events.map((e) => e.id);
+    const idsB = b.trace.events.map((e) => e.id);
+    const prefixA = idsA[0]?.slice(0, 22) ?? '';
+    expect(prefixA).toMatch(/^[0-9a-z]{21}-$/);
+    expect(idsB[0]?.slice(0, 22)).not.toBe(prefixA);
+    expect(idsA).toEqual(idsA.map((_, i) => prefixA + i.toString(36).padStart(2, '0')));
+    expect(new Set([...idsA, ...idsB]).size).toBe(6000);
+  });
+
+  it('goes on with its id counter after reset(), so a generated id never repeats', () => {
+    const { router, trace } = routerWith();
+    router.route('task.completed', task);
+    router.reset();
+    router.route('task.completed', task);
+    expect(trace.events).toHaveLength(2);
+    expect(trace.events[1]?.id).not.toBe(trace.events[0]?.id);
   });
 
   it('hands one shared event object to every backend of the mapping', () => {

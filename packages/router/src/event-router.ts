@@ -16,6 +16,7 @@ import {
 } from './custom-events';
 import { DEFAULT_EVENT_MAPPINGS } from './default-mappings';
 import { RouterError } from './errors';
+import { EventIdSource } from './event-id';
 import {
   createEventMapping,
   type EventMapping,
@@ -63,8 +64,20 @@ export interface EventRouter {
    * `timestamp` (epoch ms) is when the event happened, if the publisher already knows it (the
    * orchestrator passes the time it recorded for the transition). Without it the router reads
    * its clock, which costs more than the rest of routing on some machines (see bench/RESULTS.md).
+   *
+   * `id` is the event's identity ({@link RoutedEvent.id}): the same id means the same event, and
+   * a backend may drop a repeat. A publisher that may publish an event again, from another
+   * process after a crash, passes an id that every process derives alike (the orchestrator
+   * passes `<transition id>.<n>`). Without one the router makes an id unique to this call.
+   * The router passes the id through as given; pass a non-empty string, or `undefined` for
+   * none (also to give an id without a timestamp).
+   *
+   * @example
+   * ```ts
+   * router.route('task.completed', payload, transition.at, `${transition.id}.0`);
+   * ```
    */
-  route<N extends string>(eventName: N, payload: PayloadOf<N>, timestamp?: number): boolean;
+  route<N extends string>(eventName: N, payload: PayloadOf<N>, timestamp?: number, id?: string): boolean;
   /** Adds a mapping for `eventName` (a name or a pattern). The last mapping for a name wins. */
   map(eventName: string, options?: EventMappingOptions): EventMapping;
   /** Adds one mapping per entry: event name (or pattern) → options. */
@@ -90,7 +103,10 @@ export interface EventRouter {
   stats(): RouterStats;
   /** Resolves once every promise returned by a backend has settled. */
   drain(): Promise<void>;
-  /** Restores the mappings the router was made with and zeroes every counter. */
+  /**
+   * Restores the mappings the router was made with and zeroes every counter of `stats()`.
+   * Generated event ids go on from where they were, so none repeats.
+   */
   reset(): void;
 }
 
@@ -121,6 +137,8 @@ class Router implements EventRouter {
   readonly #warn: (message: string) => void;
   readonly #warnedNames = new Set<string>();
   #warnedOverflow = false;
+  /** Ids for events routed without one. */
+  readonly #ids = new EventIdSource();
 
   #routed = 0;
   #unrouted = 0;
@@ -159,7 +177,7 @@ class Router implements EventRouter {
     }
   }
 
-  route<N extends string>(eventName: N, payload: PayloadOf<N>, timestamp?: number): boolean {
+  route<N extends string>(eventName: N, payload: PayloadOf<N>, timestamp?: number, id?: string): boolean {
     let route = this.#cache.get(eventName);
     if (route === undefined) {
       route = this.#compile(eventName);
@@ -179,6 +197,8 @@ class Router implements EventRouter {
       rate = route.rate;
     }
     const event: RoutedEvent = {
+      // Made only for an event that reaches its backends: unrouted and sampled-out ones cost no id.
+      id: id === undefined ? this.#ids.next() : id,
       name: eventName,
       payload,
       timestamp: timestamp === undefined ? this.#now() : timestamp,

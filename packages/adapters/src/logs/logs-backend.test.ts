@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createEventMapping, createEventRouter, type RoutedEvent } from '@tasker/router';
+import { CATALOG_EVENT_NAMES, createEventMapping, createEventRouter, type RoutedEvent } from '@tasker/router';
 import { runBackendContract, SAMPLE_PAYLOADS } from '@tasker/router/testing';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -18,8 +18,11 @@ function memoryLogger(level = 'debug') {
   return { logger: pino({ level }, stream), lines };
 }
 
+let nextId = 0;
+
 function event(name: string, payload: unknown, samplingRate = 1): RoutedEvent {
   return {
+    id: `event-${++nextId}`,
     name,
     payload,
     timestamp: 0,
@@ -33,7 +36,8 @@ runBackendContract(
   {
     name: 'logs (pino)',
     create: () => createLogsBackend({ logger: memoryLogger().logger }),
-    recorded: (backend) => (backend as LogsBackend).stats().logged,
+    // A debug-level logger writes one line for every event.
+    recorded: { count: (backend) => (backend as LogsBackend).stats().logged, events: CATALOG_EVENT_NAMES },
   },
 );
 

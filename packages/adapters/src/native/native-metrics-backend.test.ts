@@ -8,6 +8,7 @@ import {
 import { createEventMapping, createEventRouter, type RoutedEvent, type RouterBackend } from '@tasker/router';
 import { runBackendContract, SAMPLE_PAYLOADS } from '@tasker/router/testing';
 import { describe, expect, it } from 'vitest';
+import { METRICS_RECORDED_EVENTS } from '../../test/support/contract-probes';
 import { isAdapterError } from '../shared/errors';
 import { createNativeMetricsBackend, type MetricsBackend } from './native-metrics-backend';
 
@@ -25,8 +26,11 @@ function value(registry: Registry, name: string, labels: Record<string, string>)
   return s?.value;
 }
 
+let nextId = 0;
+
 function event(name: string, payload: unknown, samplingRate = 1): RoutedEvent {
   return {
+    id: `event-${++nextId}`,
     name,
     payload,
     timestamp: 0,
@@ -44,7 +48,10 @@ runBackendContract(
   {
     name: 'native metrics',
     create: () => createNativeMetricsBackend({ registry: createRegistry(), warn: quiet }),
-    recorded: (backend) => (backend as MetricsBackend).stats().recorded,
+    recorded: {
+      count: (backend) => (backend as MetricsBackend).stats().recorded,
+      events: METRICS_RECORDED_EVENTS,
+    },
   },
 );
 

@@ -2,12 +2,16 @@ import type { Histogram } from '@opentelemetry/sdk-metrics';
 import { createEventMapping, type RoutedEvent } from '@tasker/router';
 import { runBackendContract } from '@tasker/router/testing';
 import { describe, expect, it } from 'vitest';
+import { METRICS_RECORDED_EVENTS } from '../../test/support/contract-probes';
 import { collected, testMeter } from '../../test/support/metric-reader';
 import type { MetricsBackend } from './metrics-backend';
 import { createOtelMetricsBackend } from './otel-metrics-backend';
 
+let nextId = 0;
+
 function event(name: string, payload: unknown, samplingRate = 1): RoutedEvent {
   return {
+    id: `event-${++nextId}`,
     name,
     payload,
     timestamp: 0,
@@ -25,7 +29,10 @@ runBackendContract(
     name: 'OpenTelemetry metrics',
     create: () =>
       createOtelMetricsBackend({ meter: testMeter().provider.getMeter('contract'), warn: () => {} }),
-    recorded: (backend) => (backend as MetricsBackend).stats().recorded,
+    recorded: {
+      count: (backend) => (backend as MetricsBackend).stats().recorded,
+      events: METRICS_RECORDED_EVENTS,
+    },
   },
 );
 

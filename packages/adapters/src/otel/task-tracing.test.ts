@@ -4,6 +4,7 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { createEventMapping, type RoutedEvent } from '@tasker/router';
 import { runBackendContract, SAMPLE_PAYLOADS } from '@tasker/router/testing';
 import { describe, expect, it } from 'vitest';
+import { TRACE_RECORDED_EVENTS } from '../../test/support/contract-probes';
 import { testTracing } from '../../test/support/otel-sdk';
 import { fromSdk, treeProblems } from '../../test/support/span-tree';
 import { isAdapterError } from '../shared/errors';
@@ -14,8 +15,11 @@ import { createTaskerTracing } from './task-tracing';
 
 const sdk = testTracing();
 
+let nextId = 0;
+
 function event(name: string, payload: unknown): RoutedEvent {
   return {
+    id: `event-${++nextId}`,
     name,
     payload,
     timestamp: Date.now(),
@@ -47,7 +51,10 @@ runBackendContract(
         idGenerator: sdk.idGenerator,
         warn: () => {},
       }).backend,
-    recorded: (backend) => (backend as TraceBackend).stats().rootSpans,
+    recorded: {
+      count: (backend) => (backend as TraceBackend).stats().rootSpans,
+      events: TRACE_RECORDED_EVENTS,
+    },
   },
 );
 

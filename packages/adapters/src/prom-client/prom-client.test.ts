@@ -3,12 +3,16 @@ import { createEventMapping, type RoutedEvent } from '@tasker/router';
 import { runBackendContract } from '@tasker/router/testing';
 import { Counter, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { METRICS_RECORDED_EVENTS } from '../../test/support/contract-probes';
 import type { MetricsBackend } from '../native/native-metrics-backend';
 import { createPromClientBackend } from './prom-client-backend';
 import { bridgeMetricsToPromClient, PROM_BRIDGE_GAUGE } from './prom-client-bridge';
 
+let nextId = 0;
+
 function event(name: string, payload: unknown, samplingRate = 1): RoutedEvent {
   return {
+    id: `event-${++nextId}`,
     name,
     payload,
     timestamp: 0,
@@ -25,7 +29,10 @@ runBackendContract(
   {
     name: 'prom-client',
     create: () => createPromClientBackend({ registry: new Registry(), warn: () => {} }),
-    recorded: (backend) => (backend as MetricsBackend).stats().recorded,
+    recorded: {
+      count: (backend) => (backend as MetricsBackend).stats().recorded,
+      events: METRICS_RECORDED_EVENTS,
+    },
   },
 );
 

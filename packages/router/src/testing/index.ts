@@ -1,3 +1,8 @@
-export type { BackendContractOptions, ContractExpectation, ContractTestApi } from './backend-contract';
+export type {
+  BackendContractOptions,
+  ContractExpectation,
+  ContractTestApi,
+  RecordedProbe,
+} from './backend-contract';
 export { runBackendContract } from './backend-contract';
 export { SAMPLE_PAYLOADS } from './sample-payloads';
