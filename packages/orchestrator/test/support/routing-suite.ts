@@ -118,7 +118,7 @@ export function routingSuite(name: string, createStore: () => Promise<TaskStore>
       const workers = await fresh.workers();
       const live = workers
         .filter((w) => w.running)
-        .map((w) => w.claimKeys.filter((k) => k.startsWith('default ' + ns)));
+        .map((w) => w.claimKeys.filter((k) => k.startsWith(`default ${ns}`)));
       expect(live).toContainEqual([`default ${ns}/deploy@1.0.0`]);
       expect(live).toContainEqual([`default ${ns}/deploy@1.0.0`, `default ${ns}/deploy@2.0.0`]);
     });
@@ -145,7 +145,7 @@ export function routingSuite(name: string, createStore: () => Promise<TaskStore>
       );
       await new Promise((r) => setTimeout(r, 200));
       const gpu = (await cpu.getTask(taskId))!.steps.find((s) => s.name === 'gpu')!;
-      expect(held.state).toBe('in_progress');
+      expect(held?.state).toBe('in_progress');
       expect(gpu.state).toBe('pending');
       expect(gpu.queue).toBe('gpu');
       expect(gpu.waitingReason?.message).toBe(`no live worker runs ${ns}/render@1.0.0 in queue "gpu"`);
@@ -160,7 +160,7 @@ export function routingSuite(name: string, createStore: () => Promise<TaskStore>
       const ns = `release${++seq}`;
       const started: string[] = [];
       const slow: StepHandler = ({ signal }) =>
-        new Promise((resolve, reject) => {
+        new Promise((_resolve, reject) => {
           started.push('slow');
           signal.addEventListener('abort', () => reject(signal.reason), { once: true });
         });
