@@ -47,3 +47,26 @@ export const outageTask = defineTask({
     { name: 'long', handler: 'timed', handlerConfig: { ms: 25_000 }, dependsOn: ['root'], retryLimit: 20 },
   ],
 });
+
+/** Version 1.0.0 of a task being redeployed: two `work` steps. */
+export const deployV1 = defineTask({
+  namespace: 'mp',
+  name: 'deploy',
+  version: '1.0.0',
+  steps: [
+    { name: 'v1_first', handler: 'work' },
+    { name: 'v1_second', handler: 'work', dependsOn: ['v1_first'] },
+  ],
+});
+
+/** Version 2.0.0 of the same task, with other steps: only a worker that has it may run them. */
+export const deployV2 = defineTask({
+  namespace: 'mp',
+  name: 'deploy',
+  version: '2.0.0',
+  steps: [
+    { name: 'v2_first', handler: 'work' },
+    { name: 'v2_second', handler: 'work', dependsOn: ['v2_first'] },
+    { name: 'v2_third', handler: 'work', dependsOn: ['v2_first'] },
+  ],
+});

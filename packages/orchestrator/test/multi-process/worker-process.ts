@@ -7,6 +7,8 @@
  * - TASKER_MP_LEASE_MS: the engine's lease (default 2000).
  * - TASKER_MP_POLL_MS: its poll interval (default 100).
  * - TASKER_MP_GATE=1: `work` handlers wait, after writing their row, while `gate.open` is false.
+ * - TASKER_MP_DEPLOY: `v1` registers only `mp.deploy@1.0.0`, `v2` both of its versions (a
+ *   rolling deploy's old and new code); unset, the other `mp.*` tasks.
  *
  * `timed` handlers (the `mp.outage` task) run for `handlerConfig.ms`, stop when their signal
  * fires, and print `run\t<step id>\t<attempt>\t<start ms>\t<end ms>\t<done|aborted>` (wall
@@ -19,12 +21,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { createPostgresStore, createTasker, type StepContext } from '../../src/index';
-import { leaseTask, multiProcessTask, outageTask } from './task';
+import { deployV1, deployV2, leaseTask, multiProcessTask, outageTask } from './task';
 
 const url = process.env.TASKER_MP_DATABASE_URL as string;
 const leaseMs = Number(process.env.TASKER_MP_LEASE_MS ?? 2_000);
 const pollIntervalMs = Number(process.env.TASKER_MP_POLL_MS ?? 100);
 const gated = process.env.TASKER_MP_GATE === '1';
+const deploy = process.env.TASKER_MP_DEPLOY;
+const tasks =
+  deploy === 'v1'
+    ? [deployV1]
+    : deploy === 'v2'
+      ? [deployV1, deployV2]
+      : [multiProcessTask, leaseTask, outageTask];
 
 function report(kind: string, error: unknown, detail = ''): void {
   const e = error as { code?: unknown; message?: unknown };
@@ -64,7 +73,7 @@ async function gate(ctx: StepContext): Promise<void> {
 
 const tasker = createTasker({
   store,
-  tasks: [multiProcessTask, leaseTask, outageTask],
+  tasks,
   handlers: {
     work: async (ctx) => {
       await record(ctx);
