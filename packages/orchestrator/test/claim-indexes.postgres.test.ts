@@ -1,0 +1,298 @@
+/**
+ * The claim's indexes on PostgreSQL: finished work leaves them, expired leases come first, the
+ * claim's plan walks them without visiting other tasks' steps, and a database filled by the
+ * previous schema migrates onto them.
+ */
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createPostgresStore, createTasker, defineTask, type NewTask, type TaskStore } from '../src/index';
+import { claimKey } from '../src/store/claim-key';
+import { migration0001 } from '../src/store/migrations/0001-initial';
+import { claimSteps } from '../src/store/sql/claim-steps';
+import { createTestDatabase, describeWithPostgres } from './support/postgres';
+
+const NOW = 1_900_000_000_000;
+
+function task(
+  namespace: string,
+  steps: { name: string; dependsOn?: string[]; retryable?: boolean }[],
+): NewTask {
+  return {
+    namespace,
+    name: 'work',
+    version: '1.0.0',
+    context: {},
+    tags: [],
+    annotations: {},
+    bypassSteps: [],
+    steps: steps.map((s) => ({
+      name: s.name,
+      handler: s.name,
+      retryable: s.retryable ?? true,
+      retryLimit: 3,
+      timeoutMs: undefined,
+      skippable: false,
+      dependsOn: s.dependsOn ?? [],
+    })),
+  };
+}
+
+describeWithPostgres('claim indexes (PostgreSQL)', (database) => {
+  let store: TaskStore;
+  let admin: pg.Client;
+
+  beforeAll(async () => {
+    store = await createPostgresStore({ connectionString: database().url, poolSize: 4 });
+    await store.migrate();
+    admin = new pg.Client({ connectionString: database().url });
+    await admin.connect();
+  });
+  afterAll(async () => {
+    await store?.close();
+    await admin?.end();
+  });
+
+  const readyAt = async (taskId: string) =>
+    Object.fromEntries(
+      (
+        await admin.query<{ name: string; state: string; ready_at: string | null }>(
+          'select name, state, ready_at::text from tasker.steps where task_id = $1 order by name',
+          [taskId],
+        )
+      ).rows.map((r) => [r.name, `${r.state}@${r.ready_at ?? 'null'}`]),
+    );
+
+  it('a task that leaves in_progress takes its steps out of the claim indexes, in the same statement; a retry puts them back', async () => {
+    const ns = 'leave';
+    const key = claimKey('default', ns, 'work', '1.0.0');
+    const { taskId } = await store.createTask(
+      task(ns, [
+        { name: 'a', retryable: false },
+        { name: 'b' },
+        { name: 'c', dependsOn: ['b'] },
+        { name: 'd' },
+      ]),
+      NOW,
+    );
+    const claimed = await store.claim('w1', NOW, 10, 60_000, [key]);
+    const a = claimed.find((s) => s.name === 'a')!;
+    const b = claimed.find((s) => s.name === 'b')!;
+    // d stays pending and ready: give it back by settling only a and b below.
+    expect(claimed.map((s) => s.name).sort()).toEqual(['a', 'b', 'd']);
+    const d = claimed.find((s) => s.name === 'd')!;
+    await store.settle(
+      [
+        {
+          kind: 'fail',
+          stepId: d.id,
+          token: d.token,
+          error: { name: 'E', message: 'again' },
+          retryable: true,
+          delayMs: 500,
+        },
+      ],
+      NOW + 1,
+    );
+    expect(await readyAt(taskId)).toEqual({
+      a: `in_progress@${NOW + 60_000}`,
+      b: `in_progress@${NOW + 60_000}`,
+      c: 'pending@null',
+      d: `waiting_for_retry@${NOW + 501}`,
+    });
+    // a fails for good: the task errors, and in the same statement b completes (releasing c).
+    const { change } = await store.settle(
+      [
+        {
+          kind: 'fail',
+          stepId: a.id,
+          token: a.token,
+          error: { name: 'E', message: 'no' },
+          retryable: false,
+          delayMs: 0,
+        },
+        { kind: 'complete', stepId: b.id, token: b.token, result: 1 },
+      ],
+      NOW + 2,
+    );
+    expect(change.transitions.filter((t) => t.kind === 'task').map((t) => t.to)).toEqual(['error']);
+    expect(await readyAt(taskId)).toEqual({
+      a: 'error@null',
+      b: 'complete@null',
+      c: 'pending@null',
+      d: 'waiting_for_retry@null',
+    });
+    expect(await store.claim('w1', NOW + 10_000, 10, 60_000, [key])).toEqual([]);
+
+    await store.retryStep(a.id, NOW + 3);
+    expect(await readyAt(taskId)).toEqual({
+      a: `pending@${NOW + 3}`,
+      b: 'complete@null',
+      c: `pending@${NOW + 3}`,
+      d: `waiting_for_retry@${NOW + 501}`,
+    });
+  });
+
+  it('claims expired leases first, before older ready steps', async () => {
+    const ns = 'expired';
+    const key = claimKey('default', ns, 'work', '1.0.0');
+    const { taskId: orphanTask } = await store.createTask(task(ns, [{ name: 'orphan' }]), NOW + 100);
+    const [orphan] = await store.claim('dead', NOW + 100, 1, 1_000, [key]);
+    expect(orphan?.name).toBe('orphan');
+    // A backlog that became ready before the orphan did.
+    for (let i = 0; i < 5; i++) await store.createTask(task(ns, [{ name: `old${i}` }]), NOW + i);
+    const [first] = await store.claim('survivor', NOW + 5_000, 1, 1_000, [key]);
+    expect(first).toMatchObject({ name: 'orphan', fromState: 'in_progress', attempt: 2 });
+    expect(first?.task.id).toBe(orphanTask);
+    const rest = await store.claim('survivor', NOW + 5_000, 10, 1_000, [key]);
+    expect(rest.map((s) => s.name).sort()).toEqual(['old0', 'old1', 'old2', 'old3', 'old4']);
+  });
+
+  it("plans the claim as index walks that never visit errored tasks' steps, whatever the statistics", async () => {
+    const ns = 'plan';
+    const key = claimKey('default', ns, 'work', '1.0.0');
+    // 300 tasks whose root failed for good while a sibling was ready: errored, with work left.
+    for (let i = 0; i < 300; i++) {
+      await store.createTask(task(ns, [{ name: 'a', retryable: false }, { name: 'b' }]), NOW - 10_000);
+    }
+    for (;;) {
+      const got = await store.claim('w', NOW - 9_000, 50, 60_000, [key]);
+      if (got.length === 0) break;
+      const fails = got.filter((s) => s.name === 'a');
+      const backs = got.filter((s) => s.name === 'b');
+      await store.settle(
+        [
+          ...fails.map((s) => ({
+            kind: 'fail' as const,
+            stepId: s.id,
+            token: s.token,
+            error: { name: 'E', message: 'no' },
+            retryable: false,
+            delayMs: 0,
+          })),
+          // b goes back to waiting, due at once: still claimable were its task running.
+          ...backs.map((s) => ({
+            kind: 'fail' as const,
+            stepId: s.id,
+            token: s.token,
+            error: { name: 'E', message: 'later' },
+            retryable: true,
+            delayMs: 0,
+          })),
+        ],
+        NOW - 9_000,
+      );
+    }
+    const errored = await admin.query(
+      `select count(*)::int as n from tasker.tasks where namespace = $1 and state = 'error'`,
+      [ns],
+    );
+    expect(errored.rows[0].n).toBe(300);
+    // One task still running, with one ready step.
+    await store.createTask(task(ns, [{ name: 'live' }]), NOW);
+
+    await admin.query('begin');
+    try {
+      const explained = await admin.query(`explain (analyze, format json) ${claimSteps.text}`, [
+        NOW,
+        10,
+        'w',
+        60_000,
+        [key],
+        null,
+      ]);
+      const nodes: Record<string, unknown>[] = [];
+      const walk = (n: Record<string, unknown>) => {
+        nodes.push(n);
+        for (const c of (n.Plans as Record<string, unknown>[] | undefined) ?? []) walk(c);
+      };
+      walk((explained.rows[0]['QUERY PLAN'] as { Plan: Record<string, unknown> }[])[0]!.Plan);
+      const onSteps = nodes.filter((n) => n['Relation Name'] === 'steps');
+      expect(onSteps.filter((n) => n['Node Type'] === 'Seq Scan')).toEqual([]);
+      const walks = onSteps.filter(
+        (n) => n['Index Name'] === 'steps_claim_idx' || n['Index Name'] === 'steps_lease_idx',
+      );
+      expect(walks.length).toBeGreaterThanOrEqual(2);
+      // The claim's walks read only the live task's step: nothing filtered out, nothing else read.
+      const read = walks.reduce(
+        (sum, n) => sum + Number(n['Actual Rows'] ?? 0) * Number(n['Actual Loops'] ?? 1),
+        0,
+      );
+      const filtered = walks.reduce((sum, n) => sum + Number(n['Rows Removed by Filter'] ?? 0), 0);
+      expect(filtered).toBe(0);
+      expect(read).toBeLessThanOrEqual(2);
+    } finally {
+      await admin.query('rollback');
+    }
+  });
+
+  it('migrates a database filled under migration 1: claim keys for unfinished steps, errored tasks out of the indexes, and the engine runs on', async () => {
+    const db = await createTestDatabase(database().url);
+    const old = new pg.Client({ connectionString: db.url });
+    await old.connect();
+    try {
+      // Migration 1 as the 0.1 engine applied it, then rows as it wrote them.
+      await old.query(`create schema tasker;
+        create table tasker.migrations (id integer primary key, name text not null,
+          applied_at timestamptz not null default now());`);
+      await old.query(migration0001.sql);
+      await old.query(`insert into tasker.migrations (id, name) values (1, 'initial')`);
+      const running = randomUUID();
+      const failed = randomUUID();
+      const now = Date.now();
+      for (const [id, state] of [
+        [running, 'in_progress'],
+        [failed, 'error'],
+      ] as const) {
+        await old.query(
+          `insert into tasker.tasks (id, namespace, name, version, state, context, unfinished_steps, created_at, updated_at)
+           values ($1, 'legacy', 'work', '1.0.0', $2, '{}', 1, $3, $3)`,
+          [id, state, now - 1_000],
+        );
+        await old.query(
+          `insert into tasker.steps (id, task_id, name, handler, position, state, retryable, retry_limit, skippable,
+             inputs, pending_parents, ready_at, created_at)
+           values ($1, $2, 'only', 'only', 0, 'pending', true, 3, false, '{}', 0, $3, $3)`,
+          [randomUUID(), id, now - 1_000],
+        );
+      }
+      const migrated = await createPostgresStore({ connectionString: db.url, poolSize: 2 });
+      expect(await migrated.migrate()).toEqual(expect.arrayContaining([2]));
+      const steps = await old.query(
+        `select t.state as task_state, s.claim_key, s.queue, s.ready_at from tasker.steps s
+         join tasker.tasks t on t.id = s.task_id order by t.state`,
+      );
+      expect(steps.rows).toEqual([
+        { task_state: 'error', claim_key: 'default legacy/work@1.0.0', queue: 'default', ready_at: null },
+        {
+          task_state: 'in_progress',
+          claim_key: 'default legacy/work@1.0.0',
+          queue: 'default',
+          ready_at: String(now - 1_000),
+        },
+      ]);
+      const engine = createTasker({
+        store: migrated,
+        tasks: [
+          defineTask({
+            namespace: 'legacy',
+            name: 'work',
+            version: '1.0.0',
+            steps: [{ name: 'only', handler: async () => 'ran' }],
+          }),
+        ],
+      });
+      await engine.start();
+      try {
+        expect((await engine.waitFor(running, { timeoutMs: 20_000 })).state).toBe('complete');
+        expect((await engine.getTask(failed))?.state).toBe('error');
+      } finally {
+        await engine.stop();
+        await migrated.close();
+      }
+    } finally {
+      await old.end();
+      await db.drop();
+    }
+  });
+});
