@@ -128,6 +128,20 @@ export function runGroup(cases: readonly BenchCase[], options: GroupOptions): Ca
   });
 }
 
+/**
+ * A run that failed its checks (it lost work, repeated it, broke an order): it is not a
+ * measurement, so the benchmark stops and exits non-zero rather than report without it.
+ */
+export class BenchCheckError extends Error {
+  override readonly name = 'BenchCheckError';
+}
+
+/** Throws a {@link BenchCheckError} naming `what` and every problem, unless there is none. */
+export function assertChecked(what: string, problems: readonly string[]): void {
+  if (problems.length > 0)
+    throw new BenchCheckError(`${what} failed its checks, so the benchmark fails: ${problems.join('; ')}`);
+}
+
 function meets(value: number, target: number, direction: TargetDirection): boolean {
   return direction === 'atLeast' ? value >= target : value <= target;
 }

@@ -5,16 +5,19 @@
  *
  * A run pre-submits its tasks with the workers stopped (timed apart, as `submitMs`), then
  * starts one engine and times it from `start()` until it has durably completed every step
- * (the count of `complete` transitions it committed). Then it checks the run in SQL:
+ * (the count of `complete` transitions it committed), or until that count stalls (a lost
+ * step). Then it checks the run in SQL (a latency round too, over its chains):
  *
- * - every task is `complete`, and the database holds exactly the expected steps;
- * - each step has exactly one `in_progress → complete` transition;
- * - DAG order: for every edge, the parent's completion row was written before the child's
- *   claim row. Transition ids come from one sequence, and a child can only be claimed by a
- *   transaction that began after its parent's completion committed, so a claim row with a
- *   smaller id than its parent's completion row means the child started first.
+ * - every task is `complete` and has exactly one `→ complete` transition of its own;
+ * - the database holds exactly the expected steps, each `complete` with exactly one
+ *   `in_progress → complete` transition;
+ * - DAG order: for every edge whose child was claimed, the parent's completion row was written
+ *   before the child's claim row (a child never claimed is a lost step, counted above).
+ *   Transition ids come from one sequence, and a child can only be claimed by a transaction
+ *   that began after its parent's completion committed, so a claim row with a smaller id than
+ *   its parent's completion row means the child started first.
  *
- * A run with any problem is void.
+ * Every problem is reported with its counts; the benchmark fails on any.
  */
 import {
   createTasker,
@@ -26,7 +29,15 @@ import {
   TaskStore,
 } from '@tasker/orchestrator';
 import { createEventRouter, type RouterBackend } from '@tasker/router';
-import type { BenchSystem, Durability, RunResult, Workload } from './orchestrator-system';
+import {
+  type BenchSystem,
+  type Durability,
+  type LatencyResult,
+  type RunResult,
+  STALL_MS,
+  type Workload,
+  waitWhileProgressing,
+} from './orchestrator-system';
 
 /** The engine's settings in the benchmark (the same for PostgreSQL and PGlite). */
 export interface TaskerBenchSettings {
@@ -36,15 +47,20 @@ export interface TaskerBenchSettings {
   readonly submitParallelism: number;
 }
 
+// Completions per task and per step, from the audit: none means lost, more than one repeated.
+const completions = (table: 'tasks' | 'steps', match: string) => `
+select count(*) filter (where c.n = 0)::int as never, count(*) filter (where c.n > 1)::int as repeated,
+  coalesce(max(c.n), 0)::int as most
+from tasker.${table} x
+cross join lateral (
+  select count(*)::int as n from tasker.transitions t where ${match} and t.to_state = 'complete'
+) c`;
+
 const CHECKS = {
   tasks: `select count(*)::int as n, count(*) filter (where state = 'complete')::int as complete from tasker.tasks`,
   steps: `select count(*)::int as n, count(*) filter (where state = 'complete')::int as complete from tasker.steps`,
-  completions: `
-select count(*) filter (where c.n <> 1)::int as wrong, coalesce(max(c.n), 0)::int as most
-from tasker.steps s
-cross join lateral (
-  select count(*)::int as n from tasker.transitions t where t.step_id = s.id and t.to_state = 'complete'
-) c`,
+  taskCompletions: completions('tasks', 't.task_id = x.id and t.step_id is null'),
+  stepCompletions: completions('steps', 't.step_id = x.id'),
   order: `
 select count(*)::int as broken
 from tasker.step_edges e
@@ -54,7 +70,7 @@ cross join lateral (
 cross join lateral (
   select min(id) as id from tasker.transitions t where t.step_id = e.child_id and t.to_state = 'in_progress'
 ) c
-where p.id is null or c.id is null or c.id < p.id`,
+where c.id is not null and (p.id is null or c.id < p.id)`,
 } as const;
 
 function definitions(handler: StepHandler): { chain: TaskDefinition; diamond: TaskDefinition } {
@@ -92,10 +108,6 @@ async function inParallel(count: number, parallelism: number, body: (i: number) 
     while (next < count) await body(next++);
   };
   await Promise.all(Array.from({ length: Math.min(parallelism, count) }, lane));
-}
-
-async function waitUntil(done: () => boolean): Promise<void> {
-  while (!done()) await new Promise((resolve) => setTimeout(resolve, 1));
 }
 
 /**
@@ -145,6 +157,33 @@ export async function createTaskerSystem(
   };
   const one = async <Row>(text: string) => (await driver.query<Row>(text)).rows[0] as Row;
 
+  /** What the database says is wrong after `tasks` tasks of `steps` steps in all ran; [] if nothing. */
+  const check = async (tasks: number, steps: number): Promise<string[]> => {
+    type Counts = { n: number; complete: number };
+    type Completions = { never: number; repeated: number; most: number };
+    const problems: string[] = [];
+    const t = await one<Counts>(CHECKS.tasks);
+    if (t.n !== tasks || t.complete !== tasks)
+      problems.push(`${t.complete} of ${t.n} tasks complete, expected ${tasks}`);
+    const tc = await one<Completions>(CHECKS.taskCompletions);
+    if (tc.never > 0 || tc.repeated > 0)
+      problems.push(
+        `${tc.never} tasks without a completion, ${tc.repeated} completed more than once (most: ${tc.most})`,
+      );
+    const s = await one<Counts>(CHECKS.steps);
+    if (s.n !== steps || s.complete !== steps)
+      problems.push(`${s.complete} of ${s.n} steps complete, expected ${steps}`);
+    const sc = await one<Completions>(CHECKS.stepCompletions);
+    if (sc.never > 0 || sc.repeated > 0)
+      problems.push(
+        `${sc.never} steps without a completion, ${sc.repeated} completed more than once (most: ${sc.most})`,
+      );
+    const order = await one<{ broken: number }>(CHECKS.order);
+    if (order.broken > 0)
+      problems.push(`${order.broken} edges whose child started before its parent completed`);
+    return problems;
+  };
+
   return {
     name,
     dag: true,
@@ -169,25 +208,17 @@ export async function createTaskerSystem(
       const steps = count * STEPS_PER_TASK[workload];
       const started = performance.now();
       await tasker.start();
-      await waitUntil(() => tasker.stats().completed >= steps);
+      const finished = await waitWhileProgressing(
+        () => tasker.stats().completed,
+        (completed) => completed >= steps,
+      );
       const runMs = performance.now() - started;
+      const completed = tasker.stats().completed;
       await tasker.stop();
 
-      const problems: string[] = [];
-      const tasks = await one<{ n: number; complete: number }>(CHECKS.tasks);
-      if (tasks.n !== count || tasks.complete !== count)
-        problems.push(`${tasks.complete} of ${tasks.n} tasks complete, expected ${count}`);
-      const stepRows = await one<{ n: number; complete: number }>(CHECKS.steps);
-      if (stepRows.n !== steps || stepRows.complete !== steps)
-        problems.push(`${stepRows.complete} of ${stepRows.n} steps complete, expected ${steps}`);
-      const completions = await one<{ wrong: number; most: number }>(CHECKS.completions);
-      if (completions.wrong > 0)
-        problems.push(
-          `${completions.wrong} steps without exactly one completion (most: ${completions.most})`,
-        );
-      const order = await one<{ broken: number }>(CHECKS.order);
-      if (order.broken > 0)
-        problems.push(`${order.broken} edges whose child started before its parent completed`);
+      const problems = await check(count, steps);
+      if (!finished)
+        problems.unshift(`stalled at ${completed} of ${steps} step completions (none for ${STALL_MS} ms)`);
       const reruns = [...executions.values()].filter((n) => n !== 1).length;
       return {
         workload,
@@ -205,11 +236,13 @@ export async function createTaskerSystem(
       };
     },
 
-    async latency(samples: number, warmup: number): Promise<number[]> {
+    async latency(samples: number, warmup: number): Promise<LatencyResult> {
       await reset();
       const tasker = engine();
       await tasker.start();
       const times: number[] = [];
+      const problems: string[] = [];
+      let submitted = 0;
       for (let i = 0; i < warmup + samples; i++) {
         const started = performance.now();
         const { taskId } = await tasker.submit({
@@ -218,13 +251,20 @@ export async function createTaskerSystem(
           version: '1.0.0',
           context: { i },
         });
-        const task = await tasker.waitFor(taskId);
+        submitted++;
+        const task = await tasker.waitFor(taskId, { timeoutMs: STALL_MS }).catch((error: Error) => error);
         const elapsed = performance.now() - started;
-        if (task.state !== 'complete') throw new Error(`${name}: latency task ${taskId} ended ${task.state}`);
+        if (task instanceof Error || task.state !== 'complete') {
+          problems.push(
+            `latency task ${i} (${taskId}) ${task instanceof Error ? task.message : `ended ${task.state}`}`,
+          );
+          break;
+        }
         if (i >= warmup) times.push(elapsed);
       }
       await tasker.stop();
-      return times;
+      problems.push(...(await check(submitted, submitted * STEPS_PER_TASK.chains)));
+      return { samples: times, problems };
     },
 
     close: () => store.close(),

@@ -3,5 +3,5 @@
  * driver. It takes the test functions as arguments, so it loads from CommonJS too.
  */
 export type { ContractExpectation, ContractTestApi } from './contract-test-api';
-export type { StoreContractSubject } from './store-contract';
+export type { ContractSession, StoreContractSubject } from './store-contract';
 export { runStoreContract } from './store-contract';

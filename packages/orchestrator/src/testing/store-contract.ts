@@ -11,7 +11,23 @@ export interface StoreContractSubject {
   readonly name: string;
   /** Makes a migrated, empty store; called once for the whole suite. */
   readonly create: () => Promise<TaskStore>;
+  /**
+   * Opens a connection to the store's database apart from the store's own, for the cases that
+   * hold a transaction open while the store works. Leave it out for a store with a single
+   * connection (PGlite queues every statement behind an open transaction): those cases are
+   * skipped.
+   */
+  readonly openSession?: () => Promise<ContractSession>;
 }
+
+/** A database connection of the test's own (for example a `pg.Client`). */
+export interface ContractSession {
+  query(text: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+  close(): Promise<void>;
+}
+
+/** How long a case holds another transaction's locks at most, waiting for the store. */
+const HOLD_MS = 10_000;
 
 const step = (name: string, dependsOn: string[] = [], extra: Partial<NewStep> = {}): NewStep => ({
   name,
@@ -40,6 +56,12 @@ const task = (steps: NewStep[], extra: Partial<NewTask> = {}): NewTask => ({
 /** Registers the store contract suite. */
 export function runStoreContract(t: ContractTestApi, subject: StoreContractSubject): void {
   const { describe, it, beforeAll, afterAll, afterEach, expect } = t;
+  // A case that needs a second connection: run, or reported as skipped when there is none.
+  const withSession = (name: string, body: (open: () => Promise<ContractSession>) => Promise<void>) => {
+    const open = subject.openSession;
+    if (open !== undefined) it(name, () => body(open), HOLD_MS * 3);
+    else t.skip?.(`${name} [skipped: ${subject.name} has a single connection]`, () => {});
+  };
   describe(`store contract: ${subject.name}`, () => {
     let store: TaskStore;
     beforeAll(async () => {
@@ -101,6 +123,52 @@ export function runStoreContract(t: ContractTestApi, subject: StoreContractSubje
       expect(new Set(ids).size).toBe(30);
       expect(batches.flat().every((c) => c.attempt === 1 && c.fromState === 'pending')).toBe(true);
     });
+
+    withSession(
+      'claims other ready steps while another claimer holds its rows in an open transaction (skip locked)',
+      async (open) => {
+        const now = window();
+        const names = (prefix: string) => Array.from({ length: 5 }, (_, i) => step(`${prefix}${i}`));
+        const held = await store.createTask(task(names('held')), now - 1);
+        const free = await store.createTask(task(names('free')), now - 1);
+        const session = await open();
+        try {
+          // The other claimer: its transaction holds the lock a claim takes on the rows it claims.
+          await session.query('begin');
+          const locked = await session.query(
+            'select id from tasker.steps where task_id = $1 order by id for no key update',
+            [held.taskId],
+          );
+          expect(locked.rows.length).toBe(5);
+          // A batch as large as everything ready, so the claim must pass the locked rows.
+          let holding = true;
+          const claiming = store
+            .claim('w2', now, 10, 30_000)
+            .then((claimed) => ({ claimed, whileHeld: holding }));
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          const first = await Promise.race([
+            claiming,
+            new Promise<undefined>((resolve) => {
+              timer = setTimeout(() => resolve(undefined), HOLD_MS);
+            }),
+          ]);
+          clearTimeout(timer);
+          holding = false;
+          await session.query('rollback');
+          const { claimed, whileHeld } = first ?? (await claiming);
+          expect(
+            whileHeld
+              ? 'claimed while the other transaction was open'
+              : `waited until the other transaction rolled back (held ${HOLD_MS} ms)`,
+          ).toBe('claimed while the other transaction was open');
+          expect(
+            claimed.map((c) => `${c.task.id === free.taskId ? 'free' : 'held'}:${c.name}`).sort(),
+          ).toEqual(['free0', 'free1', 'free2', 'free3', 'free4'].map((n) => `free:${n}`));
+        } finally {
+          await session.close();
+        }
+      },
+    );
 
     it('completes a step, makes its children ready in SQL and hands them the parent results', async () => {
       const now = window();
