@@ -74,6 +74,11 @@ export class Presence {
   async #beat(): Promise<void> {
     const { store, clock } = this.#d;
     if (this.#seq === undefined) return;
+    if (store.closed) {
+      // The store was closed under an engine that was never stopped: it beats no more.
+      if (this.#timer !== undefined) clearInterval(this.#timer);
+      return;
+    }
     try {
       await store.heartbeat(this.#seq, clock.now(), this.#d.beat());
     } catch (error) {

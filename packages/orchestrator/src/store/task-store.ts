@@ -158,6 +158,7 @@ export class TaskStore {
   readonly #readyListeners = new Set<() => void>();
   /** This process's number in the worker registry, recorded with its transitions. */
   #writer: number | null = null;
+  #closed = false;
   /** The registry numbers of the engines registered through this store and not stopped. */
   readonly #engines = new Set<number>();
   /** How far the events of this store's writes are published (see {@link PublishLedger}). */
@@ -244,7 +245,13 @@ export class TaskStore {
   }
 
   close(): Promise<void> {
+    this.#closed = true;
     return this.#ctx.driver.close();
+  }
+
+  /** `close()` was called: nothing more may run on this store. */
+  get closed(): boolean {
+    return this.#closed;
   }
 
   /**

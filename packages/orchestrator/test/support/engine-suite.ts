@@ -187,17 +187,18 @@ export function engineSuite(name: string, createSubject: () => Promise<EngineSub
         },
         { router: rec.router, pollIntervalMs: 3_600_000 },
       );
-      // The loop's first claim (at start) found nothing and it sleeps for an hour.
-      await until(
-        async () => rec.events.filter((e) => e.name === 'database.query_executed').length,
-        (n) => n > 0,
-      );
       const claims = () =>
         rec.events.filter(
           (e) =>
             e.name === 'database.query_executed' &&
             (e.payload as { operation: string }).operation === 'claim_steps',
         ).length;
+      // The loop's first claim (at start) found nothing and it sleeps for an hour. (Other
+      // statements, the worker registry's, may come before it.)
+      await until(
+        async () => claims(),
+        (n) => n > 0,
+      );
       const before = claims();
       const { taskId } = await tasker.submit({ namespace, name: 'chain', context: {} });
       const done = await tasker.waitFor(taskId);
