@@ -31,6 +31,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { TaskerConfig } from '../config/config-schema';
 import type { Change, ClaimedStep, TransitionRecord } from '../store/records';
 import type { StepOutcome, TaskStore } from '../store/task-store';
+import { isTransientDatabaseError } from '../store/transient-errors';
 import type { Clock } from './clock';
 import type { EventPublisher } from './event-publisher';
 import { type LeaseTiming, leaseTiming } from './lease-timing';
@@ -42,6 +43,9 @@ interface InFlight {
   readonly deadline: number | undefined;
   /** When the lease this worker last set expires, on the engine's clock (`$now + leaseMs`). */
   leaseExpiresAt: number;
+  /** Resolves once the handler has returned (the step left `inFlight`). */
+  readonly finished: Promise<void>;
+  readonly markFinished: () => void;
 }
 
 interface QueuedOutcome {
@@ -92,6 +96,8 @@ export class Worker {
   readonly #lease: LeaseTiming;
   #lastLoopAt = Date.now();
   #completed = 0;
+  /** Claims that failed in a row (the database is away): the loop backs off. */
+  #claimFailures = 0;
   /** Steps whose handler stopped because this worker is stopping: their leases are given up. */
   readonly #abandoned: { id: string; token: number }[] = [];
 
@@ -207,13 +213,20 @@ export class Worker {
           } finally {
             published();
           }
+          this.#claimFailures = 0;
         } catch (error) {
-          this.#d.onError(error, 'claim');
+          // The database is away (the store reported it as transient): claim again after a
+          // backoff, with a fresh time. Anything else is the caller's to see.
+          this.#claimFailures++;
+          if (!isTransientDatabaseError(error)) this.#d.onError(error, 'claim');
         }
       }
       if (got > 0 && got === want) continue;
-      if (this.#woken) continue;
-      const sleepMs = this.#sleepMs();
+      if (this.#woken && this.#claimFailures === 0) continue;
+      const sleepMs =
+        this.#claimFailures === 0
+          ? this.#sleepMs()
+          : Math.min(engine.pollIntervalMs, 50 * 2 ** Math.min(this.#claimFailures, 10));
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, sleepMs);
         this.#wake = () => {
@@ -257,15 +270,32 @@ export class Worker {
           ]
         : [{ ...base, from: claim.fromState, to: 'in_progress', id: ids[0] }];
     this.#d.publisher.publish({ transitions, ready: [] });
+    // A claim whose reply came back too late to run safely (its lease is already in the window
+    // where a handler must stop) is not started: the lease expires and a later claim takes it.
+    if (this.#d.clock.now() >= leaseExpiresAt - this.#lease.abortBeforeExpiryMs) return;
     const timeoutMs = claim.timeoutMs ?? this.#d.config.execution.defaultTimeoutMs;
+    let markFinished: () => void = () => {};
+    const finished = new Promise<void>((resolve) => {
+      markFinished = resolve;
+    });
     const entry: InFlight = {
       claim,
       controller: new AbortController(),
       deadline: timeoutMs === undefined ? undefined : this.#d.clock.now() + timeoutMs,
       leaseExpiresAt,
+      finished,
+      markFinished,
     };
+    // This process claimed the step again while an earlier attempt of it still runs here (that
+    // attempt lost its lease): the earlier one is stopped, and the new one starts only once it
+    // has returned, so that the two never overlap.
+    const previous = this.#inFlight.get(claim.id);
     this.#inFlight.set(claim.id, entry);
-    void this.#execute(entry);
+    if (previous === undefined) void this.#execute(entry);
+    else {
+      previous.controller.abort(new StepAbort('lost', `step "${claim.name}" was claimed again`));
+      void previous.finished.then(() => this.#execute(entry));
+    }
   }
 
   async #execute(entry: InFlight): Promise<void> {
@@ -294,14 +324,16 @@ export class Worker {
     )
       this.#abandoned.push({ id, token: entry.claim.token });
     // The slot is free as soon as the handler returned: the next claim overlaps the write.
-    this.#inFlight.delete(id);
+    // (A later attempt of the same step may hold the entry already: only this one's is removed.)
+    if (this.#inFlight.get(id) === entry) this.#inFlight.delete(id);
+    entry.markFinished();
     if (outcome !== undefined) this.#settling.set(id, entry);
     this.#slotFreed();
     if (outcome === undefined) return;
     try {
       await this.#settle(outcome);
     } finally {
-      this.#settling.delete(id);
+      if (this.#settling.get(id) === entry) this.#settling.delete(id);
       this.#slotFreed();
     }
   }

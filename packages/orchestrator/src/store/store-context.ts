@@ -82,6 +82,22 @@ export class StoreContext {
     };
   }
 
+  /**
+   * One statement outside a transaction, not retried: the caller retries with fresh
+   * parameters. A transient error is reported to the transient-error hook, then thrown.
+   */
+  async queryOnce<Row = Record<string, unknown>>(
+    query: SqlQuery,
+    params?: readonly unknown[],
+  ): Promise<QueryResult<Row>> {
+    try {
+      return await this.runner(this.driver)<Row>(query, params);
+    } catch (error) {
+      if (isTransientDatabaseError(error)) this.#onTransientError?.(error, 1);
+      throw error;
+    }
+  }
+
   /** One statement outside a transaction, retried on transient errors. */
   query<Row = Record<string, unknown>>(
     query: SqlQuery,

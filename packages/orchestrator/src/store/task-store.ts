@@ -289,7 +289,9 @@ export class TaskStore {
     keys?: readonly string[],
   ): Promise<{ steps: ClaimedStep[]; nextReadyAt: number | undefined }> {
     const claimKeys = keys ?? (await this.#claimKeysInUse());
-    const claimed = await this.#ctx.query(claimSteps, [
+    // Not retried on a transient error: a retry would claim with a stale `now` (and hand out
+    // leases that expired while the database was away). The worker claims again, with a fresh one.
+    const claimed = await this.#ctx.queryOnce(claimSteps, [
       now,
       limit,
       workerId,
