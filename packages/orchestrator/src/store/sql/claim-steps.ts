@@ -76,7 +76,7 @@ with keys as (
   select x.task_id, x.id, x.name, x.from_state, x.to_state, x.reason, x.metadata, $1::bigint, $6::int
   from (
     select c.task_id, c.id, c.name, 'in_progress' as from_state, 'pending' as to_state, 'lease_expired' as reason,
-      '{}'::jsonb as metadata, 0 as ord
+      jsonb_build_object('attempt', c.attempts) as metadata, 0 as ord
     from claimed c where c.from_state = 'in_progress'
     union all
     select c.task_id, c.id, c.name, case when c.from_state = 'in_progress' then 'pending' else c.from_state end,
