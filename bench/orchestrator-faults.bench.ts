@@ -201,7 +201,7 @@ try {
       },
       erroredTasksLeftBehind: {
         tasks: LEFTOVER,
-        how: 'bench.diamond@1.0.0 (registered by the measured engine too), made through the engine: left fails with PermanentError while middle and right fail with RetryableError and a backoff of 0 ms',
+        how: 'bench.diamond@1.0.0 (registered by the measured engine too), made through the engine: left fails with PermanentError while middle and right fail with RetryableError and retryAfter 0 ms',
         submitMs: Math.round(fill.submitMs),
         runMs: Math.round(fill.runMs),
         stepStates: fill.stepStates,
