@@ -49,25 +49,26 @@ export interface BenchSystem {
 
 /**
  * How long a run may make no progress before it gives up: a lost step never completes, and
- * without a bound the benchmark would wait for it forever. Three leases of the engine (10 s),
- * and more than graphile-worker's first retries of a failed job.
+ * without a bound the benchmark would wait for it forever. Three leases of the engine as it was
+ * (10 s; twelve of today's 2.5 s), and more than graphile-worker's first retries of a failed job.
  */
 export const STALL_MS = 30_000;
 
 /**
- * Polls `read` (every millisecond) until `done` accepts its value. Returns false, giving up,
- * when the value has not changed for `stallMs`.
+ * Polls `read` (every `pollMs`, default every millisecond) until `done` accepts its value.
+ * Returns false, giving up, when the value has not changed for `stallMs`.
  */
 export async function waitWhileProgressing(
   read: () => number | Promise<number>,
   done: (value: number) => boolean,
   stallMs: number = STALL_MS,
+  pollMs = 1,
 ): Promise<boolean> {
   let last = await read();
   let changedAt = performance.now();
   while (!done(last)) {
     if (performance.now() - changedAt > stallMs) return false;
-    await new Promise((resolve) => setTimeout(resolve, 1));
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
     const value = await read();
     if (value !== last) {
       last = value;

@@ -1,34 +1,25 @@
 /**
- * The Tasker side of the orchestrator benchmark: one engine on a store (PostgreSQL through
+ * The Tasker side of the orchestrator benchmarks: one engine on a store (PostgreSQL through
  * `pg`, or PGlite), running the benchmark's workloads and checking every run against the
  * audit trail.
  *
  * A run pre-submits its tasks with the workers stopped (timed apart, as `submitMs`), then
  * starts one engine and times it from `start()` until it has durably completed every step
  * (the count of `complete` transitions it committed), or until that count stalls (a lost
- * step). Then it checks the run in SQL (a latency round too, over its chains):
+ * step). Then it checks the run in SQL (a latency round too, over its chains): see
+ * `orchestrator-audit.ts`. Every problem is reported with its counts; the benchmark fails on
+ * any.
  *
- * - every task is `complete` and has exactly one `→ complete` transition of its own;
- * - the database holds exactly the expected steps, each `complete` with exactly one
- *   `in_progress → complete` transition;
- * - DAG order: for every edge whose child was claimed, the parent's completion row was written
- *   before the child's claim row (a child never claimed is a lost step, counted above).
- *   Transition ids come from one sequence, and a child can only be claimed by a transaction
- *   that began after its parent's completion committed, so a claim row with a smaller id than
- *   its parent's completion row means the child started first.
- *
- * Every problem is reported with its counts; the benchmark fails on any.
+ * The engine comes from this repository's `@tasker/orchestrator` and `@tasker/router`, or from
+ * other copies of them passed in {@link TaskerSystemOptions.modules} (another commit's, for the
+ * comparison with the parent commit).
  */
-import {
-  createTasker,
-  defineTask,
-  type SqlDriver,
-  type StepHandler,
-  type TaskDefinition,
-  type Tasker,
-  TaskStore,
-} from '@tasker/orchestrator';
-import { createEventRouter, type RouterBackend } from '@tasker/router';
+
+import type { SqlDriver, StepHandler, TaskDefinition, Tasker } from '@tasker/orchestrator';
+import * as currentOrchestrator from '@tasker/orchestrator';
+import type { RouterBackend } from '@tasker/router';
+import * as currentRouter from '@tasker/router';
+import { auditRun, type QueryRows } from './orchestrator-audit';
 import {
   type BenchSystem,
   type Durability,
@@ -47,33 +38,41 @@ export interface TaskerBenchSettings {
   readonly submitParallelism: number;
 }
 
-// Completions per task and per step, from the audit: none means lost, more than one repeated.
-const completions = (table: 'tasks' | 'steps', match: string) => `
-select count(*) filter (where c.n = 0)::int as never, count(*) filter (where c.n > 1)::int as repeated,
-  coalesce(max(c.n), 0)::int as most
-from tasker.${table} x
-cross join lateral (
-  select count(*)::int as n from tasker.transitions t where ${match} and t.to_state = 'complete'
-) c`;
+/**
+ * What the benchmark uses of Tasker's packages. Another commit's copies must offer the same
+ * (its public API is checked by the caller that loads it).
+ */
+export interface TaskerModules {
+  readonly orchestrator: Pick<
+    typeof currentOrchestrator,
+    'createTasker' | 'defineTask' | 'TaskStore' | 'createPostgresDriver'
+  >;
+  readonly router: Pick<typeof currentRouter, 'createEventRouter'>;
+}
 
-const CHECKS = {
-  tasks: `select count(*)::int as n, count(*) filter (where state = 'complete')::int as complete from tasker.tasks`,
-  steps: `select count(*)::int as n, count(*) filter (where state = 'complete')::int as complete from tasker.steps`,
-  taskCompletions: completions('tasks', 't.task_id = x.id and t.step_id is null'),
-  stepCompletions: completions('steps', 't.step_id = x.id'),
-  order: `
-select count(*)::int as broken
-from tasker.step_edges e
-cross join lateral (
-  select min(id) as id from tasker.transitions t where t.step_id = e.parent_id and t.to_state = 'complete'
-) p
-cross join lateral (
-  select min(id) as id from tasker.transitions t where t.step_id = e.child_id and t.to_state = 'in_progress'
-) c
-where c.id is not null and (p.id is null or c.id < p.id)`,
-} as const;
+/** This repository's packages, as the workspace resolves them. */
+export const CURRENT_MODULES: TaskerModules = { orchestrator: currentOrchestrator, router: currentRouter };
 
-function definitions(handler: StepHandler): { chain: TaskDefinition; diamond: TaskDefinition } {
+/** Options of {@link createTaskerSystem}. */
+export interface TaskerSystemOptions {
+  /** The packages the engine comes from. Default: this repository's ({@link CURRENT_MODULES}). */
+  readonly modules?: TaskerModules;
+  /**
+   * Tasks tagged so are left in the database between runs and out of the checks (work left
+   * behind on purpose). Then a run clears the others with `delete` and `vacuum analyze`
+   * instead of `truncate`. Default: none, every table is truncated.
+   */
+  readonly keepTagged?: string;
+}
+
+/**
+ * The benchmark's two definitions, every step run by `handler`: `bench.chain@1.0.0` (s1 → s2 →
+ * s3 → s4) and `bench.diamond@1.0.0` (top → left, middle, right → bottom).
+ */
+export function benchDefinitions(
+  handler: StepHandler,
+  defineTask: TaskerModules['orchestrator']['defineTask'] = currentOrchestrator.defineTask,
+): { chain: TaskDefinition; diamond: TaskDefinition } {
   const chain = defineTask({
     namespace: 'bench',
     name: 'chain',
@@ -118,15 +117,18 @@ export async function createTaskerSystem(
   name: string,
   driver: SqlDriver,
   settings: TaskerBenchSettings,
+  options: TaskerSystemOptions = {},
 ): Promise<BenchSystem> {
-  const store = new TaskStore(driver);
+  const { orchestrator, router: routerModule } = options.modules ?? CURRENT_MODULES;
+  const { keepTagged } = options;
+  const store = new orchestrator.TaskStore(driver);
   await store.migrate();
   const executions = new Map<string, number>();
   const handler: StepHandler = (ctx) => {
     executions.set(ctx.stepId, (executions.get(ctx.stepId) ?? 0) + 1);
     return ctx.attempt;
   };
-  const { chain, diamond } = definitions(handler);
+  const { chain, diamond } = benchDefinitions(handler, orchestrator.defineTask);
   const errors: string[] = [];
   // Events go where a user's telemetry would take them: the router's default table, with a
   // trace and a metrics backend that count what they receive.
@@ -137,9 +139,11 @@ export async function createTaskerSystem(
       events++;
     },
   });
-  const router = createEventRouter({ backends: { trace: counting('trace'), metrics: counting('metrics') } });
+  const router = routerModule.createEventRouter({
+    backends: { trace: counting('trace'), metrics: counting('metrics') },
+  });
   const engine = (): Tasker =>
-    createTasker({
+    orchestrator.createTasker({
       store,
       router,
       tasks: [chain, diamond],
@@ -150,39 +154,21 @@ export async function createTaskerSystem(
       onError: (error, during) => errors.push(`${during}: ${(error as Error).message}`),
     });
   const reset = async () => {
-    await driver.exec('truncate tasker.transitions, tasker.step_edges, tasker.steps, tasker.tasks');
+    if (keepTagged === undefined) {
+      await driver.exec('truncate tasker.transitions, tasker.step_edges, tasker.steps, tasker.tasks');
+    } else {
+      // Steps, edges and transitions go with their task (on delete cascade).
+      await driver.query('delete from tasker.tasks where not ($1::text = any(tags))', [keepTagged]);
+      await driver.exec('vacuum analyze tasker.tasks, tasker.steps, tasker.step_edges, tasker.transitions');
+    }
     executions.clear();
     errors.length = 0;
     events = 0;
   };
   const one = async <Row>(text: string) => (await driver.query<Row>(text)).rows[0] as Row;
-
-  /** What the database says is wrong after `tasks` tasks of `steps` steps in all ran; [] if nothing. */
-  const check = async (tasks: number, steps: number): Promise<string[]> => {
-    type Counts = { n: number; complete: number };
-    type Completions = { never: number; repeated: number; most: number };
-    const problems: string[] = [];
-    const t = await one<Counts>(CHECKS.tasks);
-    if (t.n !== tasks || t.complete !== tasks)
-      problems.push(`${t.complete} of ${t.n} tasks complete, expected ${tasks}`);
-    const tc = await one<Completions>(CHECKS.taskCompletions);
-    if (tc.never > 0 || tc.repeated > 0)
-      problems.push(
-        `${tc.never} tasks without a completion, ${tc.repeated} completed more than once (most: ${tc.most})`,
-      );
-    const s = await one<Counts>(CHECKS.steps);
-    if (s.n !== steps || s.complete !== steps)
-      problems.push(`${s.complete} of ${s.n} steps complete, expected ${steps}`);
-    const sc = await one<Completions>(CHECKS.stepCompletions);
-    if (sc.never > 0 || sc.repeated > 0)
-      problems.push(
-        `${sc.never} steps without a completion, ${sc.repeated} completed more than once (most: ${sc.most})`,
-      );
-    const order = await one<{ broken: number }>(CHECKS.order);
-    if (order.broken > 0)
-      problems.push(`${order.broken} edges whose child started before its parent completed`);
-    return problems;
-  };
+  const rows: QueryRows = async <Row>(text: string, params?: readonly unknown[]) =>
+    (await driver.query<Row>(text, params)).rows;
+  const check = (tasks: number, steps: number) => auditRun(rows, { tasks, steps }, keepTagged);
 
   return {
     name,

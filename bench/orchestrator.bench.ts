@@ -11,6 +11,12 @@
  * - graphile-worker, where each job enqueues the next, with and without its batching options
  *   (`localQueue`, `completeJobBatchDelay`, `failJobBatchDelay`): the chains and the latency.
  *
+ * - With `ORCHESTRATOR_BENCH_BASELINE=<ref>` (a commit, e.g. the parent of the work under test):
+ *   Tasker at that commit, "tasker@<ref> (PostgreSQL)", loaded from its TypeScript sources in a
+ *   temporary git worktree (see `orchestrator-baseline.ts`), in its own new database, with the
+ *   same workloads and settings, in the same interleaved rounds; the chain throughput of this
+ *   commit's Tasker is held to ≥ 95 % of it (issue #11, acceptance 2). Unset, nothing of it runs.
+ *
  * Every system has the same concurrency. Rounds are interleaved: each round runs every system
  * in a rotating order. Each run, and each latency round, checks itself after it ended (see
  * `orchestrator-tasker.ts` and `orchestrator-graphile.ts`): a run that lost a step, completed
@@ -21,7 +27,8 @@
  * (to try a change; the results file records the settings).
  *
  * Targets: ≥ 1,500 steps/s on PostgreSQL and ≥ 4 × graphile-worker's chain throughput; idle
- * p50 ≤ 20 ms and p99 ≤ 60 ms (also as a ratio to graphile-worker); ≥ 300 steps/s on PGlite.
+ * p50 ≤ 20 ms and p99 ≤ 60 ms (also as a ratio to graphile-worker); ≥ 300 steps/s on PGlite;
+ * with a baseline, chain throughput ≥ 0.95 × the baseline's.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -31,6 +38,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { createPgliteDriver, createPostgresDriver } from '@tasker/orchestrator';
 import pg from 'pg';
 import { assertChecked, BenchCheckError, type Measurement, measurement, type Ratio } from './harness';
+import { type Baseline, loadBaseline } from './orchestrator-baseline';
 import { createGraphileSystem } from './orchestrator-graphile';
 import type { BenchSystem, Durability, Workload } from './orchestrator-system';
 import { createTaskerSystem, type TaskerBenchSettings } from './orchestrator-tasker';
@@ -40,12 +48,14 @@ const ROUNDS = Number(process.env.ORCHESTRATOR_BENCH_ROUNDS ?? 5);
 const CHAINS = Number(process.env.ORCHESTRATOR_BENCH_CHAINS ?? 2_000);
 const DIAMONDS = Number(process.env.ORCHESTRATOR_BENCH_DIAMONDS ?? 500);
 const LATENCY_SAMPLES = Number(process.env.ORCHESTRATOR_BENCH_LATENCY_SAMPLES ?? 200);
+const BASELINE_REF = process.env.ORCHESTRATOR_BENCH_BASELINE || undefined;
 const LATENCY_WARMUP = 20;
 const CONCURRENCY = 32;
 const TASKER: TaskerBenchSettings = { concurrency: CONCURRENCY, batchSize: 32, submitParallelism: 8 };
 const PG_TARGET = 1_500;
 const PGLITE_TARGET = 300;
 const RATIO_TARGET = 4;
+const BASELINE_RATIO_TARGET = 0.95;
 const P50_TARGET = 20;
 const P99_TARGET = 60;
 
@@ -53,6 +63,7 @@ const TASKER_PG = 'tasker (PostgreSQL)';
 const TASKER_PGLITE = 'tasker (PGlite)';
 const GRAPHILE_BATCHED = 'graphile-worker (batching)';
 const GRAPHILE_PLAIN = 'graphile-worker (no batching)';
+const TASKER_BASELINE = `tasker@${BASELINE_REF} (PostgreSQL)`;
 
 // PGlite's default start parameters without `-F` (which turns fsync off).
 const PGLITE_DURABLE_START = [
@@ -104,21 +115,46 @@ function rotate<T>(items: readonly T[], by: number): T[] {
 
 const suffix = randomBytes(4).toString('hex');
 const databases = [`tasker_bench_${suffix}`, `graphile_bench_${suffix}`];
+if (BASELINE_REF !== undefined) databases.push(`tasker_baseline_bench_${suffix}`);
 const pgliteDir = mkdtempSync(join(os.tmpdir(), 'tasker-bench-pglite-'));
 const systems: BenchSystem[] = [];
 const before = { loadAverageBefore: os.loadavg().map((v) => Math.round(v * 100) / 100) };
 
+let baseline: Baseline | undefined;
+
 try {
+  // Before any database exists: making the worktree may take a while the first time.
+  if (BASELINE_REF !== undefined) {
+    baseline = await loadBaseline(BASELINE_REF);
+    console.log(`baseline ${TASKER_BASELINE}: ${baseline.sha} in ${baseline.dir}`);
+  }
   await admin(async (c) => {
     for (const d of databases) await c.query(`create database ${d}`);
   });
-  const [taskerDb, graphileDb] = databases as [string, string];
+  const [taskerDb, graphileDb, baselineDb] = databases as [string, string, string | undefined];
   systems.push(
     await createTaskerSystem(
       TASKER_PG,
       await createPostgresDriver({ connectionString: databaseUrl(taskerDb), poolSize: 10 }),
       TASKER,
     ),
+  );
+  if (baseline !== undefined && baselineDb !== undefined) {
+    // Its own driver, store, engine and router, all from the baseline's worktree.
+    const { modules } = baseline;
+    systems.push(
+      await createTaskerSystem(
+        TASKER_BASELINE,
+        await modules.orchestrator.createPostgresDriver({
+          connectionString: databaseUrl(baselineDb),
+          poolSize: 10,
+        }),
+        TASKER,
+        { modules },
+      ),
+    );
+  }
+  systems.push(
     await createGraphileSystem(GRAPHILE_BATCHED, databaseUrl(graphileDb), {
       concurrency: CONCURRENCY,
       batching: true,
@@ -219,6 +255,20 @@ try {
     latencyOf(GRAPHILE_PLAIN, 'p50'),
     latencyOf(GRAPHILE_PLAIN, 'p99'),
   ];
+  if (baseline !== undefined) {
+    // The ratio of each round's pair, beside the ratio of medians below: how much it moves.
+    const oursByRound = new Map(runsOf(TASKER_PG, 'chains').map((r) => [r.round, r.stepsPerSecond]));
+    const pairs = runsOf(TASKER_BASELINE, 'chains').map(
+      (r) => (oursByRound.get(r.round) as number) / r.stepsPerSecond,
+    );
+    measurements.push(
+      throughput(TASKER_BASELINE, 'chains'),
+      throughput(TASKER_BASELINE, 'diamonds'),
+      latencyOf(TASKER_BASELINE, 'p50'),
+      latencyOf(TASKER_BASELINE, 'p99'),
+      measurement(`chain throughput per round, ${TASKER_PG} / ${TASKER_BASELINE}`, '×', pairs),
+    );
+  }
   const find = (label: string) => measurements.find((m) => m.label.startsWith(label)) as Measurement;
   const ours = find(`${TASKER_PG}: ${CHAINS}`);
   const graphileBest = [find(`${GRAPHILE_BATCHED}: ${CHAINS}`), find(`${GRAPHILE_PLAIN}: ${CHAINS}`)].sort(
@@ -234,6 +284,18 @@ try {
   const ourP50 = find(`${TASKER_PG}: idle 4-step workflow p50`);
   const ourP99 = find(`${TASKER_PG}: idle 4-step workflow p99`);
   const r3 = (v: number) => Math.round(v * 1000) / 1000;
+  const baselineRatio = (ours: Measurement, theirs: Measurement): Ratio => {
+    const value = r3(ours.median / theirs.median);
+    return {
+      label: `chain throughput, ${TASKER_PG} / ${TASKER_BASELINE}`,
+      numerator: ours.label,
+      denominator: theirs.label,
+      value,
+      target: BASELINE_RATIO_TARGET,
+      direction: 'atLeast',
+      meetsTarget: value >= BASELINE_RATIO_TARGET,
+    };
+  };
   const throughputRatio = r3(ours.median / graphileBest.median);
   const ratios: Ratio[] = [
     {
@@ -245,6 +307,7 @@ try {
       direction: 'atLeast',
       meetsTarget: throughputRatio >= RATIO_TARGET,
     },
+    ...(baseline === undefined ? [] : [baselineRatio(ours, find(`${TASKER_BASELINE}: ${CHAINS}`))]),
     {
       label: 'idle 4-step workflow p50, tasker (PostgreSQL) / graphile-worker (its better p50)',
       numerator: ourP50.label,
@@ -264,7 +327,8 @@ try {
       'Tasker (@tasker/orchestrator) on PostgreSQL and PGlite against graphile-worker 0.17.3 (each job enqueues the next), ' +
       'in one run with interleaved rounds; wall-clock time on a shared machine (see the load averages). ' +
       'Throughput is timed from starting the workers until every step is durably complete; tasks are submitted before, ' +
-      'timed apart (submit ms). Latency is from submitting one 4-step chain to its last step durably complete, one at a time.',
+      'timed apart (submit ms). Latency is from submitting one 4-step chain to its last step durably complete, one at a time.' +
+      (baseline === undefined ? '' : ` With ${TASKER_BASELINE}: Tasker at that commit, for the ratio to it.`),
     settings: {
       rounds: ROUNDS,
       chains: CHAINS,
@@ -276,8 +340,9 @@ try {
         ...TASKER,
         poolSize: 10,
         preparedStatements: true,
+        // The engine's defaults at this commit (a baseline runs with its own).
         pollIntervalMs: 1_000,
-        leaseMs: 10_000,
+        leaseMs: 2_500,
         router: 'default mapping table; trace and metrics backends that count events',
         queryEvents: true,
       },
@@ -289,6 +354,18 @@ try {
       },
       postgres: serverUrl.replace(/\/\/[^@]*@/, '//'),
       pglite: 'data directory on disk, fsync on (PGlite’s default start parameters without -F)',
+      ...(baseline === undefined
+        ? {}
+        : {
+            baseline: {
+              system: TASKER_BASELINE,
+              ref: baseline.ref,
+              commit: baseline.sha,
+              worktree: baseline.dir,
+              loadedFrom: 'packages/orchestrator/src and packages/router/src of the worktree (tsx)',
+              resolved: baseline.resolved,
+            },
+          }),
     },
     durability: Object.fromEntries(
       Object.entries(durability).map(([k, d]) => [
@@ -308,6 +385,11 @@ try {
       'PGlite runs in this process (PostgreSQL in WASM, one connection), with its data directory on disk and fsync on as far as its file system passes fsync through.',
       'A commit marked +dirty means that files were modified in the working tree when the benchmark ran (on this shared machine, other work in progress); the benchmark and the engine are those of the commit.',
       'Every run and latency round passed its checks after it ended (every task and every step complete, each with exactly one completion, DAG order kept); one that fails them fails the benchmark.',
+      ...(baseline === undefined
+        ? []
+        : [
+            `${TASKER_BASELINE} is commit ${baseline.sha}, run from its TypeScript sources in a git worktree (${baseline.dir}) with its own installed dependencies, in its own database, with the same workloads, settings (concurrency, batch size, pool size, submit parallelism) and counting router backends (its own router package) as ${TASKER_PG}, in the same interleaved rounds. Engine defaults (such as the lease) are each commit's own.`,
+          ]),
     ],
   });
 } catch (error) {

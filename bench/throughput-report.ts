@@ -42,6 +42,15 @@ export interface LatencyRound {
   readonly samplesMs: readonly number[];
 }
 
+/** A table of the results file beyond runs and latency (the rounds of a fault, for example). */
+export interface ReportTable {
+  readonly title: string;
+  readonly header: readonly string[];
+  readonly rows: readonly (readonly string[])[];
+  /** A sentence under the table. */
+  readonly note?: string;
+}
+
 export interface ThroughputReport {
   readonly subject: string;
   readonly description: string;
@@ -49,7 +58,12 @@ export interface ThroughputReport {
   /** Per system: what its connections report (`fsync`, `synchronous_commit`). */
   readonly durability: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly runs: readonly RawRun[];
+  /** Idle latency rounds; the section is left out when there are none. */
   readonly latency: readonly LatencyRound[];
+  /** More tables, after the runs (their raw data belongs in `data`). */
+  readonly tables?: readonly ReportTable[];
+  /** Raw figures that the JSON file carries and the tables summarise. */
+  readonly data?: Readonly<Record<string, unknown>>;
   readonly measurements: readonly Measurement[];
   readonly ratios: readonly Ratio[];
   readonly notes: readonly string[];
@@ -107,20 +121,22 @@ function markdown(report: ThroughputReport, env: Record<string, unknown>): strin
     ),
     '',
   );
-  lines.push('## Ratios (same run)', '');
-  lines.push(
-    ...markdownTable(
-      ['ratio', 'value', 'target', 'numerator', 'denominator'],
-      report.ratios.map((r) => [
-        r.label,
-        String(r.value),
-        verdict(r.target, r.direction, r.meetsTarget),
-        r.numerator,
-        r.denominator,
-      ]),
-    ),
-    '',
-  );
+  if (report.ratios.length > 0) {
+    lines.push('## Ratios (same run)', '');
+    lines.push(
+      ...markdownTable(
+        ['ratio', 'value', 'target', 'numerator', 'denominator'],
+        report.ratios.map((r) => [
+          r.label,
+          String(r.value),
+          verdict(r.target, r.direction, r.meetsTarget),
+          r.numerator,
+          r.denominator,
+        ]),
+      ),
+      '',
+    );
+  }
   lines.push('## Every run', '');
   lines.push(
     ...markdownTable(
@@ -139,23 +155,37 @@ function markdown(report: ThroughputReport, env: Record<string, unknown>): strin
     ),
     '',
   );
-  lines.push('## Idle latency of one 4-step workflow, every round (ms)', '');
-  lines.push(
-    ...markdownTable(
-      ['round', 'system', 'samples', 'p50', 'p90', 'p99', 'max'],
-      report.latency.map((l) => [
-        String(l.round),
-        l.system,
-        String(l.samplesMs.length),
-        String(round1(l.p50)),
-        String(round1(l.p90)),
-        String(round1(l.p99)),
-        String(round1(l.max)),
-      ]),
-    ),
-    '',
-  );
-  lines.push('Every latency sample (ms) is in the JSON file next to this one.', '');
+  for (const t of report.tables ?? []) {
+    lines.push(
+      `## ${t.title}`,
+      '',
+      ...markdownTable(
+        [...t.header],
+        t.rows.map((r) => [...r]),
+      ),
+      '',
+    );
+    if (t.note !== undefined) lines.push(t.note, '');
+  }
+  if (report.latency.length > 0) {
+    lines.push('## Idle latency of one 4-step workflow, every round (ms)', '');
+    lines.push(
+      ...markdownTable(
+        ['round', 'system', 'samples', 'p50', 'p90', 'p99', 'max'],
+        report.latency.map((l) => [
+          String(l.round),
+          l.system,
+          String(l.samplesMs.length),
+          String(round1(l.p50)),
+          String(round1(l.p90)),
+          String(round1(l.p99)),
+          String(round1(l.max)),
+        ]),
+      ),
+      '',
+    );
+    lines.push('Every latency sample (ms) is in the JSON file next to this one.', '');
+  }
   if (report.notes.length > 0) lines.push('## Notes', '', ...report.notes.map((n) => `- ${n}`), '');
   return `${lines.join('\n')}`;
 }
