@@ -82,6 +82,8 @@ export interface TaskWire {
     duration_ms: number | null;
     error: { name: string; message: string } | null;
     next_attempt_at: string | null;
+    /** Absent from servers before 0.2. */
+    waiting_reason?: { code: string; message: string } | null;
   }[];
 }
 
@@ -114,6 +116,7 @@ export function taskDetails(t: TaskWire): string {
     );
     for (const s of steps) {
       if (s.error !== null) lines.push(`  ${s.name}: ${s.error.name}: ${s.error.message}`);
+      if (s.waiting_reason) lines.push(`  ${s.name}: waiting: ${s.waiting_reason.message}`);
     }
   }
   return lines.join('\n');
