@@ -11,8 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../../src/store/migrations';
 import { CLI, type CliRun, runCli, CLI_TASKS as TASKS } from '../support/cli';
 import { describeWithPostgres } from '../support/postgres';
+
+/** Every migration as the CLI names them: `1 initial, 2 claim-routing, …`. */
+const MIGRATION_LIST = MIGRATIONS.map((m) => `${m.id} ${m.name}`).join(', ');
 
 const MANIFEST = fileURLToPath(new URL('../../package.json', import.meta.url));
 
@@ -82,13 +86,13 @@ describeWithPostgres(
       const first = await tasker(['migrate', '--config', postgresConfig], env);
       expect(first).toEqual({
         code: 0,
-        stdout: 'postgres store: applied 1 migration: 1 initial\n',
+        stdout: `postgres store: applied ${MIGRATIONS.length} migrations: ${MIGRATION_LIST}\n`,
         stderr: '',
       });
       const again = await tasker(['migrate', '--config', postgresConfig], env);
       expect(again).toEqual({
         code: 0,
-        stdout: 'postgres store: already up to date (migrations: 1 initial)\n',
+        stdout: `postgres store: already up to date (migrations: ${MIGRATION_LIST})\n`,
         stderr: '',
       });
       const run = await tasker(

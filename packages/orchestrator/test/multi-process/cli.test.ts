@@ -10,8 +10,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../../src/store/migrations';
 import { CLI, type CliRun, runCli, CLI_TASKS as TASKS } from '../support/cli';
 import { describeWithPostgres } from '../support/postgres';
+
+/** Every migration as the CLI names them: `1 initial, 2 claim-routing, …`. */
+const MIGRATION_LIST = MIGRATIONS.map((m) => `${m.id} ${m.name}`).join(', ');
 
 function tasker(args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
   return runCli(args, { ...process.env, ...env, NODE_OPTIONS: '' });
@@ -157,7 +161,7 @@ describe('tasker CLI (spawned)', () => {
     const migrate = await tasker(['migrate', '--config', config]);
     expect(migrate.code).toBe(0);
     expect(migrate.stdout).toBe(
-      `pglite store in ${join(dir, 'data')}: already up to date (migrations: 1 initial)\n`,
+      `pglite store in ${join(dir, 'data')}: already up to date (migrations: ${MIGRATION_LIST})\n`,
     );
   }, 180_000);
 
