@@ -19,9 +19,7 @@
  *   reported.
  */
 
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +29,7 @@ import { createEventRouter } from '@tasker/router';
 import pg from 'pg';
 import { afterAll, expect, it } from 'vitest';
 import { describeWithPostgres } from '../../../../test-support/src/postgres';
+import { type ScriptProcess, ScriptProcesses } from '../../../../test-support/src/script-processes';
 import { eventKey, expectedEvents, readAudit } from '../../../orchestrator/test/support/expected-events';
 import { createTaskerTracing, readTaskTrace, TASK_SPAN_NAME } from '../../src/otel/index';
 import { testTracing } from '../support/otel-sdk';
@@ -47,43 +46,22 @@ const NOT_RECOVERED = new Set([
   'observability.step.handle',
 ]);
 
-interface Running {
-  readonly child: ChildProcess;
-  readonly pid: number;
-  readonly exited: Promise<unknown>;
-}
-
 describeWithPostgres('lifecycle events across SIGKILLs', (database) => {
-  const all: Running[] = [];
+  const processes = new ScriptProcesses(script);
   const dir = mkdtempSync(join(tmpdir(), 'tasker-crash-events-'));
   afterAll(async () => {
-    for (const w of all) {
-      if (w.child.exitCode === null && w.child.signalCode === null) process.kill(w.pid, 'SIGKILL');
-      await w.exited;
-    }
+    await processes.killAll();
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** Starts an engine process writing to its own file, numbered in start order from 1. */
   let started = 0;
   const numbers = new Map<number, number>();
-  function start(url: string): Promise<Running> {
-    const child = spawn(process.execPath, ['--conditions=@tasker/source', '--import', 'tsx', script], {
-      env: { ...process.env, TASKER_CE_DATABASE_URL: url, TASKER_CE_OUT: join(dir, `${++started}.jsonl`) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    if (child.pid === undefined) throw new Error('the worker process did not start');
-    numbers.set(child.pid, started);
-    const w: Running = { child, pid: child.pid, exited: once(child, 'exit') };
-    all.push(w);
-    return new Promise((resolve, reject) => {
-      void w.exited.then(() => reject(new Error(`worker ${w.pid} exited before it was ready`)));
-      let partial = '';
-      child.stdout?.on('data', (d: Buffer) => {
-        const parts = (partial + d.toString()).split('\n');
-        partial = parts.pop() ?? '';
-        if (parts.includes('ready')) resolve(w);
-      });
-    });
+  async function start(url: string): Promise<ScriptProcess> {
+    const n = ++started;
+    const p = await processes.start({ TASKER_CE_DATABASE_URL: url, TASKER_CE_OUT: join(dir, `${n}.jsonl`) });
+    numbers.set(p.pid, n);
+    return p;
   }
 
   it('delivers every event the audit implies, and a root span per completed task with its reserved id', async () => {
@@ -127,7 +105,7 @@ describeWithPostgres('lifecycle events across SIGKILLs', (database) => {
       },
     });
     try {
-      const live: Running[] = [];
+      const live: ScriptProcess[] = [];
       const killed = new Set<number>();
       for (let i = 0; i < PROCESSES; i++) live.push(await start(url));
 
@@ -145,10 +123,9 @@ describeWithPostgres('lifecycle events across SIGKILLs', (database) => {
       // Thirty kills at random moments, a fresh process for each.
       for (let k = 0; k < KILLS; k++) {
         await new Promise((r) => setTimeout(r, randomInt(150, 700)));
-        const victim = live.splice(randomInt(0, live.length), 1)[0] as Running;
+        const victim = live.splice(randomInt(0, live.length), 1)[0] as ScriptProcess;
         killed.add(numbers.get(victim.pid) as number);
-        process.kill(victim.pid, 'SIGKILL');
-        await victim.exited;
+        await processes.stop(victim, 'SIGKILL');
         live.push(await start(url));
       }
       await submitting;
@@ -179,10 +156,7 @@ describeWithPostgres('lifecycle events across SIGKILLs', (database) => {
           throw new Error(`events of ${pending.rows[0].n} dead processes not recovered after 60 s`);
         await new Promise((r) => setTimeout(r, 100));
       }
-      for (const w of live) {
-        process.kill(w.pid, 'SIGTERM');
-        await w.exited;
-      }
+      for (const w of live) expect(await processes.stop(w, 'SIGTERM')).toEqual({ code: 0, signal: null });
 
       // What the processes delivered, by file (one per process).
       const events = new Map<string, { key: string; procs: Set<number> }>();

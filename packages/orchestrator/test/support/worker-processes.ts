@@ -3,66 +3,18 @@
  * from TypeScript through tsx). Each is tracked by its pid and stopped by pid: SIGTERM for a
  * graceful stop, SIGKILL for whatever is left when a test ends.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { type ScriptProcess, ScriptProcesses } from '../../../../test-support/src/script-processes';
 
 const script = fileURLToPath(new URL('../multi-process/worker-process.ts', import.meta.url));
 
-/** A running engine process and what it printed. */
-export interface WorkerProcess {
-  readonly child: ChildProcess;
-  readonly pid: number;
-  /** Every line it printed so far (`ready`, `error\t…`, `transient\t…`, `connection\t…`). */
-  readonly lines: string[];
-  /** Resolves with the exit code and signal once it has exited. */
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
+/** A running engine process and what it printed (`ready`, `error\t…`, `transient\t…`, `connection\t…`). */
+export type WorkerProcess = ScriptProcess;
 
-/** Starts engine processes and stops every one of them, by pid. */
-export class WorkerProcesses {
-  readonly #all: WorkerProcess[] = [];
-
-  /** Starts one engine process; resolves once it printed `ready`. */
-  start(env: Readonly<Record<string, string>>): Promise<WorkerProcess> {
-    const child = spawn(process.execPath, ['--conditions=@tasker/source', '--import', 'tsx', script], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    if (child.pid === undefined) throw new Error('the worker process did not start');
-    const lines: string[] = [];
-    const exited = once(child, 'exit').then(([code, signal]) => ({
-      code: code as number | null,
-      signal: signal as NodeJS.Signals | null,
-    }));
-    const worker: WorkerProcess = { child, pid: child.pid, lines, exited };
-    this.#all.push(worker);
-    let partial = '';
-    return new Promise((resolve, reject) => {
-      void exited.then(({ code, signal }) =>
-        reject(new Error(`worker ${worker.pid} exited before it was ready (${code ?? signal})`)),
-      );
-      child.stdout?.on('data', (d: Buffer) => {
-        const text = partial + d.toString();
-        const parts = text.split('\n');
-        partial = parts.pop() ?? '';
-        for (const line of parts) {
-          lines.push(line);
-          if (line === 'ready') resolve(worker);
-        }
-      });
-    });
-  }
-
-  /** Sends `signal` to one process by pid and waits for it to exit. */
-  async stop(worker: WorkerProcess, signal: NodeJS.Signals = 'SIGTERM') {
-    if (worker.child.exitCode === null && worker.child.signalCode === null) process.kill(worker.pid, signal);
-    return worker.exited;
-  }
-
-  /** Kills (SIGKILL, by pid) every process still running. */
-  async killAll(): Promise<void> {
-    for (const w of this.#all) await this.stop(w, 'SIGKILL');
+/** Starts engine processes of `worker-process.ts` and stops every one of them, by pid. */
+export class WorkerProcesses extends ScriptProcesses {
+  constructor() {
+    super(script);
   }
 }
 

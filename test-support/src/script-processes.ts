@@ -1,14 +1,10 @@
 /**
- * Worker processes for a benchmark: a TypeScript script run as the benchmarks are
- * (`node --conditions=@tasker/source --import tsx <script>`, from the repository root). Each
- * is tracked by its pid and stopped by its pid, never by name.
+ * Processes of one TypeScript script, for multi-process tests and benchmarks: each runs as the
+ * workspace runs TypeScript (`node --conditions=@tasker/source --import tsx <script>`), prints
+ * `ready` once it can be used, and is tracked and stopped by its pid, never by name.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** How a process ended. */
 export interface Exit {
@@ -16,12 +12,13 @@ export interface Exit {
   readonly signal: NodeJS.Signals | null;
 }
 
-/** A running worker process and what it printed. */
-export interface WorkerProcess {
+/** A running process and what it printed. */
+export interface ScriptProcess {
   readonly child: ChildProcess;
   readonly pid: number;
-  /** Every line it printed so far. */
+  /** Every line it printed to stdout so far. */
   readonly lines: string[];
+  /** Resolves with the exit code and signal once it has exited. */
   readonly exited: Promise<Exit>;
 }
 
@@ -34,19 +31,21 @@ function signalPid(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** Starts worker processes of one script and stops them, by pid. */
-export class WorkerProcesses {
+/** Starts processes of one script and stops every one of them, by pid. */
+export class ScriptProcesses {
   readonly #script: string;
-  readonly #all: WorkerProcess[] = [];
+  readonly #cwd: string | undefined;
+  readonly #all: ScriptProcess[] = [];
 
-  constructor(script: string) {
+  constructor(script: string, options: { cwd?: string } = {}) {
     this.#script = script;
+    this.#cwd = options.cwd;
   }
 
   /** Starts one process with `env` added; resolves once it printed `ready`. */
-  start(env: Readonly<Record<string, string>>): Promise<WorkerProcess> {
+  start(env: Readonly<Record<string, string>>): Promise<ScriptProcess> {
     const child = spawn(process.execPath, ['--conditions=@tasker/source', '--import', 'tsx', this.#script], {
-      cwd: repoRoot,
+      ...(this.#cwd === undefined ? {} : { cwd: this.#cwd }),
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -56,19 +55,19 @@ export class WorkerProcesses {
       code: code as number | null,
       signal: signal as NodeJS.Signals | null,
     }));
-    const worker: WorkerProcess = { child, pid: child.pid, lines, exited };
-    this.#all.push(worker);
+    const started: ScriptProcess = { child, pid: child.pid, lines, exited };
+    this.#all.push(started);
     let partial = '';
     return new Promise((resolve, reject) => {
       void exited.then(({ code, signal }) =>
-        reject(new Error(`worker ${worker.pid} exited before it was ready (${code ?? signal})`)),
+        reject(new Error(`process ${started.pid} exited before it was ready (${code ?? signal})`)),
       );
       child.stdout?.on('data', (d: Buffer) => {
         const parts = (partial + d.toString()).split('\n');
         partial = parts.pop() ?? '';
         for (const line of parts) {
           lines.push(line);
-          if (line === 'ready') resolve(worker);
+          if (line === 'ready') resolve(started);
         }
       });
     });
@@ -76,29 +75,24 @@ export class WorkerProcesses {
 
   /**
    * Sends `signal` to one process by pid and waits for it to exit; after `graceMs` without an
-   * exit, kills it (SIGKILL) and reports that it had to.
+   * exit, kills it (SIGKILL), which its exit then shows.
    */
-  async stop(
-    worker: WorkerProcess,
-    signal: NodeJS.Signals = 'SIGTERM',
-    graceMs = 30_000,
-  ): Promise<Exit & { forced: boolean }> {
-    if (worker.child.exitCode !== null || worker.child.signalCode !== null)
-      return { ...(await worker.exited), forced: false };
-    signalPid(worker.pid, signal);
+  async stop(p: ScriptProcess, signal: NodeJS.Signals = 'SIGTERM', graceMs = 60_000): Promise<Exit> {
+    if (p.child.exitCode !== null || p.child.signalCode !== null) return p.exited;
+    signalPid(p.pid, signal);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => {
       timer = setTimeout(() => resolve('late'), graceMs);
     });
-    const first = await Promise.race([worker.exited, late]);
+    const first = await Promise.race([p.exited, late]);
     clearTimeout(timer);
-    if (first !== 'late') return { ...first, forced: false };
-    signalPid(worker.pid, 'SIGKILL');
-    return { ...(await worker.exited), forced: true };
+    if (first !== 'late') return first;
+    signalPid(p.pid, 'SIGKILL');
+    return p.exited;
   }
 
   /** Kills (SIGKILL, by pid) every process still running. */
   async killAll(): Promise<void> {
-    for (const w of this.#all) await this.stop(w, 'SIGKILL');
+    for (const p of this.#all) await this.stop(p, 'SIGKILL');
   }
 }
