@@ -17,7 +17,7 @@ import { expect, it } from 'vitest';
 import { createPostgresDriver, createTasker, defineTask, TaskStore } from '../../src/index';
 import { insertCompletedChains } from '../support/bulk-tasks';
 import { createTestDatabase, describeWithPrivatePostgres } from '../support/postgres';
-import { explainHotRead } from '../support/query-plans';
+import { connectionExecutor, explainHotRead } from '../support/query-plans';
 import { recordingDriver } from '../support/recording-driver';
 
 const LOADED_TASKS = 20_000;
@@ -43,7 +43,7 @@ describeWithPrivatePostgres(
       const driver = recordingDriver(await createPostgresDriver({ connectionString: db.url, poolSize: 4 }));
       const store = new TaskStore(driver);
       await store.migrate();
-      await insertCompletedChains(db.url, LOADED_TASKS);
+      await insertCompletedChains((text) => driver.exec(text), LOADED_TASKS);
       const tasker = createTasker({
         store,
         tasks: [chain],
@@ -115,7 +115,10 @@ describeWithPrivatePostgres(
         const plans = await admin(async (c) => {
           const explained: { text: string; plans: Awaited<ReturnType<typeof explainHotRead>> }[] = [];
           for (const q of reads)
-            explained.push({ text: q.text.slice(0, 60), plans: await explainHotRead(c, q.text, q.params) });
+            explained.push({
+              text: q.text.slice(0, 60),
+              plans: await explainHotRead(connectionExecutor(c), q.text, q.params),
+            });
           return explained;
         });
         const problems = plans.flatMap((p) =>

@@ -3,8 +3,6 @@
  * realistic size (tens of thousands of tasks) in seconds: 4-step chains, complete, with the rows
  * the engine writes for them (task, steps, edges, and the 15 transitions of each chain).
  */
-import pg from 'pg';
-
 const FILL = `
 create temp table bulk_tasks on commit drop as
   select gen_random_uuid() as id, g as i from generate_series(1, $N) g;
@@ -35,15 +33,15 @@ from (
 ) z
 order by task_id, o, p;`;
 
-/** Inserts `count` complete 4-step chains (namespace `bulk`) in one transaction. */
-export async function insertCompletedChains(url: string, count: number): Promise<void> {
+/**
+ * Inserts `count` complete 4-step chains (namespace `bulk`) in one transaction, through `exec`
+ * (a driver's `exec`: several statements, no parameters).
+ */
+export async function insertCompletedChains(
+  exec: (text: string) => Promise<unknown>,
+  count: number,
+): Promise<void> {
   if (!Number.isInteger(count) || count < 1)
     throw new Error(`count: expected a positive integer, received ${count}`);
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(`begin;${FILL.replace('$N', String(count))}commit;`);
-  } finally {
-    await client.end();
-  }
+  await exec(`begin;${FILL.replace('$N', String(count))}commit;`);
 }

@@ -1,10 +1,9 @@
 /**
- * What a test asserts about a statement's plan on PostgreSQL: it is prepared on a connection of
- * its own (the way the driver prepares it) and explained both as a custom plan (its parameters
- * known) and as a generic one (planned once for any parameters, what a prepared statement may
- * settle on).
+ * What a test asserts about a statement's plan, on PostgreSQL or PGlite: it is prepared (the way
+ * the driver prepares it) and explained both as a custom plan (its parameters known) and as a
+ * generic one (planned once for any parameters, what a prepared statement may settle on).
  */
-import type pg from 'pg';
+import type { SqlExecutor } from '../../src/index';
 
 /** A node of `EXPLAIN (FORMAT JSON)`. */
 interface PlanNode {
@@ -40,19 +39,23 @@ function describeNode(n: PlanNode): string {
  * costs enough for JIT compilation (`jit_above_cost`) where JIT is on.
  */
 export async function explainHotRead(
-  client: pg.Client,
+  db: SqlExecutor,
   text: string,
   params: readonly unknown[],
 ): Promise<PlanSummary[]> {
-  const jitAbove = Number((await client.query('show jit_above_cost')).rows[0].jit_above_cost);
-  const literals = params.map((p) => (p === null ? 'null' : client.escapeLiteral(String(p)))).join(', ');
+  const one = async (q: string) => (await db.query<Record<string, unknown>>(q)).rows[0] ?? {};
+  const jitAbove = Number((await one('show jit_above_cost')).jit_above_cost);
+  const literals = params
+    .map((p) => (p === null ? 'null' : `'${String(p).replaceAll("'", "''")}'`))
+    .join(', ');
   const summaries: PlanSummary[] = [];
   for (const mode of ['custom', 'generic'] as const) {
-    await client.query(`set plan_cache_mode = force_${mode}_plan`);
-    await client.query(`prepare hot_read as ${text}`);
+    await db.exec(`set plan_cache_mode = force_${mode}_plan`);
+    await db.exec(`prepare hot_read as ${text}`);
     try {
-      const explained = await client.query(`explain (format json) execute hot_read(${literals})`);
-      const root = explained.rows[0]['QUERY PLAN'][0].Plan as PlanNode;
+      const explained = await one(`explain (format json) execute hot_read(${literals})`);
+      const json = explained['QUERY PLAN'];
+      const root = (typeof json === 'string' ? JSON.parse(json) : json)[0].Plan as PlanNode;
       const all = nodes(root);
       const problems = [
         ...all
@@ -67,9 +70,27 @@ export async function explainHotRead(
       ];
       summaries.push({ mode, nodes: all.map(describeNode), totalCost: root['Total Cost'], problems });
     } finally {
-      await client.query('deallocate hot_read');
-      await client.query('reset plan_cache_mode');
+      await db.exec('deallocate hot_read');
+      await db.exec('reset plan_cache_mode');
     }
   }
   return summaries;
+}
+
+/**
+ * One `pg` connection as an executor: the plan statements must run on one session (a pool
+ * would spread `prepare` and `execute` over several).
+ */
+export function connectionExecutor(client: {
+  query(text: string): Promise<{ rows: unknown[]; rowCount: number | null }>;
+}): SqlExecutor {
+  return {
+    async query<Row>(text: string) {
+      const r = await client.query(text);
+      return { rows: r.rows as Row[], rowCount: r.rowCount ?? r.rows.length };
+    },
+    async exec(text: string) {
+      await client.query(text);
+    },
+  };
 }
