@@ -12,6 +12,7 @@ import { createTaskRegistry, type TaskRegistry } from '../registry/task-registry
 import { createPgliteStore, createPostgresStore } from '../store/create-store';
 import type { ManualOptions } from '../store/manual-operations';
 import type { Change, TaskDetails, TaskRecord } from '../store/records';
+import { WAIT_END_STATES } from '../store/task-finished';
 import type { TaskFilter } from '../store/task-reads';
 import type { TaskStore, WorkerRecord } from '../store/task-store';
 import { DEFAULT_BACKOFF } from './backoff';
@@ -24,8 +25,6 @@ import { buildNewTask, type SubmitRequest } from './submit';
 import type { SubmitResult, Tasker, TaskerOptions, TaskerStats } from './tasker-types';
 import { readySteps, withWaitingReasons } from './waiting-reason';
 import { Worker } from './worker';
-
-const SETTLED = new Set(['complete', 'error', 'cancelled', 'resolved_manually']);
 
 /**
  * Makes an engine. Validates `config` (a bad value throws, naming its path) and registers the
@@ -49,7 +48,6 @@ class Engine implements Tasker {
   readonly workerId: string;
   readonly #options: TaskerOptions;
   readonly #publisher: EventPublisher;
-  readonly #waiters = new Map<string, Set<() => void>>();
   #store: Promise<TaskStore> | undefined;
   #clock: Clock | undefined;
   #synced: SyncedClock | undefined;
@@ -204,15 +202,6 @@ class Engine implements Tasker {
 
   #committed(change: Change): void {
     this.#publisher.publish(change);
-    this.#onChange(change);
-  }
-
-  #onChange(change: Change): void {
-    for (const t of change.transitions) {
-      if (t.kind !== 'task') continue;
-      const waiters = this.#waiters.get(t.task.id);
-      if (waiters !== undefined) for (const w of waiters) w();
-    }
   }
 
   async submit(request: SubmitRequest): Promise<SubmitResult> {
@@ -259,7 +248,6 @@ class Engine implements Tasker {
       config: this.config,
       workerId: this.workerId,
       publisher: this.#publisher,
-      onChange: (change) => this.#onChange(change),
       onError: this.#onError,
       ...(synced === undefined ? {} : { resyncClock: () => synced.sync() }),
       clockErrorMs: this.#clockErrorMs,
@@ -295,39 +283,51 @@ class Engine implements Tasker {
     }
   }
 
+  /**
+   * Waits on the task's own notification ({@link TaskStore.watchTask}): in-process when this
+   * process's store finished it, NOTIFY when another did. Each wake-up reads one row, the task's
+   * state; the task with its steps and transitions is read once, when it has finished. A
+   * notification that never comes (a dropped connection, a commit whose NOTIFY failed) costs at
+   * most `engine.pollIntervalMs`: the state is read again after that long without one.
+   */
   async waitFor(taskId: string, options: { timeoutMs?: number } = {}): Promise<TaskDetails> {
     const store = await this.store();
-    const started = Date.now();
-    for (;;) {
-      let signal: (() => void) | undefined;
-      const changed = new Promise<void>((resolve) => {
-        signal = resolve;
-      });
-      const set = this.#waiters.get(taskId) ?? new Set();
-      set.add(signal as () => void);
-      this.#waiters.set(taskId, set);
-      try {
-        const task = await store.getTask(taskId);
-        if (task === undefined) throw new TaskerError('TASK_NOT_FOUND', `No task with id "${taskId}"`);
-        if (SETTLED.has(task.state)) return task;
-        if (options.timeoutMs !== undefined && Date.now() - started > options.timeoutMs) {
+    const deadline = options.timeoutMs === undefined ? undefined : Date.now() + options.timeoutMs;
+    let woken = false;
+    let wake: (() => void) | undefined;
+    const unwatch = await store.watchTask(taskId, () => {
+      woken = true;
+      wake?.();
+    });
+    try {
+      for (;;) {
+        woken = false;
+        const state = await store.taskState(taskId);
+        if (state === undefined) throw new TaskerError('TASK_NOT_FOUND', `No task with id "${taskId}"`);
+        if (WAIT_END_STATES.has(state)) {
+          const task = await store.getTask(taskId);
+          if (task === undefined) throw new TaskerError('TASK_NOT_FOUND', `No task with id "${taskId}"`);
+          return task;
+        }
+        const left = deadline === undefined ? Number.POSITIVE_INFINITY : deadline - Date.now();
+        if (left <= 0) {
           throw new TaskerError(
             'WAIT_TIMEOUT',
-            `Task ${taskId} is still ${task.state} after ${options.timeoutMs} ms`,
+            `Task ${taskId} is still ${state} after ${options.timeoutMs} ms`,
           );
         }
+        // A notification that came during the read has set `woken`: read again at once.
+        if (woken) continue;
         let timer: NodeJS.Timeout | undefined;
-        await Promise.race([
-          changed,
-          new Promise<void>((r) => {
-            timer = setTimeout(r, this.config.engine.pollIntervalMs);
-          }),
-        ]);
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          timer = setTimeout(resolve, Math.min(this.config.engine.pollIntervalMs, left));
+        });
+        wake = undefined;
         clearTimeout(timer);
-      } finally {
-        set.delete(signal as () => void);
-        if (set.size === 0) this.#waiters.delete(taskId);
       }
+    } finally {
+      unwatch();
     }
   }
 

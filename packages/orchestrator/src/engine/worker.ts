@@ -29,7 +29,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TaskerConfig } from '../config/config-schema';
-import type { Change, ClaimedStep, TransitionRecord } from '../store/records';
+import type { ClaimedStep, TransitionRecord } from '../store/records';
 import type { StepOutcome, TaskStore } from '../store/task-store';
 import { isTransientDatabaseError } from '../store/transient-errors';
 import type { Clock } from './clock';
@@ -61,7 +61,6 @@ export interface WorkerDeps {
   readonly workerId: string;
   readonly publisher: EventPublisher;
   readonly execution: ExecutionDeps;
-  readonly onChange: (change: Change) => void;
   readonly onError: (error: unknown, during: string) => void;
   /** Re-measures the clock (a database clock); called every `engine.clockSyncIntervalMs`. */
   readonly resyncClock?: () => Promise<unknown>;
@@ -380,7 +379,6 @@ export class Worker {
         );
         for (const t of change.transitions) if (t.kind === 'step' && t.to === 'complete') this.#completed++;
         this.#d.publisher.publish(change);
-        this.#d.onChange(change);
       } catch (error) {
         // The outcomes are lost; the steps' leases expire and another attempt runs them.
         this.#d.onError(error, 'settle');

@@ -215,8 +215,14 @@ class Listener {
   ): Promise<() => Promise<void>> {
     const sub: Subscription = { channel, onMessage, onReconnect };
     this.#subs.add(sub);
-    await this.#ensure();
-    if (this.#current !== undefined) await this.#current.client.query(`listen ${quoteIdent(channel)}`);
+    try {
+      await this.#ensure();
+      if (this.#current !== undefined) await this.#current.client.query(`listen ${quoteIdent(channel)}`);
+    } catch (error) {
+      // Not subscribed: a caller that tries again later must not be called twice per message.
+      this.#subs.delete(sub);
+      throw error;
+    }
     return async () => {
       this.#subs.delete(sub);
       if (this.#current !== undefined && ![...this.#subs].some((s) => s.channel === channel)) {

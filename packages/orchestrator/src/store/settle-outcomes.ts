@@ -17,6 +17,7 @@ import {
 } from './records';
 import { settleSteps } from './sql/settle-steps';
 import type { StoreContext } from './store-context';
+import { FINISHED_CHANNEL } from './task-finished';
 import type { StepOutcome } from './task-store';
 import { READY_CHANNEL } from './transition-log';
 
@@ -48,6 +49,7 @@ export async function settleOutcomes(
     READY_CHANNEL,
     notifyPayload,
     writer,
+    FINISHED_CHANNEL,
   ]);
   const tasks = new Map<string, TaskInfo>();
   const steps: { ord: number; record: TransitionRecord }[] = [];

@@ -9,7 +9,12 @@ import {
   taskRecordFrom,
   transitionRowFrom,
 } from './records';
-import { getSteps, getTask, getTransitions, listTasksSorted, type TaskSortKey } from './sql/read-tasks';
+import {
+  getTaskDetails as getTaskDetailsQuery,
+  getTaskState,
+  listTasksSorted,
+  type TaskSortKey,
+} from './sql/read-tasks';
 import type { StoreContext } from './store-context';
 
 /** Filters of `listTasks`; every one optional. */
@@ -38,19 +43,38 @@ export interface TaskFilter {
   readonly sortOrder?: 'asc' | 'desc';
 }
 
+type Row = Record<string, unknown>;
+
+/** A task with its steps (each naming its parents) and transitions, in one statement. */
 export async function getTaskDetails(ctx: StoreContext, taskId: string): Promise<TaskDetails | undefined> {
-  const task = await ctx.query(getTask, [taskId]);
-  const row = task.rows[0];
+  const r = await ctx.query(getTaskDetailsQuery, [taskId]);
+  const row = r.rows[0];
   if (row === undefined) return undefined;
-  const [steps, transitions] = [
-    await ctx.query(getSteps, [taskId]),
-    await ctx.query(getTransitions, [taskId]),
-  ];
+  const steps = row.steps as Row[];
+  const byId = new Map<string, Row>();
+  for (const s of steps) byId.set(String(s.id), s);
+  const parents = new Map<string, Row[]>();
+  for (const [parentId, childId] of row.edges as [string, string][]) {
+    const parent = byId.get(parentId);
+    if (parent === undefined) continue;
+    const list = parents.get(childId);
+    if (list === undefined) parents.set(childId, [parent]);
+    else list.push(parent);
+  }
   return {
     ...taskRecordFrom(row),
-    steps: steps.rows.map(stepRecordFrom),
-    transitions: transitions.rows.map(transitionRowFrom),
+    steps: steps.map((s) => {
+      const ps = (parents.get(String(s.id)) ?? []).sort((a, b) => num(a.position) - num(b.position));
+      return stepRecordFrom({ ...s, depends_on: ps.map((p) => String(p.name)) });
+    }),
+    transitions: (row.transitions as Row[]).map(transitionRowFrom),
   };
+}
+
+/** A task's state (one row), or undefined when there is no such task. */
+export async function getTaskStateOf(ctx: StoreContext, taskId: string): Promise<TaskState | undefined> {
+  const r = await ctx.query<{ state: TaskState }>(getTaskState, [taskId]);
+  return r.rows[0]?.state;
 }
 
 export async function listTaskRecords(

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventError, TraceContext } from '@tasker/router';
 import type { StepState } from '../states/step-states';
+import type { TaskState } from '../states/task-states';
 import { LEGACY_CLAIM_KEY } from './claim-key';
 import { createTaskRecord } from './create-task-record';
 import type { SqlDriver } from './driver';
@@ -36,7 +37,7 @@ import {
 import { settleOutcomes } from './settle-outcomes';
 import { claimKeysInUse, claimSteps, releaseLeases, renewLeases } from './sql/claim-steps';
 import { updateStep } from './sql/manage-steps';
-import { databaseNow } from './sql/read-tasks';
+import { databaseNow, notify } from './sql/read-tasks';
 import { releaseChildren } from './sql/settle-step';
 import { countErroredSteps, stepsSatisfied, transitionTask, updateTask } from './sql/task-state';
 import {
@@ -56,7 +57,8 @@ import {
   type TransientRetryOptions,
 } from './store-context';
 import { StoreInsights } from './store-insights';
-import { getTaskDetails, listTaskRecords, type TaskFilter } from './task-reads';
+import { FINISHED_CHANNEL, finishedPayloads, finishedTaskIds, parseFinishedPayload } from './task-finished';
+import { getTaskDetails, getTaskStateOf, listTaskRecords, type TaskFilter } from './task-reads';
 import { logChange, READY_CHANNEL } from './transition-log';
 
 function scheduledRetry(change: Change): boolean {
@@ -163,6 +165,12 @@ export class TaskStore {
   readonly #engines = new Set<number>();
   /** How far the events of this store's writes are published (see {@link PublishLedger}). */
   readonly ledger = new PublishLedger();
+  /** Watchers of one task each ({@link watchTask}), by task id. */
+  readonly #taskWatchers = new Map<string, Set<() => void>>();
+  /** LISTEN on the task-finished channel: opened by the first watcher, kept until `close()`. */
+  #finishedListener: Promise<(() => Promise<void>) | undefined> | undefined;
+  /** Task-finished notifications sent after a commit and not yet acknowledged. */
+  readonly #notifying = new Set<Promise<unknown>>();
 
   constructor(driver: SqlDriver, options: TaskStoreOptions = {}) {
     this.#ctx = new StoreContext(
@@ -238,15 +246,96 @@ export class TaskStore {
    * Wakes this store's watchers when `change` made steps ready or scheduled a retry (a woken
    * worker claims, and learns when the retry falls due).
    */
-  #announce<T extends Change | { change: Change }>(result: T): T {
+  #announce<T extends Change | { change: Change }>(result: T, notifiedInSql = false): T {
     const change: Change = 'change' in result ? result.change : (result as Change);
     if (change.ready.length > 0 || scheduledRetry(change)) for (const wake of this.#readyListeners) wake();
+    const finished = finishedTaskIds(change);
+    if (finished.length > 0) {
+      this.#wakeTaskWatchers(finished);
+      if (!notifiedInSql) this.#notifyFinished(finished);
+    }
     return result;
   }
 
-  close(): Promise<void> {
+  /**
+   * Tells other stores (other processes, or other stores of this one) that tasks finished: one
+   * NOTIFY per 200 tasks, after the commit. Not awaited, so the caller (a worker settling steps)
+   * does not wait a round trip for it; a failure only delays a waiter until its poll.
+   *
+   * (The settle statement, the hot path, sends its own in its transaction instead.)
+   */
+  #notifyFinished(taskIds: readonly string[]): void {
+    const run = this.#ctx.runner(this.#ctx.driver);
+    for (const payload of finishedPayloads(this.#origin, taskIds)) {
+      const sent = run(notify, [FINISHED_CHANNEL, payload]).catch(() => {});
+      this.#notifying.add(sent);
+      void sent.finally(() => this.#notifying.delete(sent));
+    }
+  }
+
+  #wakeTaskWatchers(taskIds: readonly string[]): void {
+    for (const id of taskIds) {
+      const watchers = this.#taskWatchers.get(id);
+      if (watchers !== undefined) for (const wake of watchers) wake();
+    }
+  }
+
+  /**
+   * Calls `onFinished` when `taskId` may have finished: a commit of this store moved it to
+   * `complete`, `error`, `cancelled` or `resolved_manually` (in-process), another store notified
+   * it (LISTEN), or the LISTEN connection came back after a drop (a notification may have been
+   * lost). Resolves once listening, so that a state read after it cannot miss the change; when
+   * LISTEN cannot be opened it resolves anyway, and the caller's poll is all that is left. The
+   * returned function stops the watch.
+   */
+  async watchTask(taskId: string, onFinished: () => void): Promise<() => void> {
+    let watchers = this.#taskWatchers.get(taskId);
+    if (watchers === undefined) {
+      watchers = new Set();
+      this.#taskWatchers.set(taskId, watchers);
+    }
+    watchers.add(onFinished);
+    const stop = () => {
+      const current = this.#taskWatchers.get(taskId);
+      if (current === undefined) return;
+      current.delete(onFinished);
+      if (current.size === 0) this.#taskWatchers.delete(taskId);
+    };
+    this.#finishedListener ??= this.#listenFinished();
+    if ((await this.#finishedListener) === undefined) this.#finishedListener = undefined;
+    return stop;
+  }
+
+  async #listenFinished(): Promise<(() => Promise<void>) | undefined> {
+    try {
+      return await this.#ctx.driver.listen(
+        FINISHED_CHANNEL,
+        (payload) => {
+          const { origin, taskIds } = parseFinishedPayload(payload);
+          if (origin !== this.#origin) this.#wakeTaskWatchers(taskIds);
+        },
+        () => {
+          for (const watchers of [...this.#taskWatchers.values()]) for (const wake of watchers) wake();
+        },
+      );
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A task's state (one row), or undefined when there is no such task. */
+  taskState(taskId: string): Promise<TaskState | undefined> {
+    return getTaskStateOf(this.#ctx, taskId);
+  }
+
+  async close(): Promise<void> {
     this.#closed = true;
-    return this.#ctx.driver.close();
+    const listening = this.#finishedListener;
+    this.#finishedListener = undefined;
+    const unlisten = await listening;
+    await unlisten?.().catch(() => {});
+    await Promise.all([...this.#notifying]);
+    await this.#ctx.driver.close();
   }
 
   /** `close()` was called: nothing more may run on this store. */
@@ -346,18 +435,22 @@ export class TaskStore {
    */
   settle(outcomes: readonly StepOutcome[], now: number): Promise<{ change: Change; fenced: string[] }> {
     return settleOutcomes(this.#ctx, outcomes, now, this.#origin, this.#writer).then((r) =>
-      this.#announce(r),
+      this.#announce(r, true),
     );
   }
 
   /** Cancels a task and every unfinished step of it. */
   cancelTask(taskId: string, now: number, options: ManualOptions = {}): Promise<Change> {
-    return this.#ctx.transaction((run) => cancelTask(run, taskId, now, options, this.#writer));
+    return this.#ctx
+      .transaction((run) => cancelTask(run, taskId, now, options, this.#writer))
+      .then((c) => this.#announce(c));
   }
 
   /** Cancels a step and its descendants; the task moves to `cancelled`. */
   cancelStep(stepId: string, now: number, options: ManualOptions = {}): Promise<Change> {
-    return this.#ctx.transaction((run) => cancelStepAndDescendants(run, stepId, now, options, this.#writer));
+    return this.#ctx
+      .transaction((run) => cancelStepAndDescendants(run, stepId, now, options, this.#writer))
+      .then((c) => this.#announce(c));
   }
 
   /** Moves a step in `error` back to `pending`; an `error` task moves back to `in_progress`. */

@@ -19,14 +19,16 @@ import { sql } from './query';
  *   failed for good;
  * - `audit`: the transitions, steps first in input order, then tasks;
  * - `wake`: one NOTIFY when any step became ready or a retry was scheduled (idle workers
- *   claim, and learn when it falls due).
+ *   claim, and learn when it falls due);
+ * - `finished`: one NOTIFY on `$13` per 200 tasks that finished (`<origin>:<id>,<id>…`, see
+ *   `task-finished.ts`), which wakes `waitFor` in other stores.
  *
  * It returns one row per settled step (`kind` = 'step'), per ready child ('ready') and per
  * finalised task ('task').
  *
  * $1 now; per outcome: $2 step ids, $3 tokens, $4 ok (completed), $5 results, $6 retryable,
  * $7 errors, $8 delays (ms), $9 retry-after (ms, or null); $10 the channel to notify, $11 the payload;
- * $12 the writer (the registry number of this process, or null).
+ * $12 the writer (the registry number of this process, or null); $13 the task-finished channel.
  */
 export const settleSteps = sql(
   'settle_steps',
@@ -116,6 +118,14 @@ with input as (
 ), wake as (
   select pg_notify($10::text, $11::text) as sent
   where exists (select 1 from ready) or exists (select 1 from settled where state = 'waiting_for_retry')
+), finished as (
+  select pg_notify($13::text, $11::text || ':' || string_agg(x.id::text, ',')) as sent
+  from (
+    select f.id, (row_number() over (order by f.id) - 1) / 200 as chunk
+    from finalised f
+    where f.from_state <> f.to_state and f.to_state in ('complete', 'error')
+  ) x
+  group by x.chunk
 )
 select 'step' as kind, s.id, s.task_id, s.name, s.state, null::text as from_state, s.attempts, s.retry_limit,
   s.started_at, s.next_attempt_at, s.namespace, s.task_name, s.version, s.trace_context, s.created_at, s.error,
@@ -133,5 +143,9 @@ where f.from_state <> f.to_state
 union all
 select 'wake', null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
   null, null
-from wake`,
+from wake
+union all
+select 'finished', null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+  null, null, null
+from finished`,
 );
