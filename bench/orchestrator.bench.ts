@@ -381,7 +381,7 @@ try {
     notes: [
       `graphile-worker's chain figure in the ratio is its better setting in this run: ${graphileBest.label}.`,
       'graphile-worker has no DAG, so it runs no diamonds.',
-      "Latency: Tasker's figure is `submit()` then `waitFor()`, the public API, which reads the task back with its steps and transitions (three queries) once it completed; graphile-worker's is `addJob` until the last job's row is deleted (polled in a loop, no sleep).",
+      "Latency: Tasker's figure is `submit()` then `waitFor()`, the public API, which reads the task back with its steps and transitions (one statement) once it completed, after one read of its state per wake-up; graphile-worker's is `addJob` until the last job's row is deleted (polled in a loop, no sleep).",
       'PGlite runs in this process (PostgreSQL in WASM, one connection), with its data directory on disk and fsync on as far as its file system passes fsync through.',
       'A commit marked +dirty means that files were modified in the working tree when the benchmark ran (on this shared machine, other work in progress); the benchmark and the engine are those of the commit.',
       'Every run and latency round passed its checks after it ended (every task and every step complete, each with exactly one completion, DAG order kept); one that fails them fails the benchmark.',
