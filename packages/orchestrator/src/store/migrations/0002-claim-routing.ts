@@ -42,6 +42,42 @@ create index steps_claim_idx on tasker.steps (claim_key, ready_at, id)
   where ready_at is not null and state <> 'in_progress';
 create index steps_lease_idx on tasker.steps (claim_key, ready_at, id) where state = 'in_progress';
 
+-- The claim's two walks, one key at a time, locked as they go (\`skip locked\`) and stopped at
+-- \`n\` rows. They are functions so that their plan can be pinned: sorting and bitmap scans are
+-- off inside them, so the planner walks the index in claim order whatever the statistics say
+-- (on a table never analyzed it otherwise reads and sorts every due step of the key).
+create function tasker.claimable_ready(k text, now_ms bigint, n int)
+  returns table (id uuid, from_state text, ready_at bigint)
+  language plpgsql volatile set enable_sort = off set enable_bitmapscan = off
+as $fn$
+begin
+  return query
+  select s.id, s.state, s.ready_at
+  from tasker.steps s
+  where s.claim_key = k and s.state <> 'in_progress' and s.ready_at <= now_ms
+    and (select t.state from tasker.tasks t where t.id = s.task_id) = 'in_progress'
+  order by s.ready_at, s.id
+  limit n
+  for no key update of s skip locked;
+end
+$fn$;
+
+create function tasker.claimable_expired(k text, now_ms bigint, n int)
+  returns table (id uuid, from_state text, ready_at bigint)
+  language plpgsql volatile set enable_sort = off set enable_bitmapscan = off
+as $fn$
+begin
+  return query
+  select s.id, s.state, s.ready_at
+  from tasker.steps s
+  where s.claim_key = k and s.state = 'in_progress' and s.ready_at <= now_ms
+    and (select t.state from tasker.tasks t where t.id = s.task_id) = 'in_progress'
+  order by s.ready_at, s.id
+  limit n
+  for no key update of s skip locked;
+end
+$fn$;
+
 create function tasker.steps_follow_task() returns trigger language plpgsql as $fn$
 begin
   if new.state = 'in_progress' then

@@ -5,13 +5,13 @@ import { sql } from './query';
  * whose claim key (`<queue> <namespace>/<name>@<version>`) is one of the worker's, `$5`:
  *
  * - per key, two index ranges in claim order: running steps whose lease expired
- *   (`steps_lease_idx`, taken over first: their work is the oldest) and ready steps
- *   (`steps_claim_idx`, by `ready_at`: pending with parents satisfied, or a retry now due).
- *   Each range is read by a LATERAL subquery that stops at the batch size, so a claim costs
- *   two short index scans per key whatever lies in the table (errored tasks' steps are not in
- *   the indexes at all: a task that leaves `in_progress` clears its steps' `ready_at`);
- * - the task's state is a scalar subquery, not a join, so that the plan stays an index walk
- *   whatever the statistics say;
+ *   (`tasker.claimable_expired` on `steps_lease_idx`, taken over first: their work is the
+ *   oldest) and ready steps (`tasker.claimable_ready` on `steps_claim_idx`, by `ready_at`:
+ *   pending with parents satisfied, or a retry now due). Each walk stops at the batch size, so
+ *   a claim costs two short index scans per key whatever lies in the table (errored tasks'
+ *   steps are not in the indexes at all: a task that leaves `in_progress` clears their
+ *   `ready_at`). The walks are functions of migration 2 whose plans are pinned (no sort, no
+ *   bitmap scan), so that they stay index walks whatever the statistics say;
  * - `for no key update of s skip locked` lets many workers claim side by side without waiting
  *   (`no key`: it never conflicts with the key-share locks that inserting transitions takes on
  *   the rows they reference). A key's ranges may lock a few rows that the final cut then
@@ -21,7 +21,9 @@ import { sql } from './query';
  *   `in_progress → pending` then `pending → in_progress`), and their ids are returned with
  *   the step (`transition_ids`, in order), for the events' ids;
  * - each claimed step comes with its satisfied parents' results, by name (a skipped parent
- *   has none), so that a claim is one round trip;
+ *   has none), so that a claim is one round trip: a subquery per claimed step, through its
+ *   edges' and its parents' keys (a join of all claimed steps' edges could hash-join a scan of
+ *   the whole table on a table never analyzed);
  * - it also returns when the next step of these keys becomes claimable (`next_ready_at`: a
  *   retry's `nextAttemptAt` or a running step's lease expiry), always in one row at least: a
  *   row whose `id` is null carries only that.
@@ -35,26 +37,10 @@ with keys as (
   select k from unnest($5::text[]) as k
 ), expired as (
   select x.id, x.from_state, x.ready_at, 0 as lane
-  from keys cross join lateral (
-    select s.id, s.state as from_state, s.ready_at
-    from tasker.steps s
-    where s.claim_key = keys.k and s.state = 'in_progress' and s.ready_at <= $1::bigint
-      and (select t.state from tasker.tasks t where t.id = s.task_id) = 'in_progress'
-    order by s.ready_at, s.id
-    limit $2::int
-    for no key update of s skip locked
-  ) x
+  from keys cross join lateral tasker.claimable_expired(keys.k, $1::bigint, $2::int) x
 ), fresh as (
   select x.id, x.from_state, x.ready_at, 1 as lane
-  from keys cross join lateral (
-    select s.id, s.state as from_state, s.ready_at
-    from tasker.steps s
-    where s.claim_key = keys.k and s.state <> 'in_progress' and s.ready_at <= $1::bigint
-      and (select t.state from tasker.tasks t where t.id = s.task_id) = 'in_progress'
-    order by s.ready_at, s.id
-    limit $2::int
-    for no key update of s skip locked
-  ) x
+  from keys cross join lateral tasker.claimable_ready(keys.k, $1::bigint, $2::int) x
 ), ready as (
   select c.id, c.from_state
   from (select * from expired union all select * from fresh) c
@@ -85,13 +71,6 @@ with keys as (
   ) x
   order by x.id, x.ord
   returning id, step_id
-), parents as (
-  select e.child_id, jsonb_object_agg(p.name, coalesce(p.results, 'null'::jsonb)) as results
-  from claimed c
-  join tasker.step_edges e on e.child_id = c.id
-  join tasker.steps p on p.id = e.parent_id
-  where p.state in ('complete', 'resolved_manually')
-  group by e.child_id
 ), upcoming as (
   select min(x.r) as next_ready_at
   from keys cross join lateral (
@@ -102,11 +81,15 @@ with keys as (
     where s.claim_key = keys.k and s.state = 'in_progress' and s.ready_at > $1::bigint
   ) x
 )
-select c.*, coalesce(p.results, '{}'::jsonb) as parent_results, n.next_ready_at,
+select c.*, n.next_ready_at,
+  coalesce((
+    select jsonb_object_agg(p.name, coalesce(p.results, 'null'::jsonb))
+    from tasker.step_edges e join tasker.steps p on p.id = e.parent_id
+    where e.child_id = c.id and p.state in ('complete', 'resolved_manually')
+  ), '{}'::jsonb) as parent_results,
   (select array_agg(a.id order by a.id) from audit a where a.step_id = c.id) as transition_ids
 from upcoming n
-left join claimed c on true
-left join parents p on p.child_id = c.id`,
+left join claimed c on true`,
 );
 
 /**
