@@ -87,9 +87,10 @@ select c.*, n.next_ready_at,
     from tasker.step_edges e join tasker.steps p on p.id = e.parent_id
     where e.child_id = c.id and p.state in ('complete', 'resolved_manually')
   ), '{}'::jsonb) as parent_results,
-  (select array_agg(a.id order by a.id) from audit a where a.step_id = c.id) as transition_ids
+  a.ids as transition_ids
 from upcoming n
-left join claimed c on true`,
+left join claimed c on true
+left join (select step_id, array_agg(id order by id) as ids from audit group by step_id) a on a.step_id = c.id`,
 );
 
 /**

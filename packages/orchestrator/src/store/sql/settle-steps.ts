@@ -129,16 +129,16 @@ with input as (
 )
 select 'step' as kind, s.id, s.task_id, s.name, s.state, null::text as from_state, s.attempts, s.retry_limit,
   s.started_at, s.next_attempt_at, s.namespace, s.task_name, s.version, s.trace_context, s.created_at, s.error,
-  s.retry_after, s.ord, s.retryable, (select a.id from audit a where a.step_id = s.id) as transition_id
-from settled s
+  s.retry_after, s.ord, s.retryable, a.id as transition_id
+from settled s left join audit a on a.step_id = s.id
 union all
 select 'ready', r.id, r.task_id, r.name, null, null, null, null, null, null, null, null, null, null, null, null, null,
   null, null, null
 from ready r
 union all
 select 'task', f.id, f.id, null, f.to_state, f.from_state, null, null, null, null, null, null, null, null, null,
-  f.error, null, null, null, (select a.id from audit a where a.step_id is null and a.task_id = f.id)
-from finalised f
+  f.error, null, null, null, a.id
+from finalised f left join audit a on a.step_id is null and a.task_id = f.id
 where f.from_state <> f.to_state
 union all
 select 'wake', null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
