@@ -78,6 +78,25 @@ begin
 end
 $fn$;
 
+-- The satisfied parents' results of claimed steps, by name. The walks above are volatile, so
+-- they may return a step made ready by a commit later than the claim statement's snapshot;
+-- this function reads with a snapshot of its own, taken after them, so that it sees the
+-- parents that commit completed.
+create function tasker.parent_results(ids uuid[])
+  returns table (child_id uuid, results jsonb)
+  language plpgsql volatile
+as $fn$
+begin
+  return query
+  select e.child_id, jsonb_object_agg(p.name, coalesce(p.results, 'null'::jsonb))
+  from unnest(ids) as c(id)
+  join tasker.step_edges e on e.child_id = c.id
+  join tasker.steps p on p.id = e.parent_id
+  where p.state in ('complete', 'resolved_manually')
+  group by e.child_id;
+end
+$fn$;
+
 create function tasker.steps_follow_task() returns trigger language plpgsql as $fn$
 begin
   if new.state = 'in_progress' then

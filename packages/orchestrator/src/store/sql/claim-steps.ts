@@ -21,9 +21,9 @@ import { sql } from './query';
  *   `in_progress → pending` then `pending → in_progress`), and their ids are returned with
  *   the step (`transition_ids`, in order), for the events' ids;
  * - each claimed step comes with its satisfied parents' results, by name (a skipped parent
- *   has none), so that a claim is one round trip: a subquery per claimed step, through its
- *   edges' and its parents' keys (a join of all claimed steps' edges could hash-join a scan of
- *   the whole table on a table never analyzed);
+ *   has none), so that a claim is one round trip. They are read by `tasker.parent_results`,
+ *   with a snapshot taken after the walks: a walk may return a step made ready by a commit
+ *   later than this statement's snapshot, whose parents that snapshot does not show complete;
  * - it also returns when the next step of these keys becomes claimable (`next_ready_at`: a
  *   retry's `nextAttemptAt` or a running step's lease expiry), always in one row at least: a
  *   row whose `id` is null carries only that.
@@ -81,15 +81,10 @@ with keys as (
     where s.claim_key = keys.k and s.state = 'in_progress' and s.ready_at > $1::bigint
   ) x
 )
-select c.*, n.next_ready_at,
-  coalesce((
-    select jsonb_object_agg(p.name, coalesce(p.results, 'null'::jsonb))
-    from tasker.step_edges e join tasker.steps p on p.id = e.parent_id
-    where e.child_id = c.id and p.state in ('complete', 'resolved_manually')
-  ), '{}'::jsonb) as parent_results,
-  a.ids as transition_ids
+select c.*, n.next_ready_at, coalesce(pr.results, '{}'::jsonb) as parent_results, a.ids as transition_ids
 from upcoming n
 left join claimed c on true
+left join tasker.parent_results(array(select id from claimed)) pr on pr.child_id = c.id
 left join (select step_id, array_agg(id order by id) as ids from audit group by step_id) a on a.step_id = c.id`,
 );
 
