@@ -4,7 +4,7 @@ import { createPgliteStore, createPostgresStore } from '../src/index';
 import { runStoreContract } from '../src/testing/index';
 import { describeWithPostgres } from './support/postgres';
 
-const api = { describe, it, skip: it.skip, expect, beforeAll, afterAll, afterEach };
+const api = { describe, it, expect, beforeAll, afterAll, afterEach };
 
 runStoreContract(api, { name: 'PGlite (in memory)', create: () => createPgliteStore() });
 

@@ -8,11 +8,6 @@
 export interface ContractTestApi {
   describe(name: string, body: () => void): void;
   it(name: string, body: () => Promise<void> | void, timeout?: number): void;
-  /**
-   * Registers a case as skipped (vitest's and jest's `it.skip`), for a case the store under test
-   * cannot run, so that the report names it. Without it such a case is left out.
-   */
-  skip?(name: string, body: () => Promise<void> | void): void;
   beforeAll(body: () => Promise<void> | void, timeout?: number): void;
   afterAll(body: () => Promise<void> | void, timeout?: number): void;
   afterEach(body: () => Promise<void> | void, timeout?: number): void;
