@@ -229,6 +229,79 @@ describeWithPostgres('claim indexes (PostgreSQL)', (database) => {
     }
   });
 
+  it("walks its own key's index only: another key's backlog, older and ready, costs a claim nothing", async () => {
+    const mine = claimKey('default', 'mine', 'work', '1.0.0');
+    // The statistics were taken when this key's steps were all there was (one version
+    // deployed): the planner then thinks that the key filters nothing.
+    await admin.query('truncate tasker.transitions, tasker.step_edges, tasker.steps, tasker.tasks');
+    await store.createTask(task('mine', [{ name: 'only' }]), NOW - 1_000);
+    for (let i = 0; i < 30; i++) await store.createTask(task('mine', [{ name: `later${i}` }]), NOW + 60_000);
+    await admin.query('analyze tasker.steps, tasker.tasks');
+    // Then 300 ready steps arrive that no worker here runs (the next version of a rolling
+    // deploy, a queue with no worker), all ready before the one step this worker can take.
+    for (let i = 0; i < 300; i++) await store.createTask(task('backlog', [{ name: 'x' }]), NOW - 20_000 + i);
+    await admin.query('vacuum tasker.steps');
+    // A session of its own, so that no plan cached by the cases above is reused.
+    const fresh = new pg.Client({ connectionString: database().url });
+    await fresh.connect();
+    await fresh.query('begin');
+    try {
+      const read = async () =>
+        Object.fromEntries(
+          (
+            await fresh.query<{ name: string; read: number }>(
+              `select c.relname as name, pg_stat_get_xact_tuples_returned(c.oid)::int as read
+               from pg_class c join pg_namespace n on n.oid = c.relnamespace
+               where n.nspname = 'tasker' and c.relkind = 'i' and c.relname like 'steps%'`,
+            )
+          ).rows.map((r) => [r.name, r.read]),
+        ) as Record<string, number>;
+      const before = await read();
+      const claimed = await fresh.query(claimSteps.text, [NOW, 10, 'w', 60_000, [mine], null]);
+      const after = await read();
+      expect(claimed.rows.filter((r) => r.id !== null).map((r) => r.name)).toEqual(['only']);
+      // Entries read by every index that orders the claim (the lookups by id aside): this
+      // key's ready step, and its next one for `next_ready_at`; none of the backlog's (301
+      // entries of `steps_ready_idx` before migration 4).
+      const walked = Object.keys(after)
+        .filter((name) => name !== 'steps_pkey' && name !== 'steps_task_id_name_key')
+        .map((name) => ({ name, read: after[name]! - (before[name] ?? 0) }));
+      expect(
+        walked.reduce((sum, w) => sum + w.read, 0),
+        JSON.stringify(walked),
+      ).toBeLessThanOrEqual(2);
+    } finally {
+      await fresh.query('rollback');
+      await fresh.end();
+    }
+  });
+
+  it('keeps one generic plan for the claim instead of planning it at every call', async () => {
+    const key = claimKey('default', 'mine', 'work', '1.0.0');
+    const fresh = new pg.Client({ connectionString: database().url });
+    await fresh.connect();
+    try {
+      // A named statement, as the store's driver prepares it: PostgreSQL plans the first five
+      // executions for their values, then keeps the generic plan unless it looks costlier.
+      for (let i = 0; i < 10; i++) {
+        await fresh.query({
+          name: 'claim',
+          text: claimSteps.text,
+          values: [NOW + i, 10, 'w', 60_000, [key, ''], null],
+        });
+      }
+      const plans = await fresh.query<{ generic: number; custom: number }>(
+        `select generic_plans::int as generic, custom_plans::int as custom from pg_prepared_statements
+         where name = 'claim'`,
+      );
+      // Before migration 4 the walks were estimated at 1,000 rows each: the generic plan hashed
+      // whole tables, and every execution was planned again (10 custom plans).
+      expect(plans.rows).toEqual([{ generic: 5, custom: 5 }]);
+    } finally {
+      await fresh.end();
+    }
+  });
+
   it('migrates a database filled under migration 1: claim keys for unfinished steps, errored tasks out of the indexes, and the engine runs on', async () => {
     const db = await createTestDatabase(database().url);
     const old = new pg.Client({ connectionString: db.url });

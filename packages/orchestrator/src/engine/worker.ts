@@ -43,9 +43,11 @@ interface InFlight {
   readonly deadline: number | undefined;
   /** When the lease this worker last set expires, on the engine's clock (`$now + leaseMs`). */
   leaseExpiresAt: number;
-  /** Resolves once the handler has returned (the step left `inFlight`). */
-  readonly finished: Promise<void>;
-  readonly markFinished: () => void;
+  /**
+   * Called once the handler has returned (the step left `inFlight`). Set only when a later
+   * attempt of the same step waits for this one (rare: most steps never need it).
+   */
+  onFinished: (() => void) | undefined;
 }
 
 interface QueuedOutcome {
@@ -273,17 +275,12 @@ export class Worker {
     // where a handler must stop) is not started: the lease expires and a later claim takes it.
     if (this.#d.clock.now() >= leaseExpiresAt - this.#lease.abortBeforeExpiryMs) return;
     const timeoutMs = claim.timeoutMs ?? this.#d.config.execution.defaultTimeoutMs;
-    let markFinished: () => void = () => {};
-    const finished = new Promise<void>((resolve) => {
-      markFinished = resolve;
-    });
     const entry: InFlight = {
       claim,
       controller: new AbortController(),
       deadline: timeoutMs === undefined ? undefined : this.#d.clock.now() + timeoutMs,
       leaseExpiresAt,
-      finished,
-      markFinished,
+      onFinished: undefined,
     };
     // This process claimed the step again while an earlier attempt of it still runs here (that
     // attempt lost its lease): the earlier one is stopped, and the new one starts only once it
@@ -293,7 +290,7 @@ export class Worker {
     if (previous === undefined) void this.#execute(entry);
     else {
       previous.controller.abort(new StepAbort('lost', `step "${claim.name}" was claimed again`));
-      void previous.finished.then(() => this.#execute(entry));
+      previous.onFinished = () => void this.#execute(entry);
     }
   }
 
@@ -325,7 +322,7 @@ export class Worker {
     // The slot is free as soon as the handler returned: the next claim overlaps the write.
     // (A later attempt of the same step may hold the entry already: only this one's is removed.)
     if (this.#inFlight.get(id) === entry) this.#inFlight.delete(id);
-    entry.markFinished();
+    entry.onFinished?.();
     if (outcome !== undefined) this.#settling.set(id, entry);
     this.#slotFreed();
     if (outcome === undefined) return;

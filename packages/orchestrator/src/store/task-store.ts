@@ -61,6 +61,14 @@ import { FINISHED_CHANNEL, finishedPayloads, finishedTaskIds, parseFinishedPaylo
 import { getTaskDetails, getTaskStateOf, listTaskRecords, type TaskFilter } from './task-reads';
 import { logChange, READY_CHANNEL } from './transition-log';
 
+/** A claimed step's audit ids, in order: one, or two for a lease takeover. */
+function transitionIdsOf(row: Record<string, unknown>): number[] {
+  if (row.first_id === null || row.first_id === undefined) return [];
+  const first = Number(row.first_id);
+  const last = Number(row.last_id);
+  return first === last ? [first] : [first, last];
+}
+
 function scheduledRetry(change: Change): boolean {
   return change.transitions.some((t) => t.kind === 'step' && t.to === 'waiting_for_retry');
 }
@@ -406,7 +414,7 @@ export class TaskStore {
         fromState: r.from_state as StepState,
         parentResults: (r.parent_results ?? {}) as Record<string, unknown>,
         claimedAt: now,
-        transitionIds: ((r.transition_ids ?? []) as unknown[]).map(Number),
+        transitionIds: transitionIdsOf(r),
       });
     }
     return { steps, nextReadyAt: optNum(claimed.rows[0]?.next_ready_at) };

@@ -1,6 +1,7 @@
 import { migration0001 } from './0001-initial';
 import { migration0002 } from './0002-claim-routing';
 import { migration0003 } from './0003-statistics';
+import { migration0004 } from './0004-claim-plans';
 
 /** A forward-only migration: applied once, in id order, never edited after release. */
 export interface Migration {
@@ -10,4 +11,9 @@ export interface Migration {
 }
 
 /** Every migration, in order. */
-export const MIGRATIONS: readonly Migration[] = Object.freeze([migration0001, migration0002, migration0003]);
+export const MIGRATIONS: readonly Migration[] = Object.freeze([
+  migration0001,
+  migration0002,
+  migration0003,
+  migration0004,
+]);
