@@ -16,6 +16,8 @@ export type TaskerErrorCode =
   | 'HANDLER_NOT_FOUND'
   | 'CONTEXT_INVALID'
   | 'SUBMIT_INVALID'
+  /** A value the store cannot hold (U+0000, a lone surrogate, JSON nested too deep), by field. */
+  | 'INPUT_INVALID'
   | 'INVALID_TRANSITION'
   | 'TASK_NOT_FOUND'
   | 'STEP_NOT_FOUND'

@@ -8,9 +8,11 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import type { Tasker } from '../engine/tasker-types';
 import { TaskerError } from '../errors';
+import { MAX_STORED_DEPTH } from '../store/storable';
 import { ApiError } from './api-error';
 import type { Authenticator, AuthorizationCoordinator } from './auth/principal';
 import { limitBody } from './body-limit';
+import { DEFAULT_MAX_JSON_DEPTH, limitJsonDepth } from './json-depth';
 import { listen, type NodeListener, type RunningServer, toNodeListener } from './node-server';
 import { fieldErrorsFromZod, problemFor } from './problem';
 import { createRegistrar, type RouteDeps } from './registrar';
@@ -46,6 +48,12 @@ export interface TaskerApiOptions {
   readonly metricsHandler?: (request: Request) => Promise<Response>;
   /** Largest request body, bytes. Default 1 MiB. */
   readonly maxBodyBytes?: number;
+  /**
+   * Deepest nesting of a JSON request body (objects and arrays inside one another), checked on
+   * the raw text before it is parsed; deeper bodies get a 400. Default 64, at most 512 (the
+   * deepest JSON value the store accepts).
+   */
+  readonly maxJsonDepth?: number;
   /** How long `/health/ready` waits for the store, ms. Default 2000. */
   readonly readyTimeoutMs?: number;
   /** Wall clock for response times and analytics windows. Default `Date.now`. */
@@ -98,6 +106,13 @@ function normalisePrefix(prefix: string): string {
 export function createTaskerApi(options: TaskerApiOptions): TaskerApi {
   const prefix = normalisePrefix(options.prefix ?? '/tasker');
   const maxBodyBytes = options.maxBodyBytes ?? 1_048_576;
+  const maxJsonDepth = options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
+  if (!Number.isInteger(maxJsonDepth) || maxJsonDepth < 1 || maxJsonDepth > MAX_STORED_DEPTH) {
+    throw new TaskerError(
+      'CONFIG_INVALID',
+      `maxJsonDepth: expected an integer from 1 to ${MAX_STORED_DEPTH}, received ${String(maxJsonDepth)}`,
+    );
+  }
   const onError =
     options.onError ??
     ((error: unknown, request: Request) =>
@@ -118,6 +133,7 @@ export function createTaskerApi(options: TaskerApiOptions): TaskerApi {
   });
 
   app.use('*', limitBody(maxBodyBytes));
+  app.use('*', limitJsonDepth(maxJsonDepth));
 
   const deps: RouteDeps = {
     app,

@@ -39,6 +39,7 @@ export const STATUS_BY_CODE: Readonly<Record<ApiErrorCode | TaskerErrorCode, num
   DEFINITION_NOT_FOUND: 404,
   CONTEXT_INVALID: 422,
   SUBMIT_INVALID: 422,
+  INPUT_INVALID: 400,
   INVALID_TRANSITION: 409,
   DEFINITION_INVALID: 500,
   DEFINITION_CYCLE: 500,
@@ -129,6 +130,11 @@ function build(
  * one format (`validation-message.ts`): `<prefix>: field.path: reason; other.field: reason`.
  */
 function fieldsOf(code: string, message: string): FieldError[] {
+  if (code === 'INPUT_INVALID') {
+    // `<field path>: <problem>`, the path as the store named it (see store/storable.ts).
+    const at = message.indexOf(': ');
+    return at < 0 ? [] : [{ field: message.slice(0, at), message: message.slice(at + 2) }];
+  }
   if (code !== 'CONTEXT_INVALID' && code !== 'SUBMIT_INVALID') return [];
   const body =
     code === 'CONTEXT_INVALID' ? message.replace(/^Invalid context for task [^:]*: /, '') : message;

@@ -131,6 +131,7 @@ export async function openLocal(
     tasker,
     prefix: config.api.prefix,
     maxBodyBytes: config.api.maxBodyBytes,
+    maxJsonDepth: config.api.maxJsonDepth,
   });
   const client = new ApiClient(api.fetch, `http://tasker.local${api.prefix}`);
   return {

@@ -29,6 +29,7 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
       tasker,
       prefix: config.api.prefix,
       maxBodyBytes: config.api.maxBodyBytes,
+      maxJsonDepth: config.api.maxJsonDepth,
       auth,
     });
     if (options.workers !== false) await tasker.start();

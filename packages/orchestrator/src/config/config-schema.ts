@@ -134,6 +134,8 @@ export const configSchema = z.strictObject({
       port: int(0, 65_535).default(3_000),
       /** Largest request body (bytes). Default 1 MiB. */
       maxBodyBytes: int(1, 1_073_741_824).default(1_048_576),
+      /** Deepest nesting of a JSON request body (objects and arrays inside one another). Default 64. */
+      maxJsonDepth: int(1, 512).default(64),
     })
     .prefault({}),
   auth: z

@@ -14,6 +14,7 @@ import type { StepTemplate, TaskDefinition } from '../definitions/define-task';
 import { coerceError, isPermanentError, isRetryableError, isTaskerError, TaskerError } from '../errors';
 import type { HandlerMap, StepContext, StepHandler } from '../handlers/step-handler';
 import type { ClaimedStep } from '../store/records';
+import { jsonProblem, replaceUnstorable } from '../store/storable';
 import type { StepOutcome } from '../store/task-store';
 import { type BackoffPolicy, backoffDelay, mergeBackoff } from './backoff';
 import { runWithMiddleware, type StepInfo, type StepMiddleware } from './middleware';
@@ -42,16 +43,17 @@ export class StepAbort extends TaskerError {
 }
 
 function toEventError(error: Error): EventError {
-  const code = isPermanentError(error)
+  const name = replaceUnstorable(String(error.name));
+  const message = replaceUnstorable(String(error.message));
+  const raw = isPermanentError(error)
     ? error.errorCode
     : isTaskerError(error)
       ? error.code
       : typeof (error as { code?: unknown }).code === 'string'
         ? (error as unknown as { code: string }).code
         : undefined;
-  return code === undefined
-    ? { name: error.name, message: error.message }
-    : { name: error.name, message: error.message, code };
+  const code = raw === undefined ? undefined : replaceUnstorable(raw);
+  return code === undefined ? { name, message } : { name, message, code };
 }
 
 function resolveHandler(template: StepTemplate, handlers: HandlerMap): StepHandler | undefined {
@@ -144,6 +146,13 @@ export async function executeStep(
       aborted,
     ]);
     if (signal.aborted) return abortedOutcome(signal, fail);
+    // A result the store cannot hold fails the step for good (the handler would return it
+    // again): the error names where in the result the value is.
+    const unstorable = jsonProblem(result);
+    if (unstorable !== undefined) {
+      const where = `result${unstorable.path.slice(1)}`;
+      return fail(new TaskerError('INPUT_INVALID', `${where}: ${unstorable.problem}`), false);
+    }
     return {
       kind: 'complete',
       stepId: claim.id,

@@ -9,9 +9,25 @@ import { TaskerError } from '../errors';
 import { claimKey, DEFAULT_QUEUE } from './claim-key';
 import type { Change, ReadySteps, TaskInfo, TransitionRecord } from './records';
 import { createTask, findTask } from './sql/create-task';
+import { assertStorableJson, assertStorableText } from './storable';
 import type { StoreContext } from './store-context';
 import type { NewTask } from './task-store';
 import { emptyChange, metadataOf, READY_CHANNEL } from './transition-log';
+
+/** Refuses, naming the field, any value of `input` that PostgreSQL cannot store. */
+function assertStorableTask(input: NewTask): void {
+  assertStorableText('namespace', input.namespace);
+  assertStorableText('name', input.name);
+  assertStorableText('version', input.version);
+  assertStorableJson('context', input.context);
+  assertStorableText('initiator', input.initiator);
+  assertStorableText('source_system', input.sourceSystem);
+  assertStorableText('reason', input.reason);
+  for (const [i, tag] of (input.tags ?? []).entries()) assertStorableText(`tags[${i}]`, tag);
+  assertStorableJson('annotations', input.annotations);
+  assertStorableText('identity_key', input.identityKey);
+  assertStorableJson('trace_context', input.traceContext);
+}
 
 /**
  * Creates `input` (or finds the task holding its identity key); notifies with `notifyPayload`.
@@ -24,6 +40,7 @@ export async function createTaskRecord(
   notifyPayload: string,
   writer: number | null,
 ): Promise<{ taskId: string; created: boolean; change: Change }> {
+  assertStorableTask(input);
   const taskId = randomUUID();
   const skipped = new Set(input.bypassSteps);
   const unfinished = input.steps.filter((s) => !skipped.has(s.name)).length;

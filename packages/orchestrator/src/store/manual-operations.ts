@@ -9,6 +9,7 @@ import { assertTaskTransition, type TaskState } from '../states/task-states';
 import { type Change, num, type StepTransitionRecord, type TaskInfo, taskInfoFrom } from './records';
 import { cancelSteps, descendants, lockStep, resolveStep, retryStep } from './sql/manage-steps';
 import { lockTask, transitionTask } from './sql/task-state';
+import { assertStorableJson, assertStorableText } from './storable';
 import type { Run } from './store-context';
 import { logChange } from './transition-log';
 
@@ -16,6 +17,13 @@ import { logChange } from './transition-log';
 export interface ManualOptions {
   readonly reason?: string;
   readonly actor?: string;
+}
+
+/** Refuses, naming the field, a reason, actor or result that PostgreSQL cannot store. */
+function assertStorableManual(o: ManualOptions & { result?: unknown }): void {
+  assertStorableText('reason', o.reason);
+  assertStorableText('actor', o.actor);
+  if ('result' in o) assertStorableJson('result', o.result);
 }
 
 async function lockedTask(run: Run, taskId: string): Promise<{ task: TaskInfo; state: TaskState }> {
@@ -69,6 +77,7 @@ export async function cancelTask(
   o: ManualOptions,
   writer: number | null,
 ): Promise<Change> {
+  assertStorableManual(o);
   const { task, state } = await lockedTask(run, taskId);
   assertTaskTransition(state, 'cancelled', `task "${taskId}"`);
   await run(transitionTask, [taskId, [state], 'cancelled', now]);
@@ -92,6 +101,7 @@ export async function cancelStepAndDescendants(
   o: ManualOptions,
   writer: number | null,
 ): Promise<Change> {
+  assertStorableManual(o);
   const { task, state } = await lockedStep(run, stepId);
   if (!canTransitionStep(state, 'cancelled'))
     throw new InvalidTransitionError('step', state, 'cancelled', `step "${stepId}"`);
@@ -123,6 +133,7 @@ export async function retryErroredStep(
   o: ManualOptions,
   writer: number | null,
 ): Promise<Change> {
+  assertStorableManual(o);
   const { row, task, state, taskState } = await lockedStep(run, stepId);
   if (state !== 'error') {
     throw new InvalidTransitionError(
@@ -174,6 +185,7 @@ export async function resolveStepManually(
   now: number,
   o: ManualOptions & { result?: unknown },
 ): Promise<Change> {
+  assertStorableManual(o);
   const { task, state, taskState } = await lockedStep(run, stepId);
   if (!RESOLVABLE.includes(state)) {
     throw new InvalidTransitionError('step', state, 'resolved_manually', `step "${stepId}"`);

@@ -13,6 +13,7 @@ import {
   slowestSteps,
   slowestTasks,
 } from './sql/insights';
+import { assertStorableText } from './storable';
 import type { StoreContext } from './store-context';
 
 /** Counts behind `/health/status`. */
@@ -151,6 +152,9 @@ export class StoreInsights {
 
   /** The slowest tasks and steps and the most frequent errors since `filter.since`. */
   async bottlenecks(filter: BottleneckFilter, now: number): Promise<Bottlenecks> {
+    assertStorableText('namespace', filter.namespace);
+    assertStorableText('name', filter.name);
+    assertStorableText('version', filter.version);
     const params = [
       filter.since,
       filter.namespace ?? null,

@@ -15,6 +15,7 @@ import {
   listTasksSorted,
   type TaskSortKey,
 } from './sql/read-tasks';
+import { assertStorableJson, assertStorableText } from './storable';
 import type { StoreContext } from './store-context';
 
 /** Filters of `listTasks`; every one optional. */
@@ -81,6 +82,12 @@ export async function listTaskRecords(
   ctx: StoreContext,
   f: TaskFilter,
 ): Promise<{ tasks: TaskRecord[]; total: number }> {
+  assertStorableText('namespace', f.namespace);
+  assertStorableText('name', f.name);
+  assertStorableText('version', f.version);
+  for (const [i, tag] of (f.tags ?? []).entries()) assertStorableText(`tags[${i}]`, tag);
+  assertStorableText('annotation_type', f.annotationType);
+  assertStorableJson('annotations', f.annotations);
   const states = f.state === undefined ? null : typeof f.state === 'string' ? [f.state] : [...f.state];
   const limit = Math.min(Math.max(Math.trunc(f.limit ?? 50), 1), 500);
   const r = await ctx.query(listTasksSorted[f.sortBy ?? 'createdAt'][f.sortOrder ?? 'desc'], [

@@ -50,6 +50,7 @@ import {
   stopWorker,
   unpublishedTransitions,
 } from './sql/workers';
+import { assertStorableJson, assertStorableText } from './storable';
 import {
   DEFAULT_TRANSIENT_RETRY,
   type QueryInfo,
@@ -492,6 +493,7 @@ export class TaskStore {
 
   /** Changes a step's retry limit or inputs. Returns false when the step does not exist. */
   async updateStep(stepId: string, changes: { retryLimit?: number; inputs?: unknown }): Promise<boolean> {
+    if (changes.inputs !== undefined) assertStorableJson('inputs', changes.inputs);
     const r = await this.#ctx.query(updateStep, [
       stepId,
       changes.retryLimit ?? null,
@@ -506,6 +508,9 @@ export class TaskStore {
     changes: { reason?: string; tags?: readonly string[]; annotations?: Readonly<Record<string, JsonValue>> },
     now: number,
   ): Promise<boolean> {
+    assertStorableText('reason', changes.reason);
+    for (const [i, tag] of (changes.tags ?? []).entries()) assertStorableText(`tags[${i}]`, tag);
+    assertStorableJson('annotations', changes.annotations);
     const r = await this.#ctx.query(updateTask, [
       taskId,
       changes.reason ?? null,

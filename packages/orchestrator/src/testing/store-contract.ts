@@ -414,6 +414,66 @@ export function runStoreContract(t: ContractTestApi, subject: StoreContractSubje
       await expect(store.cancelTask(taskId, now)).rejects.toMatchObject({ code: 'INVALID_TRANSITION' });
     });
 
+    it('refuses values PostgreSQL cannot store with INPUT_INVALID, naming the field, and writes nothing', async () => {
+      const now = window();
+      const ns = `storable${now}`;
+      const refused = async (body: () => Promise<unknown>): Promise<string> => {
+        try {
+          await body();
+        } catch (error) {
+          expect((error as { code?: string }).code).toBe('INPUT_INVALID');
+          return (error as Error).message;
+        }
+        throw new Error('expected INPUT_INVALID');
+      };
+      // The message starts with the field and what is wrong (shown whole when it does not).
+      const startsWith = (message: string, prefix: string) =>
+        expect(message.startsWith(prefix) ? prefix : message).toBe(prefix);
+      const deep: unknown[] = [];
+      let inner = deep;
+      for (let i = 0; i < 100_000; i++) {
+        const next: unknown[] = [];
+        inner.push(next);
+        inner = next;
+      }
+      const cases: [Partial<NewTask>, string][] = [
+        [{ context: { order: { id: 'a\u0000b' } } }, 'context.order.id: contains U+0000'],
+        [{ context: { 'k\ud800': 1 } }, 'context["k\ufffd"]: (a key) contains a lone UTF-16 surrogate'],
+        [{ context: { deep } }, 'context.deep'],
+        [{ initiator: '\u0000' }, 'initiator: contains U+0000'],
+        [{ sourceSystem: 'x\udfff' }, 'source_system: contains a lone UTF-16 surrogate'],
+        [{ reason: 'r\u0000' }, 'reason: contains U+0000'],
+        [{ tags: ['ok', 'b\u0000d'] }, 'tags[1]: contains U+0000'],
+        [{ annotations: { note: '\ud800' } }, 'annotations.note: contains a lone UTF-16 surrogate'],
+        [{ identityKey: 'id\u0000' }, 'identity_key: contains U+0000'],
+      ];
+      for (const [extra, message] of cases) {
+        startsWith(
+          await refused(() => store.createTask(task([step('a')], { namespace: ns, ...extra }), now)),
+          message,
+        );
+      }
+      expect((await store.listTasks({ namespace: ns })).total).toBe(0);
+      startsWith(
+        await refused(() => store.listTasks({ namespace: 'ns\u0000' })),
+        'namespace: contains U+0000',
+      );
+      startsWith(await refused(() => store.listTasks({ tags: ['\ud800'] })), 'tags[0]:');
+      const { taskId } = await store.createTask(task([step('a')], { namespace: ns }), now);
+      startsWith(await refused(() => store.updateTask(taskId, { reason: 'x\u0000' }, now)), 'reason:');
+      startsWith(
+        await refused(() => store.updateTask(taskId, { annotations: { a: { b: '\u0000' } } }, now)),
+        'annotations.a.b:',
+      );
+      const [a] = await claimAll(now);
+      startsWith(
+        await refused(() => store.resolveStep(a!.id, now, { result: { r: '\udc00' } })),
+        'result.r:',
+      );
+      startsWith(await refused(() => store.cancelTask(taskId, now, { reason: '\u0000' })), 'reason:');
+      expect((await store.getTask(taskId))?.state).toBe('in_progress');
+    });
+
     it('returns the existing task for a known identity key', async () => {
       const now = window();
       const input = task([step('a')], { identityKey: `key-${now}` });

@@ -324,6 +324,49 @@ export function engineSuite(name: string, createSubject: () => Promise<EngineSub
       expect(stepOf(done, 'b').results).toBe('paid');
     }, 60_000);
 
+    it('fails a step for good when its result or its error holds text the store cannot hold, instead of failing the write', async () => {
+      const returns = await boot({
+        name: 'unstorable-result',
+        steps: [{ name: 'returns', handler: async () => ({ ok: ['fine', 'nul \u0000 here'] }) }],
+      });
+      const a = await returns.tasker.submit({
+        namespace: returns.namespace,
+        name: 'unstorable-result',
+        context: {},
+      });
+      const failed = await returns.tasker.waitFor(a.taskId);
+      expect(failed.state).toBe('error');
+      expect(stepOf(failed, 'returns')).toMatchObject({
+        state: 'error',
+        attempts: 1,
+        error: {
+          name: 'TaskerError',
+          code: 'INPUT_INVALID',
+          message: 'result.ok[1]: contains U+0000 (NUL), which PostgreSQL cannot store',
+        },
+      });
+      const throws = await boot({
+        name: 'unstorable-error',
+        steps: [
+          {
+            name: 'throws',
+            handler: async () => {
+              throw new PermanentError('bad \u0000 message \ud800', { code: 'c\u0000' });
+            },
+          },
+        ],
+      });
+      const b = await throws.tasker.submit({
+        namespace: throws.namespace,
+        name: 'unstorable-error',
+        context: {},
+      });
+      expect(stepOf(await throws.tasker.waitFor(b.taskId), 'throws')).toMatchObject({
+        state: 'error',
+        error: { name: 'PermanentError', message: 'bad \ufffd message \ufffd', code: 'c\ufffd' },
+      });
+    }, 60_000);
+
     it('reports max retries reached only for a step that used its retries', async () => {
       const rec = recorder();
       const fail = async () => Promise.reject(new Error('down'));
