@@ -47,7 +47,7 @@ export class Presence {
 
   /** Registers this process and starts its heartbeat. */
   async start(): Promise<void> {
-    this.#seq = await this.#d.store.registerWorker({
+    this.#seq = await this.#d.store.registry.register({
       workerId: this.#d.workerId,
       hostname: hostname(),
       pid: process.pid,
@@ -80,7 +80,7 @@ export class Presence {
       return;
     }
     try {
-      await store.heartbeat(this.#seq, clock.now(), this.#d.beat());
+      await store.registry.heartbeat(this.#seq, clock.now(), this.#d.beat());
     } catch (error) {
       this.#d.onError(error, 'heartbeat');
       return;
@@ -88,14 +88,14 @@ export class Presence {
     const republish = this.#d.republish;
     if (republish !== undefined) {
       try {
-        await store.recoverDeadWriter(clock.now(), DEAD_AFTER_MS, (_dead, rows) => republish(rows));
+        await store.registry.recoverDeadWriter(clock.now(), DEAD_AFTER_MS, (_dead, rows) => republish(rows));
       } catch (error) {
         this.#d.onError(error, 'recover events of a dead process');
       }
     }
     if (++this.#beats % PRUNE_EVERY_BEATS === 0) {
-      await store
-        .pruneWorkers(clock.now(), FORGET_AFTER_MS)
+      await store.registry
+        .prune(clock.now(), FORGET_AFTER_MS)
         .catch((error) => this.#d.onError(error, 'prune'));
     }
   }
@@ -106,8 +106,8 @@ export class Presence {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     await this.#beating;
     if (this.#seq === undefined) return;
-    await this.#d.store
-      .stopWorker(this.#seq, this.#d.clock.now())
+    await this.#d.store.registry
+      .stop(this.#seq, this.#d.clock.now())
       .catch((error) => this.#d.onError(error, 'stop'));
   }
 }

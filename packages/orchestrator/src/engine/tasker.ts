@@ -380,12 +380,12 @@ class Engine implements Tasker {
     const task = await store.getTask(taskId);
     if (task === undefined || readySteps(task).length === 0) return task;
     const now = this.#now();
-    return withWaitingReasons(task, await store.recentWorkers(now, WORKER_WINDOW_MS), now);
+    return withWaitingReasons(task, await store.registry.recent(now, WORKER_WINDOW_MS), now);
   }
 
   /** The processes of the worker registry seen within `windowMs` (default a minute), newest first. */
   async workers(windowMs = WORKER_WINDOW_MS): Promise<WorkerRecord[]> {
-    return (await this.store()).recentWorkers(this.#now(), windowMs);
+    return (await this.store()).registry.recent(this.#now(), windowMs);
   }
 
   async listTasks(filter?: TaskFilter): Promise<{ tasks: TaskRecord[]; total: number }> {

@@ -6,9 +6,17 @@
 import { InvalidTransitionError, TaskerError } from '../errors';
 import { canTransitionStep, type StepState } from '../states/step-states';
 import { assertTaskTransition, type TaskState } from '../states/task-states';
-import { type Change, num, type StepTransitionRecord, type TaskInfo, taskInfoFrom } from './records';
+import {
+  type Change,
+  num,
+  type ReadySteps,
+  type StepTransitionRecord,
+  type TaskInfo,
+  taskInfoFrom,
+} from './records';
 import { cancelSteps, descendants, lockStep, resolveStep, retryStep } from './sql/manage-steps';
-import { lockTask, transitionTask } from './sql/task-state';
+import { releaseChildren } from './sql/settle-step';
+import { countErroredSteps, lockTask, stepsSatisfied, transitionTask } from './sql/task-state';
 import { assertStorableJson, assertStorableText } from './storable';
 import type { Run } from './store-context';
 import { logChange } from './transition-log';
@@ -175,11 +183,8 @@ export async function retryErroredStep(
 
 const RESOLVABLE: readonly StepState[] = ['pending', 'in_progress', 'waiting_for_retry', 'error'];
 
-/**
- * Resolves an unfinished step by hand (the caller releases its children and finalises the
- * task in the same transaction).
- */
-export async function resolveStepManually(
+/** Marks an unfinished step resolved by hand (its children and task are seen to by the caller). */
+async function markResolved(
   run: Run,
   stepId: string,
   now: number,
@@ -201,4 +206,71 @@ export async function resolveStepManually(
   const result = o.result === undefined ? null : JSON.stringify(o.result);
   const r = await run(resolveStep, [stepId, result, now, RESOLVABLE]);
   return { transitions: stepRecords(r.rows, task, 'resolved_manually', now, o), ready: [] };
+}
+
+/**
+ * Resolves an unfinished step by hand, in the caller's transaction: releases its children (with
+ * the given result as the step's), finalises the task or lifts it out of `error`, and records
+ * the transitions under `writer`.
+ */
+export async function resolveStepManually(
+  run: Run,
+  stepId: string,
+  now: number,
+  o: ManualOptions & { result?: unknown },
+  writer: number | null,
+): Promise<Change> {
+  const change = await markResolved(run, stepId, now, o);
+  const first = change.transitions.find((t): t is StepTransitionRecord => t.kind === 'step');
+  if (first !== undefined) {
+    const satisfied = new Map([[first.task.id, { task: first.task }]]);
+    change.ready.push(...(await releaseSatisfied(run, [first.stepId], satisfied, now)));
+    await finishResolution(run, change, first.task, now);
+  }
+  await logChange(run, change, now, writer);
+  return change;
+}
+
+async function releaseSatisfied(
+  run: Run,
+  parents: readonly string[],
+  tasks: ReadonlyMap<string, { task: TaskInfo }>,
+  now: number,
+): Promise<ReadySteps[]> {
+  if (parents.length === 0) return [];
+  const r = await run(releaseChildren, [parents, now]);
+  const byTask = new Map<string, { stepIds: string[]; stepNames: string[] }>();
+  for (const row of r.rows) {
+    if (row.state !== 'pending' || num(row.pending_parents) !== 0) continue;
+    const taskId = String(row.task_id);
+    const group = byTask.get(taskId) ?? { stepIds: [], stepNames: [] };
+    group.stepIds.push(String(row.id));
+    group.stepNames.push(String(row.name));
+    byTask.set(taskId, group);
+  }
+  return [...byTask].map(([taskId, g]) => ({ task: tasks.get(taskId)!.task, ...g }));
+}
+
+/** After a resolution: finalise, or lift an `error` task back to work when nothing is in error. */
+async function finishResolution(run: Run, change: Change, task: TaskInfo, now: number) {
+  const r = await run(stepsSatisfied, [task.id, 1, now]);
+  const row = r.rows[0];
+  if (row === undefined) return;
+  if (row.from_state !== row.to_state) {
+    change.transitions.push({ kind: 'task', task, from: 'in_progress', to: 'complete', at: now });
+    return;
+  }
+  if (row.to_state !== 'error') return;
+  const errored = await run<{ n: number }>(countErroredSteps, [task.id]);
+  if (num(errored.rows[0]?.n) > 0) return;
+  const to = num(row.unfinished_steps) <= 0 ? 'resolved_manually' : 'in_progress';
+  await run(transitionTask, [task.id, ['error'], to, now]);
+  change.transitions.push({
+    kind: 'task',
+    task,
+    from: 'error',
+    to,
+    at: now,
+    reason: 'step resolved manually',
+  });
 }

@@ -27,10 +27,7 @@ import {
   type JsonValue,
   num,
   optNum,
-  type ReadySteps,
-  type StepTransitionRecord,
   type TaskDetails,
-  type TaskInfo,
   type TaskRecord,
   taskInfoFrom,
 } from './records';
@@ -38,18 +35,7 @@ import { settleOutcomes } from './settle-outcomes';
 import { claimKeysInUse, claimSteps, releaseLeases, renewLeases } from './sql/claim-steps';
 import { updateStep } from './sql/manage-steps';
 import { databaseNow, notify } from './sql/read-tasks';
-import { releaseChildren } from './sql/settle-step';
-import { countErroredSteps, stepsSatisfied, transitionTask, updateTask } from './sql/task-state';
-import {
-  heartbeatWorker,
-  lockDeadWriter,
-  markRecovered,
-  pruneWorkers,
-  recentWorkers,
-  registerWorker,
-  stopWorker,
-  unpublishedTransitions,
-} from './sql/workers';
+import { updateTask } from './sql/task-state';
 import { assertStorableJson, assertStorableText } from './storable';
 import {
   DEFAULT_TRANSIENT_RETRY,
@@ -60,7 +46,8 @@ import {
 import { StoreInsights } from './store-insights';
 import { FINISHED_CHANNEL, finishedPayloads, finishedTaskIds, parseFinishedPayload } from './task-finished';
 import { getTaskDetails, getTaskStateOf, listTaskRecords, type TaskFilter } from './task-reads';
-import { logChange, READY_CHANNEL } from './transition-log';
+import { READY_CHANNEL } from './transition-log';
+import { WorkerRegistry } from './worker-registry';
 
 /** A claimed step's audit ids, in order: one, or two for a lease takeover. */
 function transitionIdsOf(row: Record<string, unknown>): number[] {
@@ -119,29 +106,7 @@ export type StepOutcome =
       readonly retryAfterMs?: number;
     };
 
-/** What a heartbeat reports. */
-export interface WorkerBeat {
-  readonly running: boolean;
-  readonly claimKeys: readonly string[];
-  readonly concurrency: number;
-  readonly inFlight: number;
-}
-
-/** A process of the worker registry. */
-export interface WorkerRecord {
-  readonly seq: number;
-  readonly workerId: string;
-  readonly hostname: string;
-  readonly pid: number;
-  readonly startedAt: number;
-  readonly heartbeatAt: number;
-  readonly heartbeatEveryMs: number;
-  readonly stoppedAt: number | undefined;
-  readonly running: boolean;
-  readonly claimKeys: readonly string[];
-  readonly concurrency: number;
-  readonly inFlight: number;
-}
+export type { WorkerBeat, WorkerRecord } from './worker-registry';
 
 /** Options of {@link TaskStore}. */
 export interface TaskStoreOptions {
@@ -167,13 +132,11 @@ export class TaskStore {
    */
   readonly #origin = randomUUID();
   readonly #readyListeners = new Set<() => void>();
-  /** This process's number in the worker registry, recorded with its transitions. */
-  #writer: number | null = null;
   #closed = false;
-  /** The registry numbers of the engines registered through this store and not stopped. */
-  readonly #engines = new Set<number>();
   /** How far the events of this store's writes are published (see {@link PublishLedger}). */
   readonly ledger = new PublishLedger();
+  /** The engines of this store in the worker registry; the first is the store's writer. */
+  readonly registry: WorkerRegistry;
   /** Watchers of one task each ({@link watchTask}), by task id. */
   readonly #taskWatchers = new Map<string, Set<() => void>>();
   /** LISTEN on the task-finished channel: opened by the first watcher, kept until `close()`. */
@@ -188,6 +151,7 @@ export class TaskStore {
       { ...DEFAULT_TRANSIENT_RETRY, ...options.transientRetry },
       options.onTransientError,
     );
+    this.registry = new WorkerRegistry(this.#ctx, this.ledger);
   }
 
   /** `pglite` or `postgres`. */
@@ -357,7 +321,9 @@ export class TaskStore {
    * once. With an `identityKey` that exists, creates nothing and returns the existing task's id.
    */
   createTask(input: NewTask, now: number): Promise<{ taskId: string; created: boolean; change: Change }> {
-    return createTaskRecord(this.#ctx, input, now, this.#origin, this.#writer).then((r) => this.#announce(r));
+    return createTaskRecord(this.#ctx, input, now, this.#origin, this.registry.writer).then((r) =>
+      this.#announce(r),
+    );
   }
 
   /**
@@ -395,7 +361,7 @@ export class TaskStore {
       workerId,
       leaseMs,
       claimKeys,
-      this.#writer,
+      this.registry.writer,
     ]);
     const steps: ClaimedStep[] = [];
     for (const r of claimed.rows) {
@@ -443,7 +409,7 @@ export class TaskStore {
    * transitions. Outcomes whose token is stale are returned in `fenced` and change nothing.
    */
   settle(outcomes: readonly StepOutcome[], now: number): Promise<{ change: Change; fenced: string[] }> {
-    return settleOutcomes(this.#ctx, outcomes, now, this.#origin, this.#writer).then((r) =>
+    return settleOutcomes(this.#ctx, outcomes, now, this.#origin, this.registry.writer).then((r) =>
       this.#announce(r, true),
     );
   }
@@ -451,21 +417,21 @@ export class TaskStore {
   /** Cancels a task and every unfinished step of it. */
   cancelTask(taskId: string, now: number, options: ManualOptions = {}): Promise<Change> {
     return this.#ctx
-      .transaction((run) => cancelTask(run, taskId, now, options, this.#writer))
+      .transaction((run) => cancelTask(run, taskId, now, options, this.registry.writer))
       .then((c) => this.#announce(c));
   }
 
   /** Cancels a step and its descendants; the task moves to `cancelled`. */
   cancelStep(stepId: string, now: number, options: ManualOptions = {}): Promise<Change> {
     return this.#ctx
-      .transaction((run) => cancelStepAndDescendants(run, stepId, now, options, this.#writer))
+      .transaction((run) => cancelStepAndDescendants(run, stepId, now, options, this.registry.writer))
       .then((c) => this.#announce(c));
   }
 
   /** Moves a step in `error` back to `pending`; an `error` task moves back to `in_progress`. */
   retryStep(stepId: string, now: number, options: ManualOptions = {}): Promise<Change> {
     return this.#ctx
-      .transaction((run) => retryErroredStep(run, stepId, now, options, this.#writer))
+      .transaction((run) => retryErroredStep(run, stepId, now, options, this.registry.writer))
       .then((c) => this.#announce(c));
   }
 
@@ -475,20 +441,9 @@ export class TaskStore {
     now: number,
     options: ManualOptions & { result?: unknown } = {},
   ): Promise<Change> {
-    const resolving = this.#ctx.transaction(async (run) => {
-      const change = await resolveStepManually(run, stepId, now, options);
-      const writer = this.#writer;
-      const stepRecords = change.transitions.filter((t): t is StepTransitionRecord => t.kind === 'step');
-      const first = stepRecords[0];
-      if (first !== undefined) {
-        const satisfied = new Map([[first.task.id, { task: first.task, count: 1 }]]);
-        change.ready.push(...(await releaseSatisfied(run, [first.stepId], satisfied, now)));
-        await finishResolution(run, change, first.task, now);
-      }
-      await logChange(run, change, now, writer);
-      return change;
-    });
-    return resolving.then((c) => this.#announce(c));
+    return this.#ctx
+      .transaction((run) => resolveStepManually(run, stepId, now, options, this.registry.writer))
+      .then((c) => this.#announce(c));
   }
 
   /** Changes a step's retry limit or inputs. Returns false when the step does not exist. */
@@ -544,116 +499,6 @@ export class TaskStore {
     return keys.includes(LEGACY_CLAIM_KEY) ? keys : [...keys, LEGACY_CLAIM_KEY];
   }
 
-  /** The registry number its transitions are recorded under, once an engine registered. */
-  get writer(): number | null {
-    return this.#writer;
-  }
-
-  /**
-   * Registers an engine in the worker registry and returns its number. The first engine of
-   * this store becomes its writer: the store's transitions are recorded under its number, and
-   * its heartbeats carry the store's publish watermark.
-   */
-  async registerWorker(info: {
-    workerId: string;
-    hostname: string;
-    pid: number;
-    now: number;
-    heartbeatEveryMs: number;
-    publishes: boolean;
-  }): Promise<number> {
-    const r = await this.#ctx.query(registerWorker, [
-      info.workerId,
-      info.hostname,
-      info.pid,
-      info.now,
-      info.heartbeatEveryMs,
-      info.publishes,
-    ]);
-    const row = r.rows[0] as Record<string, unknown>;
-    this.ledger.observe(num(row.transitions_seq));
-    const seq = num(row.seq);
-    this.#engines.add(seq);
-    this.#writer ??= seq;
-    return seq;
-  }
-
-  /** Engine `seq`'s heartbeat: alive, what it runs, and (for the writer) how far events are published. */
-  async heartbeat(seq: number, now: number, state: WorkerBeat): Promise<void> {
-    const watermark = seq === this.#writer ? this.ledger.watermark() : 0;
-    const r = await this.#ctx.query(heartbeatWorker, [
-      seq,
-      now,
-      state.running,
-      [...state.claimKeys],
-      state.concurrency,
-      state.inFlight,
-      watermark,
-    ]);
-    const row = r.rows[0];
-    if (row !== undefined) this.ledger.observe(num(row.transitions_seq));
-  }
-
-  /**
-   * Records engine `seq`'s clean stop. The writer's events need no recovery when no write is
-   * open; otherwise its row is left for recovery (a republish after the watermark: repeats,
-   * never a loss). Another engine of this store, if any, becomes the writer.
-   */
-  async stopWorker(seq: number, now: number): Promise<void> {
-    const writer = seq === this.#writer;
-    this.#engines.delete(seq);
-    if (writer) this.#writer = this.#engines.values().next().value ?? null;
-    const settled = !writer || this.ledger.open === 0;
-    await this.#ctx.query(stopWorker, [seq, now, writer ? this.ledger.watermark() : 0, settled]);
-  }
-
-  /**
-   * Republishes the events of one process that died with events possibly unpublished: locks
-   * it (another recovering process takes another), hands its transitions after its watermark
-   * to `publish` (with the task and step fields their events need), and marks it recovered.
-   * Returns how many transitions it handed over, or undefined when no process needed it.
-   */
-  async recoverDeadWriter(
-    now: number,
-    minSilenceMs: number,
-    publish: (dead: { seq: number; workerId: string }, rows: readonly Record<string, unknown>[]) => void,
-  ): Promise<number | undefined> {
-    return this.#ctx.transaction(async (run) => {
-      const dead = (await run(lockDeadWriter, [now, minSilenceMs])).rows[0];
-      if (dead === undefined) return undefined;
-      const seq = num(dead.seq);
-      const rows = (await run(unpublishedTransitions, [seq, num(dead.published_through)])).rows;
-      publish({ seq, workerId: String(dead.worker_id) }, rows);
-      await run(markRecovered, [seq]);
-      return rows.length;
-    });
-  }
-
-  /** Processes seen within `windowMs` (live ones, and those stopped or silent that recently). */
-  async recentWorkers(now: number, windowMs: number): Promise<WorkerRecord[]> {
-    const r = await this.#ctx.query(recentWorkers, [now, windowMs]);
-    return r.rows.map((row) => ({
-      seq: num(row.seq),
-      workerId: String(row.worker_id),
-      hostname: String(row.hostname),
-      pid: num(row.pid),
-      startedAt: num(row.started_at),
-      heartbeatAt: num(row.heartbeat_at),
-      heartbeatEveryMs: num(row.heartbeat_every_ms),
-      stoppedAt: row.stopped_at == null ? undefined : num(row.stopped_at),
-      running: row.running === true,
-      claimKeys: (row.claim_keys ?? []) as string[],
-      concurrency: num(row.concurrency),
-      inFlight: num(row.in_flight),
-    }));
-  }
-
-  /** Forgets processes not seen for `ageMs` whose events need nothing more. */
-  async pruneWorkers(now: number, ageMs: number): Promise<number> {
-    const r = await this.#ctx.query(pruneWorkers, [now, ageMs]);
-    return r.rowCount;
-  }
-
   /** A task with its steps and transitions, or undefined. */
   getTask(taskId: string): Promise<TaskDetails | undefined> {
     return getTaskDetails(this.#ctx, taskId);
@@ -663,53 +508,4 @@ export class TaskStore {
   listTasks(filter: TaskFilter = {}): Promise<{ tasks: TaskRecord[]; total: number }> {
     return listTaskRecords(this.#ctx, filter);
   }
-}
-
-async function releaseSatisfied(
-  run: Parameters<typeof logChange>[0],
-  parents: readonly string[],
-  tasks: ReadonlyMap<string, { task: TaskInfo }>,
-  now: number,
-): Promise<ReadySteps[]> {
-  if (parents.length === 0) return [];
-  const r = await run(releaseChildren, [parents, now]);
-  const byTask = new Map<string, { stepIds: string[]; stepNames: string[] }>();
-  for (const row of r.rows) {
-    if (row.state !== 'pending' || num(row.pending_parents) !== 0) continue;
-    const taskId = String(row.task_id);
-    const group = byTask.get(taskId) ?? { stepIds: [], stepNames: [] };
-    group.stepIds.push(String(row.id));
-    group.stepNames.push(String(row.name));
-    byTask.set(taskId, group);
-  }
-  return [...byTask].map(([taskId, g]) => ({ task: tasks.get(taskId)!.task, ...g }));
-}
-
-/** After a resolution: finalise, or lift an `error` task back to work when nothing is in error. */
-async function finishResolution(
-  run: Parameters<typeof logChange>[0],
-  change: Change,
-  task: TaskInfo,
-  now: number,
-) {
-  const r = await run(stepsSatisfied, [task.id, 1, now]);
-  const row = r.rows[0];
-  if (row === undefined) return;
-  if (row.from_state !== row.to_state) {
-    change.transitions.push({ kind: 'task', task, from: 'in_progress', to: 'complete', at: now });
-    return;
-  }
-  if (row.to_state !== 'error') return;
-  const errored = await run<{ n: number }>(countErroredSteps, [task.id]);
-  if (num(errored.rows[0]?.n) > 0) return;
-  const to = num(row.unfinished_steps) <= 0 ? 'resolved_manually' : 'in_progress';
-  await run(transitionTask, [task.id, ['error'], to, now]);
-  change.transitions.push({
-    kind: 'task',
-    task,
-    from: 'error',
-    to,
-    at: now,
-    reason: 'step resolved manually',
-  });
 }
