@@ -61,6 +61,7 @@ const token = (claims: Record<string, unknown>, sub = 'ops-user') =>
     .sign(key);
 
 describe('authorization matrix over HTTP (JWT + claims coordinator)', () => {
+  const refused: string[] = [];
   let store: TaskStore;
   let h: ApiHarness;
   const ids: Record<string, string> = {};
@@ -71,6 +72,7 @@ describe('authorization matrix over HTTP (JWT + claims coordinator)', () => {
       auth: {
         authenticate: createJwtAuthenticator({ secret: SECRET }),
         authorize: createClaimsCoordinator(),
+        onRefusedToken: (reason, request) => refused.push(`${new URL(request.url).pathname}: ${reason}`),
       },
       metricsHandler: async () =>
         new Response('tasker_up 1\n', { headers: { 'content-type': 'text/plain' } }),
@@ -146,14 +148,48 @@ describe('authorization matrix over HTTP (JWT + claims coordinator)', () => {
     const r = await h.call('GET', '/tasks', { headers: { authorization: `Bearer ${expired}` } });
     expect(r.status).toBe(401);
     expect(r.json.code).toBe('INVALID_TOKEN');
-    expect(r.headers.get('www-authenticate')).toContain('error="invalid_token"');
-    expect(r.headers.get('www-authenticate')).toContain('expired');
+    // The client learns only that the token was refused; why goes to the log.
+    expect(r.headers.get('www-authenticate')).toBe('Bearer realm="tasker", error="invalid_token"');
+    expect(r.json.detail).toBe('Invalid token: the token was refused');
+    expect(refused).toEqual(['/tasker/tasks: the token has expired']);
     const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
     const unsigned = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'root', roles: ['admin'] })}.`;
     const n = await h.call('GET', '/tasks', { headers: { authorization: `Bearer ${unsigned}` } });
     expect(n.status).toBe(401);
     const garbage = await h.call('GET', '/tasks', { headers: { authorization: 'Basic dXNlcjpwYXNz' } });
     expect(garbage.status).toBe(401);
+    expect(JSON.stringify(garbage.json)).not.toContain('Bearer <token>');
+    expect(refused).toHaveLength(3);
+  });
+
+  it('checks permissions by default once a token is required; "none" must be written out', async () => {
+    const { createTaskerApi } = await import('../src/api/index');
+    const plain = await token({});
+    const listen = async (authorize?: 'none') =>
+      createTaskerApi({
+        tasker: h.tasker,
+        auth: {
+          authenticate: createJwtAuthenticator({ secret: SECRET }),
+          ...(authorize === undefined ? {} : { authorize }),
+          onRefusedToken: () => {},
+        },
+      }).listen();
+    const get = (server: { url: string }, bearer: string) =>
+      fetch(`${server.url}/tasker/tasks`, { headers: { authorization: `Bearer ${bearer}` } });
+    const secure = await listen();
+    const open = await listen('none');
+    try {
+      // A valid token without the permission: refused by the claims coordinator, the default.
+      const denied = await get(secure, plain);
+      expect(denied.status).toBe(403);
+      expect(((await denied.json()) as { detail: string }).detail).toContain('tasker.task:index');
+      expect((await get(secure, await token({ permissions: ['tasker.task:index'] }))).status).toBe(200);
+      // Written out: any valid token may do everything.
+      expect((await get(open, plain)).status).toBe(200);
+    } finally {
+      await secure.close();
+      await open.close();
+    }
   });
 
   it('keeps live, ready, the document and the docs open; an admin role passes everywhere', async () => {

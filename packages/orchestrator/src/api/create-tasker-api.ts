@@ -10,13 +10,14 @@ import type { Tasker } from '../engine/tasker-types';
 import { TaskerError } from '../errors';
 import { MAX_STORED_DEPTH } from '../store/storable';
 import { ApiError } from './api-error';
+import { createClaimsCoordinator } from './auth/claims-coordinator';
 import type { Authenticator, AuthorizationCoordinator } from './auth/principal';
 import { limitBody } from './body-limit';
 import { DEFAULT_MAX_JSON_DEPTH, limitJsonDepth } from './json-depth';
 import { listen, type NodeListener, type RunningServer, toNodeListener } from './node-server';
 import { fieldErrorsFromZod, problemFor } from './problem';
 import { createRegistrar, type RouteDeps } from './registrar';
-import type { ApiEnv } from './route-guard';
+import { type ApiEnv, warnRefusals } from './route-guard';
 import { type ApiRoute, RouteTable } from './route-table';
 import { registerAnalyticsRoutes } from './routes/analytics-routes';
 import { registerHandlerRoutes } from './routes/handler-routes';
@@ -30,8 +31,17 @@ import { PROBLEM_MEDIA_TYPE } from './schemas/common';
 export interface TaskerApiAuthOptions {
   /** Turns a request into a principal or null (401). See `createJwtAuthenticator`. */
   readonly authenticate?: Authenticator;
-  /** Decides each route's permission (403 when it says no). See `createClaimsCoordinator`. */
-  readonly authorize?: AuthorizationCoordinator;
+  /**
+   * Decides each route's permission (403 when it says no). With `authenticate` and no
+   * `authorize`, the claims coordinator (`createClaimsCoordinator()`) decides: a valid token
+   * alone grants nothing. `'none'` lets every authenticated caller do everything.
+   */
+  readonly authorize?: AuthorizationCoordinator | 'none';
+  /**
+   * Hears why credentials were refused (the client only gets "the token was refused").
+   * Default: `console.warn`, at most one line every 10 s.
+   */
+  readonly onRefusedToken?: (reason: string, request: Request) => void;
   /** `/health/status` needs authentication and `tasker.health_status:index`. Default true. */
   readonly healthStatusRequiresAuth?: boolean;
   /** `/metrics` needs authentication and `tasker.metrics:index`. Default true. */
@@ -75,6 +85,19 @@ export interface TaskerApi {
   readonly prefix: string;
   /** The OpenAPI 3.1 document (what `GET <prefix>/openapi.json` returns). */
   openapi(): Record<string, unknown>;
+}
+
+/**
+ * The coordinator that decides permissions: the one given; the claims coordinator when only an
+ * authenticator is given (a valid token alone grants nothing); none for `'none'` or without
+ * authentication.
+ */
+export function authorizationOf(
+  auth: TaskerApiAuthOptions | undefined,
+): AuthorizationCoordinator | undefined {
+  if (auth?.authorize === 'none') return undefined;
+  if (auth?.authorize !== undefined) return auth.authorize;
+  return auth?.authenticate === undefined ? undefined : createClaimsCoordinator();
 }
 
 function normalisePrefix(prefix: string): string {
@@ -144,7 +167,13 @@ export function createTaskerApi(options: TaskerApiOptions): TaskerApi {
     statusRequiresAuth: options.auth?.healthStatusRequiresAuth ?? true,
     metricsRequiresAuth: options.auth?.metricsRequiresAuth ?? true,
     metricsHandler: options.metricsHandler,
-    route: createRegistrar(table, prefix, options.auth?.authenticate, options.auth?.authorize),
+    route: createRegistrar(
+      table,
+      prefix,
+      options.auth?.authenticate,
+      authorizationOf(options.auth),
+      options.auth?.onRefusedToken ?? warnRefusals(),
+    ),
   };
 
   let document: Record<string, unknown> | undefined;

@@ -6,7 +6,7 @@ import type { OpenAPIHono, RouteConfig } from '@hono/zod-openapi';
 import type { Tasker } from '../engine/tasker-types';
 import type { Permission } from './auth/permissions';
 import type { Authenticator, AuthorizationCoordinator } from './auth/principal';
-import { type ApiEnv, guard } from './route-guard';
+import { type ApiEnv, guard, type RefusalListener } from './route-guard';
 import type { RouteTable } from './route-table';
 
 /** What route modules receive. */
@@ -29,6 +29,7 @@ export function createRegistrar(
   prefix: string,
   authenticate: Authenticator | undefined,
   authorize: AuthorizationCoordinator | undefined,
+  onRefused: RefusalListener,
 ): RouteDeps['route'] {
   const guarded = authenticate !== undefined || authorize !== undefined;
   return (permission, config) => {
@@ -36,7 +37,9 @@ export function createRegistrar(
     const method = config.method.toUpperCase();
     table.add({ method, path, permission });
     const middleware =
-      permission === null || !guarded ? [] : [guard(permission, { method, path }, authenticate, authorize)];
+      permission === null || !guarded
+        ? []
+        : [guard(permission, { method, path }, authenticate, authorize, onRefused)];
     return {
       ...config,
       path,

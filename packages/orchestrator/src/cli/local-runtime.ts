@@ -35,24 +35,38 @@ export interface LocalRuntime {
   close(): Promise<void>;
 }
 
+/**
+ * The authorization a configuration asks for: as written, else `claims` with JWT (a valid token
+ * alone grants nothing) and `none` without authentication.
+ */
+export function authorizationOf(config: TaskerConfig): 'none' | 'claims' {
+  return config.auth.authorization ?? (config.auth.strategy === 'jwt' ? 'claims' : 'none');
+}
+
+/** How `tasker serve` describes its access control: `jwt, authorization: claims`, `none`. */
+export function authDescription(config: TaskerConfig): string {
+  return config.auth.strategy === 'none'
+    ? `none${authorizationOf(config) === 'claims' ? ', authorization: claims' : ''}`
+    : `jwt, authorization: ${authorizationOf(config)}${authorizationOf(config) === 'none' ? ' (every valid token may do everything)' : ''}`;
+}
+
 /** The API's access control from the configuration's `auth` group. */
 export function authFromConfig(config: TaskerConfig): TaskerApiAuthOptions {
   const auth = config.auth;
   const common = {
     healthStatusRequiresAuth: auth.healthStatusRequiresAuth,
     metricsRequiresAuth: auth.metricsRequiresAuth,
-    ...(auth.authorization === 'claims'
-      ? {
-          authorize: createClaimsCoordinator({
+    authorize:
+      authorizationOf(config) === 'claims'
+        ? createClaimsCoordinator({
             permissionsClaim: auth.permissionsClaim,
             rolesClaim: auth.rolesClaim,
             adminRole: auth.adminRole,
-          }),
-        }
-      : {}),
+          })
+        : ('none' as const),
   };
   if (auth.strategy === 'none') return common;
-  const jwt = auth.jwt ?? {};
+  const jwt: Partial<NonNullable<typeof auth.jwt>> = auth.jwt ?? {};
   if (jwt.secret === undefined && jwt.publicKey === undefined && jwt.jwksUrl === undefined) {
     throw new CliError(
       'auth.strategy is "jwt" but no key is set: set TASKER_JWT_SECRET, TASKER_JWT_PUBLIC_KEY or TASKER_JWT_JWKS_URL (or auth.jwt in the file)',
@@ -69,6 +83,8 @@ export function authFromConfig(config: TaskerConfig): TaskerApiAuthOptions {
         ...(jwt.algorithms === undefined ? {} : { algorithms: jwt.algorithms }),
         ...(jwt.issuer === undefined ? {} : { issuer: jwt.issuer }),
         ...(jwt.audience === undefined ? {} : { audience: jwt.audience }),
+        requireExp: jwt.requireExp ?? true,
+        maxTokenAgeSec: jwt.maxTokenAgeSec === undefined ? 86_400 : jwt.maxTokenAgeSec,
       }),
     };
   } catch (error) {

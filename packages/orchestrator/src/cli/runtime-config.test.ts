@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CliError } from './cli-error';
+import { authDescription, authFromConfig, authorizationOf } from './local-runtime';
 import { runtimeConfig } from './runtime-config';
 
 describe('the CLI configuration (file, then environment, then validation)', () => {
@@ -46,8 +47,30 @@ describe('the CLI configuration (file, then environment, then validation)', () =
   it('lays JWT secrets over the file’s jwt group and keeps its other fields', async () => {
     const path = await file('jwt-ok.json', { auth: { strategy: 'jwt', jwt: { audience: 'tasker' } } });
     const config = await runtimeConfig(path, { TASKER_JWT_SECRET: 's3cret', TASKER_DATABASE_URL: '' });
-    expect(config.auth.jwt).toEqual({ audience: 'tasker', secret: 's3cret' });
+    expect(config.auth.jwt).toEqual({
+      audience: 'tasker',
+      secret: 's3cret',
+      requireExp: true,
+      maxTokenAgeSec: 86_400,
+    });
     expect(config.store.kind).toBe('pglite');
+  });
+
+  it('checks permissions with JWT unless the file writes authorization "none" out, and says which', async () => {
+    const env = { TASKER_JWT_SECRET: 's3cret' };
+    const jwt = await runtimeConfig(await file('jwt-default.json', { auth: { strategy: 'jwt' } }), env);
+    expect(authorizationOf(jwt)).toBe('claims');
+    expect(authDescription(jwt)).toBe('jwt, authorization: claims');
+    expect(authFromConfig(jwt).authorize).toBeTypeOf('function');
+    const open = await runtimeConfig(
+      await file('jwt-open.json', { auth: { strategy: 'jwt', authorization: 'none' } }),
+      env,
+    );
+    expect(authDescription(open)).toBe('jwt, authorization: none (every valid token may do everything)');
+    expect(authFromConfig(open).authorize).toBe('none');
+    const none = await runtimeConfig(undefined, {});
+    expect(authDescription(none)).toBe('none');
+    expect(authorizationOf(none)).toBe('none');
   });
 
   it('runs on every default without a file, and on PostgreSQL with the URL alone', async () => {

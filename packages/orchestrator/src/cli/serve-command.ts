@@ -5,7 +5,7 @@
  */
 import { createTaskerApi } from '../api/index';
 import { CliError, EXIT } from './cli-error';
-import { authFromConfig, openLocal } from './local-runtime';
+import { authDescription, authFromConfig, openLocal } from './local-runtime';
 import { runtimeConfig } from './runtime-config';
 
 /** Options of `tasker serve`. */
@@ -48,7 +48,7 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
       `Tasker API listening on ${base} (docs: ${base}/docs)\n` +
         `store: ${config.store.kind}${config.store.dataDir === undefined ? '' : ` ${config.store.dataDir}`}; ` +
         `workers: ${options.workers === false ? 'off' : `on (concurrency ${config.execution.concurrency})`}; ` +
-        `auth: ${config.auth.strategy}; handlers: ${tasker.registry.list().length}\n`,
+        `auth: ${authDescription(config)}; handlers: ${tasker.registry.list().length}\n`,
     );
     const shutdown = async (signal: string) => {
       if (stopping) return;

@@ -155,10 +155,18 @@ export const configSchema = z.strictObject({
           algorithms: z.array(z.string(), { error: msg('an array of algorithm names') }).optional(),
           issuer: z.string().optional(),
           audience: z.string().optional(),
+          /** Refuse tokens without `exp` (they never expire). Default true. */
+          requireExp: z.boolean({ error: msg('a boolean') }).default(true),
+          /** The longest a token may be valid (its `exp` from now, its `iat` ago), seconds; `null`: no limit. Default 86,400. */
+          maxTokenAgeSec: int(1, 31_536_000).nullable().default(86_400),
         })
         .optional(),
-      /** Authorization: `none`, or `claims` (permissions from a JWT claim, with an admin role). Default `none`. */
-      authorization: z.enum(['none', 'claims'], { error: msg('"none" or "claims"') }).default('none'),
+      /**
+       * Authorization: `none`, or `claims` (permissions from a JWT claim, with an admin role).
+       * Default: `claims` with `strategy: "jwt"` (a valid token alone grants nothing), `none`
+       * without authentication. Write `"none"` to let every valid token do everything.
+       */
+      authorization: z.enum(['none', 'claims'], { error: msg('"none" or "claims"') }).optional(),
       /** The claim listing permissions such as `tasker.task:index`. Default `permissions`. */
       permissionsClaim: z.string().min(1).default('permissions'),
       /** The claim listing roles. Default `roles`. */

@@ -32,6 +32,7 @@ describe('createJwtAuthenticator', () => {
       const token = await new SignJWT({ permissions: ['tasker.task:index'] })
         .setProtectedHeader({ alg })
         .setSubject('user-1')
+        .setExpirationTime('1m')
         .sign(new TextEncoder().encode(secret));
       const principal = await authenticate(req(token));
       expect(principal?.id).toBe('user-1');
@@ -50,7 +51,11 @@ describe('createJwtAuthenticator', () => {
     it(`accepts ${alg} with a PEM public key`, async () => {
       const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
       const authenticate = createJwtAuthenticator({ publicKey: await exportSPKI(publicKey) });
-      const token = await new SignJWT({}).setProtectedHeader({ alg }).setSubject('svc').sign(privateKey);
+      const token = await new SignJWT({})
+        .setProtectedHeader({ alg })
+        .setSubject('svc')
+        .setExpirationTime('1m')
+        .sign(privateKey);
       expect((await authenticate(req(token)))?.id).toBe('svc');
       const other = await generateKeyPair(alg);
       const wrong = await new SignJWT({})
@@ -65,7 +70,8 @@ describe('createJwtAuthenticator', () => {
     const secret = 'another-secret-that-is-long-enough!!';
     const key = new TextEncoder().encode(secret);
     const authenticate = createJwtAuthenticator({ secret, issuer: 'https://auth.test/', audience: 'tasker' });
-    const base = () => new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('u');
+    const base = () =>
+      new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('u').setExpirationTime('1m');
     const good = await base()
       .setIssuer('https://auth.test/')
       .setAudience('tasker')
@@ -92,6 +98,37 @@ describe('createJwtAuthenticator', () => {
     );
   });
 
+  it('requires exp and refuses tokens valid for longer than maxTokenAgeSec, by default', async () => {
+    const secret = 'a-third-secret-that-is-long-enough!!';
+    const key = new TextEncoder().encode(secret);
+    const base = () => new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('u');
+    const strict = createJwtAuthenticator({ secret });
+    const forever = await base().sign(key);
+    expect(await refusal(Promise.resolve(strict(req(forever))))).toBe('the token has no "exp" claim');
+    const year = await base().setExpirationTime('365d').sign(key);
+    expect(await refusal(Promise.resolve(strict(req(year))))).toBe(
+      'the token is valid for longer than 86400 s (maxTokenAgeSec)',
+    );
+    const old = await base()
+      .setIssuedAt(now() - 2 * 86_400)
+      .setExpirationTime('1h')
+      .sign(key);
+    expect(await refusal(Promise.resolve(strict(req(old))))).toBe(
+      'the token was issued more than 86400 s ago (maxTokenAgeSec)',
+    );
+    expect((await strict(req(await base().setIssuedAt().setExpirationTime('23h').sign(key))))?.id).toBe('u');
+    // Both can be turned off, one at a time.
+    expect((await createJwtAuthenticator({ secret, requireExp: false })(req(forever)))?.id).toBe('u');
+    expect(
+      await refusal(Promise.resolve(createJwtAuthenticator({ secret, requireExp: false })(req(year)))),
+    ).toMatch(/longer than/);
+    expect((await createJwtAuthenticator({ secret, maxTokenAgeSec: null })(req(year)))?.id).toBe('u');
+    expect((await createJwtAuthenticator({ secret, maxTokenAgeSec: 400 * 86_400 })(req(year)))?.id).toBe('u');
+    expect(() => createJwtAuthenticator({ secret, maxTokenAgeSec: 0 })).toThrow(
+      /maxTokenAgeSec: expected a positive/,
+    );
+  });
+
   it('always rejects alg "none", and refuses to be configured with it', async () => {
     const authenticate = createJwtAuthenticator({ secret: 'secret-secret-secret-secret-secret' });
     const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -111,6 +148,7 @@ describe('createJwtAuthenticator', () => {
     expect(await authenticate(req())).toBeNull();
     const noSub = await new SignJWT({})
       .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime('1m')
       .sign(new TextEncoder().encode(secret));
     expect(await refusal(Promise.resolve(authenticate(req(noSub))))).toBe(
       'the token names no subject ("sub")',

@@ -24,9 +24,22 @@ export interface JwtAuthenticatorOptions {
   readonly audience?: string | readonly string[];
   /** Tolerated clock skew for `exp` and `nbf`, seconds. Default 0. */
   readonly clockToleranceSec?: number;
+  /**
+   * Refuse a token without `exp` (it would never expire). Default true; `false` accepts tokens
+   * that never expire.
+   */
+  readonly requireExp?: boolean;
+  /**
+   * The longest a token may be valid, seconds: a token whose `exp` is further away than this, or
+   * whose `iat` is older, is refused. Default 86,400 (one day); `null` sets no limit.
+   */
+  readonly maxTokenAgeSec?: number | null;
   /** Builds the principal from the verified payload. Default: `{ id: sub, claims: payload }`; no `sub` is a refusal. */
   readonly principal?: (payload: Readonly<Record<string, unknown>>) => Principal | null;
 }
+
+/** Default longest validity of a token: one day. */
+export const DEFAULT_MAX_TOKEN_AGE_SEC = 86_400;
 
 const HMAC = ['HS256', 'HS384', 'HS512'];
 const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
@@ -46,7 +59,10 @@ function refusal(error: unknown): string {
     case 'ERR_JWT_EXPIRED':
       return 'the token has expired';
     case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
-      return claim === 'nbf' ? 'the token is not valid yet' : `the "${String(claim)}" claim is not accepted`;
+      if (claim === 'nbf') return 'the token is not valid yet';
+      return (error as { reason?: unknown }).reason === 'missing'
+        ? `the token has no "${String(claim)}" claim`
+        : `the "${String(claim)}" claim is not accepted`;
     case 'ERR_JOSE_ALG_NOT_ALLOWED':
       return 'the token is signed with an algorithm that is not allowed';
     case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
@@ -112,6 +128,13 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
       throw configError(`jwksUrl: expected a URL, received ${JSON.stringify(String(options.jwksUrl))}`);
     }
   }
+  const requireExp = options.requireExp ?? true;
+  const maxAge = options.maxTokenAgeSec === undefined ? DEFAULT_MAX_TOKEN_AGE_SEC : options.maxTokenAgeSec;
+  if (maxAge !== null && !(Number.isInteger(maxAge) && maxAge > 0))
+    throw configError(
+      `maxTokenAgeSec: expected a positive whole number of seconds or null, received ${String(maxAge)}`,
+    );
+  const tolerance = options.clockToleranceSec ?? 0;
   const secret =
     typeof options.secret === 'string' ? new TextEncoder().encode(options.secret) : options.secret;
   const toPrincipal =
@@ -142,7 +165,8 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
         algorithms,
         ...(options.issuer === undefined ? {} : { issuer: options.issuer as string | string[] }),
         ...(options.audience === undefined ? {} : { audience: options.audience as string | string[] }),
-        clockTolerance: options.clockToleranceSec ?? 0,
+        clockTolerance: tolerance,
+        ...(requireExp ? { requiredClaims: ['exp'] } : {}),
       };
       const verified =
         typeof key === 'function'
@@ -151,6 +175,19 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
       payload = verified.payload as Record<string, unknown>;
     } catch (error) {
       throw new ApiError('INVALID_TOKEN', refusal(error), { cause: error });
+    }
+    if (maxAge !== null) {
+      const now = Math.floor(Date.now() / 1000);
+      if (typeof payload.exp === 'number' && payload.exp - now > maxAge + tolerance)
+        throw new ApiError(
+          'INVALID_TOKEN',
+          `the token is valid for longer than ${maxAge} s (maxTokenAgeSec)`,
+        );
+      if (typeof payload.iat === 'number' && now - payload.iat > maxAge + tolerance)
+        throw new ApiError(
+          'INVALID_TOKEN',
+          `the token was issued more than ${maxAge} s ago (maxTokenAgeSec)`,
+        );
     }
     const principal = toPrincipal(payload);
     if (principal === null) throw new ApiError('INVALID_TOKEN', 'the token names no subject ("sub")');
