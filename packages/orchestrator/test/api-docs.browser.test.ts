@@ -26,7 +26,20 @@ describeWithBrowser('GET /docs in chromium', (browser) => {
     try {
       const requested: string[] = [];
       page.on('request', (r) => requested.push(r.url()));
-      await page.goto(`${h.base}/docs`, { waitUntil: 'networkidle' });
+      // Every Content Security Policy violation, as the page sees it.
+      const violations: string[] = [];
+      await page.exposeFunction('reportViolation', (v: string) => violations.push(v));
+      await page.addInitScript(() => {
+        document.addEventListener('securitypolicyviolation', (e) =>
+          (window as unknown as { reportViolation(v: string): void }).reportViolation(
+            `${e.violatedDirective} ${e.blockedURI}`,
+          ),
+        );
+      });
+      const response = await page.goto(`${h.base}/docs`, { waitUntil: 'networkidle' });
+      expect(response?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
+      expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
+      expect(response?.headers()['x-content-type-options']).toBe('nosniff');
       await page.waitForSelector('.opblock', { timeout: 30_000 });
       const operations = await page.$$eval('.opblock', (blocks) =>
         blocks.map((b) => {
@@ -43,6 +56,7 @@ describeWithBrowser('GET /docs in chromium', (browser) => {
       );
       expect(elsewhere).toEqual([]);
       expect(requested).toContain(`${h.base}/openapi.json`);
+      expect(violations).toEqual([]);
     } finally {
       await page.close();
     }

@@ -12,9 +12,15 @@ import { MAX_STORED_DEPTH } from '../store/storable';
 import { ApiError } from './api-error';
 import { createClaimsCoordinator } from './auth/claims-coordinator';
 import type { Authenticator, AuthorizationCoordinator } from './auth/principal';
-import { limitBody } from './body-limit';
+import { limitBody, limitDeclaredBody, requireJsonBody } from './body-limit';
 import { DEFAULT_MAX_JSON_DEPTH, limitJsonDepth } from './json-depth';
-import { listen, type NodeListener, type RunningServer, toNodeListener } from './node-server';
+import {
+  listen,
+  type NodeListener,
+  type RunningServer,
+  type ServerLimits,
+  toNodeListener,
+} from './node-server';
 import { fieldErrorsFromZod, problemFor } from './problem';
 import { createRegistrar, type RouteDeps } from './registrar';
 import { type ApiEnv, warnRefusals } from './route-guard';
@@ -79,7 +85,7 @@ export interface TaskerApi {
   /** A node:http request listener: `http.createServer(api.nodeHandler)`. */
   readonly nodeHandler: NodeListener;
   /** Serves the API on node:http. Default `127.0.0.1`, an ephemeral port. */
-  listen(options?: { port?: number; hostname?: string }): Promise<RunningServer>;
+  listen(options?: { port?: number; hostname?: string } & ServerLimits): Promise<RunningServer>;
   /** Every route with its method, path and permission. */
   readonly routes: readonly ApiRoute[];
   readonly prefix: string;
@@ -155,8 +161,9 @@ export function createTaskerApi(options: TaskerApiOptions): TaskerApi {
     },
   });
 
-  app.use('*', limitBody(maxBodyBytes));
-  app.use('*', limitJsonDepth(maxJsonDepth));
+  // A declared length over the cap is refused before anything is read; the rest of the body
+  // checks run per route, after authentication.
+  app.use('*', limitDeclaredBody(maxBodyBytes));
 
   const deps: RouteDeps = {
     app,
@@ -173,6 +180,7 @@ export function createTaskerApi(options: TaskerApiOptions): TaskerApi {
       options.auth?.authenticate,
       authorizationOf(options.auth),
       options.auth?.onRefusedToken ?? warnRefusals(),
+      [requireJsonBody(), limitBody(maxBodyBytes), limitJsonDepth(maxJsonDepth)],
     ),
   };
 
@@ -256,7 +264,8 @@ export function createTaskerApi(options: TaskerApiOptions): TaskerApi {
   return {
     fetch,
     nodeHandler,
-    listen: (o = {}) => listen(nodeHandler, o.port ?? 0, o.hostname ?? '127.0.0.1'),
+    listen: ({ port, hostname, ...limits } = {}) =>
+      listen(nodeHandler, port ?? 0, hostname ?? '127.0.0.1', limits),
     routes: table.list(),
     prefix,
     openapi,

@@ -23,7 +23,7 @@ export type { DependencyGraph, GraphStep } from './graph/dependency-graph';
 export { dependencyGraph } from './graph/dependency-graph';
 export type { RuntimeAnalysis } from './graph/runtime-analysis';
 export { analyseTask } from './graph/runtime-analysis';
-export type { NodeListener, RunningServer } from './node-server';
+export type { NodeListener, RunningServer, ServerLimits } from './node-server';
 export type { Problem } from './problem';
 export { STATUS_BY_CODE } from './problem';
 export type { ApiRoute } from './route-table';

@@ -1,4 +1,7 @@
-/** node:http glue: a request listener for the fetch-style app, and a small `listen`. */
+/**
+ * node:http glue: a request listener for the fetch-style app, and `listen`, which sets the
+ * server's limits (time to send headers, time for a whole request, keep-alive, connections).
+ */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
@@ -15,12 +18,83 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export function toNodeListener(fetch: (request: Request) => Promise<Response>): NodeListener {
-  return getRequestListener(fetch, { overrideGlobalObjects: false }) as NodeListener;
+/** Limits of the node:http server that `listen` starts. */
+export interface ServerLimits {
+  /** Time a client has to send a request's headers, ms (slow clients are cut off). Default 10,000. */
+  readonly headersTimeoutMs?: number;
+  /** Time a client has to send a whole request, ms. Default 30,000. */
+  readonly requestTimeoutMs?: number;
+  /** How long an idle keep-alive connection stays open, ms. Default 5,000. */
+  readonly keepAliveTimeoutMs?: number;
+  /** Most connections open at once; more are closed as they arrive. Default 1,000. */
+  readonly maxConnections?: number;
 }
 
-export function listen(listener: NodeListener, port: number, hostname: string): Promise<RunningServer> {
-  const server = createServer(listener);
+export const DEFAULT_SERVER_LIMITS: Required<ServerLimits> = Object.freeze({
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 1_000,
+});
+
+/**
+ * Lingering close. A refusal that did not read the body (a 413) closes the connection
+ * (`Connection: close`): the rest of that body cannot be told apart from a next request. Node
+ * would destroy the socket as soon as the answer is written, with the upload still arriving,
+ * and the client would see a reset instead of the answer. So the socket only half-closes (the
+ * answer, then FIN), the rest of the body is read and discarded, up to a cap in bytes and in
+ * time, and the socket is destroyed once the client is done (or past the cap).
+ */
+const LINGER_BYTES = 128 * 1024 * 1024;
+const LINGER_MS = 5_000;
+
+function lingerOnClose(request: IncomingMessage): void {
+  const socket = request.socket as IncomingMessage['socket'] & { destroySoon?: () => void };
+  const destroySoon = socket.destroySoon;
+  if (typeof destroySoon !== 'function') return;
+  socket.destroySoon = function lingeringClose(this: typeof socket) {
+    if (request.complete || this.destroyed) return destroySoon.call(this);
+    let seen = 0;
+    const stop = () => this.destroy();
+    const timer = setTimeout(stop, LINGER_MS);
+    timer.unref();
+    this.on('data', (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > LINGER_BYTES) stop();
+    });
+    this.once('end', stop);
+    this.once('close', () => clearTimeout(timer));
+    this.end();
+    this.resume();
+  };
+}
+
+export function toNodeListener(fetch: (request: Request) => Promise<Response>): NodeListener {
+  const listener = getRequestListener(fetch, { overrideGlobalObjects: false }) as NodeListener;
+  return (request, response) => {
+    lingerOnClose(request);
+    listener(request, response);
+  };
+}
+
+export function listen(
+  listener: NodeListener,
+  port: number,
+  hostname: string,
+  limits: ServerLimits = {},
+): Promise<RunningServer> {
+  const l = { ...DEFAULT_SERVER_LIMITS, ...limits };
+  const server = createServer(
+    {
+      headersTimeout: l.headersTimeoutMs,
+      requestTimeout: l.requestTimeoutMs,
+      keepAliveTimeout: l.keepAliveTimeoutMs,
+      // How often expired headers and requests are looked for (node's default is 30 s).
+      connectionsCheckingInterval: Math.max(100, Math.min(1_000, l.headersTimeoutMs / 2)),
+    },
+    listener,
+  );
+  server.maxConnections = l.maxConnections;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, hostname, () => {

@@ -3,6 +3,7 @@
  * it in the route table and its schemas in the OpenAPI registry (through `app.openapi`).
  */
 import type { OpenAPIHono, RouteConfig } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import type { Tasker } from '../engine/tasker-types';
 import type { Permission } from './auth/permissions';
 import type { Authenticator, AuthorizationCoordinator } from './auth/principal';
@@ -30,16 +31,20 @@ export function createRegistrar(
   authenticate: Authenticator | undefined,
   authorize: AuthorizationCoordinator | undefined,
   onRefused: RefusalListener,
+  bodyChecks: readonly MiddlewareHandler[],
 ): RouteDeps['route'] {
   const guarded = authenticate !== undefined || authorize !== undefined;
   return (permission, config) => {
     const path = `${prefix}${config.path}`;
     const method = config.method.toUpperCase();
     table.add({ method, path, permission });
-    const middleware =
-      permission === null || !guarded
+    // Authentication first; only then is a body read (and checked).
+    const middleware = [
+      ...(permission === null || !guarded
         ? []
-        : [guard(permission, { method, path }, authenticate, authorize, onRefused)];
+        : [guard(permission, { method, path }, authenticate, authorize, onRefused)]),
+      ...(config.request?.body === undefined ? [] : bodyChecks),
+    ];
     return {
       ...config,
       path,

@@ -35,7 +35,9 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     if (options.workers !== false) await tasker.start();
     const port = options.port === undefined ? config.api.port : Number(options.port);
     const hostname = options.host ?? config.api.host;
-    const server = await api.listen({ port, hostname }).catch((error: unknown) => {
+    const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, maxConnections } = config.api;
+    const limits = { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, maxConnections };
+    const server = await api.listen({ port, hostname, ...limits }).catch((error: unknown) => {
       if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
       throw new CliError(
         `port ${port} on ${hostname} is already in use: choose another with --port <n> (or api.port in the configuration; 0 picks a free one)`,

@@ -136,6 +136,14 @@ export const configSchema = z.strictObject({
       maxBodyBytes: int(1, 1_073_741_824).default(1_048_576),
       /** Deepest nesting of a JSON request body (objects and arrays inside one another). Default 64. */
       maxJsonDepth: int(1, 512).default(64),
+      /** Time a client has to send a request's headers, ms (slow clients are cut off). Default 10,000. */
+      headersTimeoutMs: int(100, 600_000).default(10_000),
+      /** Time a client has to send a whole request, ms. Default 30,000. */
+      requestTimeoutMs: int(100, 3_600_000).default(30_000),
+      /** How long an idle keep-alive connection stays open, ms. Default 5,000. */
+      keepAliveTimeoutMs: int(100, 600_000).default(5_000),
+      /** Most connections open at once; more are closed as they arrive. Default 1,000. */
+      maxConnections: int(1, 1_000_000).default(1_000),
     })
     .prefault({}),
   auth: z

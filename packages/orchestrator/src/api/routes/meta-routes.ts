@@ -1,6 +1,13 @@
 /** The OpenAPI document, the interactive documentation and, when a handler is injected, `/metrics`. */
 import { createRoute, z } from '@hono/zod-openapi';
-import { createDocsAssets, DOCS_ASSETS, type DocsAsset, docsInitScript, docsPage } from '../docs/swagger-ui';
+import {
+  createDocsAssets,
+  DOCS_ASSETS,
+  DOCS_PAGE_HEADERS,
+  type DocsAsset,
+  docsInitScript,
+  docsPage,
+} from '../docs/swagger-ui';
 import type { RouteDeps } from '../registrar';
 import { guardedProblems, problems } from '../schemas/common';
 
@@ -49,7 +56,7 @@ export function registerMetaRoutes(deps: RouteDeps, document: () => unknown): vo
     async (c) => {
       // Without swagger-ui-dist the page could not load its script: say so, with the fix.
       await assets.available();
-      return c.html(page, 200);
+      return c.html(page, 200, DOCS_PAGE_HEADERS);
     },
   );
 
@@ -64,7 +71,11 @@ export function registerMetaRoutes(deps: RouteDeps, document: () => unknown): vo
         responses: { 200: text('text/javascript', 'The script') },
       }),
     ),
-    (c) => c.body(init, 200, { 'Content-Type': 'text/javascript; charset=utf-8' }),
+    (c) =>
+      c.body(init, 200, {
+        'Content-Type': 'text/javascript; charset=utf-8',
+        'X-Content-Type-Options': 'nosniff',
+      }),
   );
 
   const names = Object.keys(DOCS_ASSETS) as [DocsAsset, ...DocsAsset[]];
@@ -95,6 +106,7 @@ export function registerMetaRoutes(deps: RouteDeps, document: () => unknown): vo
       return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
         'Content-Type': DOCS_ASSETS[file],
         'Cache-Control': 'public, max-age=3600',
+        'X-Content-Type-Options': 'nosniff',
       });
     },
   );
