@@ -29,13 +29,9 @@ describeWithBrowser('GET /docs in chromium', (browser) => {
       // Every Content Security Policy violation, as the page sees it.
       const violations: string[] = [];
       await page.exposeFunction('reportViolation', (v: string) => violations.push(v));
-      await page.addInitScript(() => {
-        document.addEventListener('securitypolicyviolation', (e) =>
-          (window as unknown as { reportViolation(v: string): void }).reportViolation(
-            `${e.violatedDirective} ${e.blockedURI}`,
-          ),
-        );
-      });
+      await page.addInitScript(
+        "document.addEventListener('securitypolicyviolation', (e) => window.reportViolation(e.violatedDirective + ' ' + e.blockedURI));",
+      );
       const response = await page.goto(`${h.base}/docs`, { waitUntil: 'networkidle' });
       expect(response?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
       expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
