@@ -162,6 +162,32 @@ describe('authorization matrix over HTTP (JWT + claims coordinator)', () => {
     expect(refused).toHaveLength(3);
   });
 
+  it("records the token's subject as initiator and owner; the client's initiator is kept apart", async () => {
+    const creator = await token({ permissions: ['tasker.task:create'] }, 'svc-billing');
+    const created = await h.call('POST', '/tasks', {
+      body: {
+        namespace: 'shop',
+        name: 'checkout',
+        version: '1.0.0',
+        context: { order_id: 'who-1' },
+        initiator: 'someone-else',
+      },
+      headers: { authorization: `Bearer ${creator}` },
+    });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({
+      initiator: 'svc-billing',
+      owner: 'svc-billing',
+      requested_initiator: 'someone-else',
+    });
+    const stored = await store.getTask(created.json.task_id);
+    expect(stored).toMatchObject({
+      initiator: 'svc-billing',
+      owner: 'svc-billing',
+      requestedInitiator: 'someone-else',
+    });
+  });
+
   it('checks permissions by default once a token is required; "none" must be written out', async () => {
     const { createTaskerApi } = await import('../src/api/index');
     const plain = await token({});

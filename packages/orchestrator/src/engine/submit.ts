@@ -15,6 +15,10 @@ export interface SubmitRequest {
   /** Validated against the definition's schema; a bad one is rejected naming the field. */
   readonly context: unknown;
   readonly initiator?: string;
+  /** The initiator a client asked for, kept apart when `initiator` is its principal's (the API sets it). */
+  readonly requestedInitiator?: string;
+  /** The authenticated principal submitting the task (the API sets it from the token's subject). */
+  readonly owner?: string;
   readonly sourceSystem?: string;
   readonly reason?: string;
   readonly tags?: readonly string[];
@@ -64,6 +68,8 @@ export function buildNewTask(
     version: definition.version,
     context: validated.value,
     ...(request.initiator === undefined ? {} : { initiator: request.initiator }),
+    ...(request.requestedInitiator === undefined ? {} : { requestedInitiator: request.requestedInitiator }),
+    ...(request.owner === undefined ? {} : { owner: request.owner }),
     ...(request.sourceSystem === undefined ? {} : { sourceSystem: request.sourceSystem }),
     ...(request.reason === undefined ? {} : { reason: request.reason }),
     tags: request.tags ?? [],

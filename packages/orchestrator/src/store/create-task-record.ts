@@ -21,6 +21,8 @@ function assertStorableTask(input: NewTask): void {
   assertStorableText('version', input.version);
   assertStorableJson('context', input.context);
   assertStorableText('initiator', input.initiator);
+  assertStorableText('requested_initiator', input.requestedInitiator);
+  assertStorableText('owner', input.owner);
   assertStorableText('source_system', input.sourceSystem);
   assertStorableText('reason', input.reason);
   for (const [i, tag] of (input.tags ?? []).entries()) assertStorableText(`tags[${i}]`, tag);
@@ -122,6 +124,8 @@ export async function createTaskRecord(
     input.steps.map((s) => s.queue ?? DEFAULT_QUEUE),
     input.steps.map((s) => claimKey(s.queue ?? DEFAULT_QUEUE, input.namespace, input.name, input.version)),
     writer,
+    input.owner ?? null,
+    input.requestedInitiator ?? null,
   ]);
   if (r.rows[0]?.id != null) {
     const ids = r.rows[0].transition_ids as readonly unknown[] | null;

@@ -161,6 +161,10 @@ export interface TaskRecord {
   readonly state: TaskState;
   readonly context: unknown;
   readonly initiator: string | undefined;
+  /** The initiator the client asked for, when `initiator` is its principal's subject. */
+  readonly requestedInitiator: string | undefined;
+  /** The authenticated principal that submitted the task, when there was one. */
+  readonly owner: string | undefined;
   readonly sourceSystem: string | undefined;
   readonly reason: string | undefined;
   readonly tags: readonly string[];
@@ -207,6 +211,8 @@ export function taskRecordFrom(row: Row): TaskRecord {
     state: row.state as TaskState,
     context: row.context,
     initiator: optStr(row.initiator),
+    requestedInitiator: optStr(row.requested_initiator),
+    owner: optStr(row.owner),
     sourceSystem: optStr(row.source_system),
     reason: optStr(row.reason),
     tags: (row.tags as string[] | null) ?? [],

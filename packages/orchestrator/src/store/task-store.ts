@@ -81,6 +81,10 @@ export interface NewTask {
   readonly version: string;
   readonly context: unknown;
   readonly initiator?: string;
+  /** The initiator a client asked for, kept apart when `initiator` is its principal's subject. */
+  readonly requestedInitiator?: string;
+  /** The authenticated principal that submitted the task (a token's subject). */
+  readonly owner?: string;
   readonly sourceSystem?: string;
   readonly reason?: string;
   readonly tags: readonly string[];

@@ -119,6 +119,10 @@ export function apiRoutesSuite(name: string, createStore: () => Promise<TaskStor
         identity_key: 'order-o-1',
         tags: ['vip', 'web'],
         context: { order_id: 'o-1', amount: 12 },
+        // Without authentication the client's initiator is the task's, and there is no owner.
+        initiator: 'api-test',
+        requested_initiator: null,
+        owner: null,
       });
       expect(created.json.workflow_steps).toHaveLength(4);
       const again = await submit({

@@ -66,7 +66,7 @@ export function registerTaskRoutes(deps: RouteDeps): void {
       }),
     ),
     async (c) => {
-      const request = submitFromWire(c.req.valid('json'));
+      const request = submitFromWire(c.req.valid('json'), principalOf(c));
       const ref = { namespace: request.namespace, name: request.name, version: request.version };
       try {
         tasker.registry.resolve(ref);

@@ -24,7 +24,17 @@ export const taskSchema = z
     version: z.string().openapi({ example: '1.0.0' }),
     status: z.enum(TASK_STATES),
     context: jsonValueSchema,
-    initiator: z.string().nullable(),
+    initiator: z
+      .string()
+      .nullable()
+      .openapi({ description: "Who submitted the task: the token's subject when authentication is on" }),
+    requested_initiator: z
+      .string()
+      .nullable()
+      .openapi({ description: 'The initiator the client sent when it was authenticated (kept apart)' }),
+    owner: z.string().nullable().openapi({
+      description: 'The authenticated principal that submitted the task (a token subject), or null',
+    }),
     source_system: z.string().nullable(),
     reason: z.string().nullable(),
     tags: z.array(z.string()),

@@ -32,6 +32,8 @@ export function taskToWire(t: TaskRecord): TaskWire {
     status: t.state,
     context: t.context,
     initiator: t.initiator ?? null,
+    requested_initiator: t.requestedInitiator ?? null,
+    owner: t.owner ?? null,
     source_system: t.sourceSystem ?? null,
     reason: t.reason ?? null,
     tags: [...t.tags],
@@ -106,14 +108,31 @@ export function taskDetailsToWire(t: TaskDetails): TaskDetailsWire {
   };
 }
 
-/** `POST /tasks` body → the engine's submit request. */
-export function submitFromWire(body: z.infer<typeof createTaskSchema>): SubmitRequest {
+/**
+ * `POST /tasks` body → the engine's submit request. With an authenticated `principal`, the task's
+ * `initiator` and `owner` are its subject; the client's `initiator` is kept as
+ * `requestedInitiator`.
+ */
+export function submitFromWire(
+  body: z.infer<typeof createTaskSchema>,
+  principal: { readonly id: string } | null = null,
+): SubmitRequest {
+  const who =
+    principal === null
+      ? body.initiator === undefined
+        ? {}
+        : { initiator: body.initiator }
+      : {
+          initiator: principal.id,
+          owner: principal.id,
+          ...(body.initiator === undefined ? {} : { requestedInitiator: body.initiator }),
+        };
   return {
+    ...who,
     name: body.name,
     ...(body.namespace === undefined ? {} : { namespace: body.namespace }),
     ...(body.version === undefined ? {} : { version: body.version }),
     context: body.context ?? {},
-    ...(body.initiator === undefined ? {} : { initiator: body.initiator }),
     ...(body.source_system === undefined ? {} : { sourceSystem: body.source_system }),
     ...(body.reason === undefined ? {} : { reason: body.reason }),
     ...(body.tags === undefined ? {} : { tags: body.tags }),

@@ -2,6 +2,7 @@ import { migration0001 } from './0001-initial';
 import { migration0002 } from './0002-claim-routing';
 import { migration0003 } from './0003-statistics';
 import { migration0004 } from './0004-claim-plans';
+import { migration0005 } from './0005-task-principal';
 
 /** A forward-only migration: applied once, in id order, never edited after release. */
 export interface Migration {
@@ -16,4 +17,5 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
   migration0002,
   migration0003,
   migration0004,
+  migration0005,
 ]);

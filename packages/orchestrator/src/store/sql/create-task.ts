@@ -17,7 +17,8 @@ import { sql } from './query';
  * transitions, in order: $28 step ids (null for the task), $29 step names, $30 from, $31 to,
  * $32 reasons, $33 metadata; $34 the channel to notify, or null when no step is ready; $35 the
  * notification's payload; $36 the steps' queues, $37 their claim keys; $38 the writer (the
- * registry number of this process, or null).
+ * registry number of this process, or null); $39 the owner (the authenticated principal), $40 the
+ * initiator the client asked for (kept apart when $6 is the principal's).
  *
  * It returns the transitions' ids in insertion order (`transition_ids`).
  */
@@ -27,10 +28,10 @@ export const createTask = sql(
 with task as (
   insert into tasker.tasks (id, namespace, name, version, state, context, initiator, source_system, reason,
     tags, annotations, identity_key, trace_context, bypass_steps, unfinished_steps, created_at, updated_at,
-    completed_at)
+    completed_at, owner, requested_initiator)
   values ($1::uuid, $2::text, $3::text, $4::text, case when $14::int = 0 then 'complete' else 'in_progress' end,
     $5::jsonb, $6::text, $7::text, $8::text, $9::text[], $10::jsonb, $11::text, $12::jsonb, $13::text[], $14::int,
-    $15::bigint, $15::bigint, case when $14::int = 0 then $15::bigint end)
+    $15::bigint, $15::bigint, case when $14::int = 0 then $15::bigint end, $39::text, $40::text)
   on conflict do nothing
   returning id
 ), steps as (

@@ -1,6 +1,7 @@
 import { type SqlQuery, sql } from './query';
 
-const TASK_COLUMNS = `t.id, t.namespace, t.name, t.version, t.state, t.context, t.initiator, t.source_system, t.reason,
+const TASK_COLUMNS = `t.id, t.namespace, t.name, t.version, t.state, t.context, t.initiator, t.requested_initiator,
+  t.owner, t.source_system, t.reason,
   t.tags, t.annotations, t.identity_key, t.trace_context, t.bypass_steps, t.created_at, t.updated_at, t.completed_at`;
 
 /**
