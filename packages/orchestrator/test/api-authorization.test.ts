@@ -6,7 +6,7 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClaimsCoordinator, createJwtAuthenticator, PERMISSIONS } from '../src/api/index';
-import { createPgliteStore, type TaskStore } from '../src/index';
+import { createPgliteStore, defineTask, PermanentError, type TaskStore } from '../src/index';
 import { type ApiHarness, startApiHarness } from './support/api-harness';
 
 const TABLE: readonly { method: string; path: string; permission: string }[] = [
@@ -68,15 +68,35 @@ describe('authorization matrix over HTTP (JWT + claims coordinator)', () => {
 
   beforeAll(async () => {
     store = await createPgliteStore();
-    h = await startApiHarness(store, {
-      auth: {
-        authenticate: createJwtAuthenticator({ secret: SECRET }),
-        authorize: createClaimsCoordinator(),
-        onRefusedToken: (reason, request) => refused.push(`${new URL(request.url).pathname}: ${reason}`),
-      },
-      metricsHandler: async () =>
-        new Response('tasker_up 1\n', { headers: { 'content-type': 'text/plain' } }),
+    // Fails for good the first time, then succeeds: a retry through the API has something to do.
+    let flakyRuns = 0;
+    const flaky = defineTask({
+      namespace: 'ops',
+      name: 'flaky',
+      version: '1.0.0',
+      steps: [
+        {
+          name: 'once',
+          handler: async () => {
+            if (++flakyRuns === 1) throw new PermanentError('not yet');
+            return 'second time';
+          },
+        },
+      ],
     });
+    h = await startApiHarness(
+      store,
+      {
+        auth: {
+          authenticate: createJwtAuthenticator({ secret: SECRET }),
+          authorize: createClaimsCoordinator(),
+          onRefusedToken: (reason, request) => refused.push(`${new URL(request.url).pathname}: ${reason}`),
+        },
+        metricsHandler: async () =>
+          new Response('tasker_up 1\n', { headers: { 'content-type': 'text/plain' } }),
+      },
+      [flaky],
+    );
     const admin = await token({ roles: ['admin'] });
     const created = await h.call('POST', '/tasks', {
       body: { namespace: 'shop', name: 'checkout', version: '1.0.0', context: { order_id: 'm-1' } },
@@ -162,6 +182,32 @@ describe('authorization matrix over HTTP (JWT + claims coordinator)', () => {
     expect(refused).toHaveLength(3);
   });
 
+  it('retries a failed step with tasker.workflow_step:retry, and the step then completes', async () => {
+    const submitter = await token({ permissions: ['tasker.task:create', 'tasker.task:show'] });
+    const created = await h.call('POST', '/tasks', {
+      body: { namespace: 'ops', name: 'flaky', version: '1.0.0', context: {} },
+      headers: { authorization: `Bearer ${submitter}` },
+    });
+    expect(created.status).toBe(201);
+    const taskId = created.json.task_id as string;
+    const stepId = created.json.workflow_steps[0].workflow_step_id as string;
+    const worker = await h.worker();
+    const failed = await worker.waitFor(taskId, { timeoutMs: 20_000 });
+    expect(failed.state).toBe('error');
+    const path = `/tasks/${taskId}/workflow_steps/${stepId}/retry`;
+    // Without the permission: 403, and the step stays in error.
+    const denied = await h.call('POST', path, { headers: { authorization: `Bearer ${submitter}` } });
+    expect(denied.status).toBe(403);
+    const retried = await h.call('POST', path, {
+      headers: { authorization: `Bearer ${await token({ permissions: ['tasker.workflow_step:retry'] })}` },
+    });
+    expect(retried.status).toBe(200);
+    const done = await worker.waitFor(taskId, { timeoutMs: 20_000 });
+    expect(done.state).toBe('complete');
+    // A manual retry starts the step's attempt count again.
+    expect(done.steps[0]).toMatchObject({ state: 'complete', results: 'second time', attempts: 1 });
+  });
+
   it("records the token's subject as initiator and owner; the client's initiator is kept apart", async () => {
     const creator = await token({ permissions: ['tasker.task:create'] }, 'svc-billing');
     const created = await h.call('POST', '/tasks', {
@@ -219,8 +265,8 @@ describe('authorization matrix over HTTP (JWT + claims coordinator)', () => {
   });
 
   it('keeps live, ready, the document and the docs open; an admin role passes everywhere', async () => {
-    for (const path of ['/health/live', '/health/ready', '/openapi.json'])
-      expect((await h.call('GET', path)).status).toBe(200);
+    for (const path of ['/health/live', '/health/ready', '/openapi.json', '/docs'])
+      expect((await h.call('GET', path)).status, path).toBe(200);
     const admin = await token({ roles: ['admin'] });
     for (const row of TABLE.filter((r) => r.method === 'GET')) {
       const r = await h.call('GET', concrete(row.path), { headers: { authorization: `Bearer ${admin}` } });

@@ -13,7 +13,14 @@ import {
   type TaskerApi,
   type TaskerApiOptions,
 } from '../../src/api/index';
-import { createTasker, defineTask, PermanentError, type Tasker, type TaskStore } from '../../src/index';
+import {
+  createTasker,
+  defineTask,
+  PermanentError,
+  type TaskDefinition,
+  type Tasker,
+  type TaskStore,
+} from '../../src/index';
 
 /** Definitions the API tests use. */
 export function apiTestDefinitions() {
@@ -140,8 +147,10 @@ export function expectProblem(status: number, contentType: string | null, body: 
 export async function startApiHarness(
   store: TaskStore,
   options: Omit<TaskerApiOptions, 'tasker'> = {},
+  /** Definitions besides the shared ones, for one test file's cases. */
+  extraDefinitions: readonly TaskDefinition[] = [],
 ): Promise<ApiHarness> {
-  const definitions = apiTestDefinitions();
+  const definitions = [...apiTestDefinitions(), ...extraDefinitions];
   const config = { engine: { pollIntervalMs: 20, tickIntervalMs: 10 }, backoff: { jitter: 0 } };
   const tasker = createTasker({ store, tasks: definitions, config, onError: () => {} });
   const api = createTaskerApi({ tasker, ...options });
