@@ -79,7 +79,9 @@ export const createTaskSchema = z
     version: nonEmpty(100)
       .optional()
       .openapi({ description: 'Exact, "latest" or a semver range. Default "0.1.0"', example: '1.0.0' }),
-    context: jsonValueSchema.openapi({ example: { order_id: 'o-42', amount: 120 } }),
+    context: jsonValueSchema
+      .optional()
+      .openapi({ description: 'Default {}', example: { order_id: 'o-42', amount: 120 } }),
     initiator: text(200).optional(),
     source_system: text(200).optional(),
     reason: text(2_000).optional(),
