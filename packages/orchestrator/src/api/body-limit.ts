@@ -8,7 +8,7 @@ import type { MiddlewareHandler } from 'hono';
 import { ApiError } from './api-error';
 
 /** How much of an over-limit body is read and discarded before the connection is closed. */
-const DRAIN_LIMIT_BYTES = 128 * 1024 * 1024;
+export const DRAIN_LIMIT_BYTES = 128 * 1024 * 1024;
 
 function tooLarge(maxBytes: number): ApiError {
   // The connection closes after this answer (the unread rest of the body cannot be told apart

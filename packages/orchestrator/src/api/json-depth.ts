@@ -42,8 +42,8 @@ export function jsonDepthOver(text: string, limit: number): boolean {
 /** Refuses JSON bodies nested deeper than `maxDepth` (400 `VALIDATION_FAILED`, field `body`). */
 export function limitJsonDepth(maxDepth: number): MiddlewareHandler {
   return async (c, next) => {
-    const type = c.req.header('content-type');
-    if (c.req.raw.body === null || type === undefined || !/^application\/json\b/i.test(type)) return next();
+    // It runs after `requireJsonBody`: a body here is JSON by its media type.
+    if (c.req.raw.body === null) return next();
     const text = await c.req.text();
     if (jsonDepthOver(text, maxDepth)) {
       const message = `nests deeper than ${maxDepth} levels (objects and arrays inside one another)`;

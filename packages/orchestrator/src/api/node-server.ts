@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
+import { DRAIN_LIMIT_BYTES } from './body-limit';
 
 /** A node:http request listener. */
 export type NodeListener = (request: IncomingMessage, response: ServerResponse) => void;
@@ -42,25 +43,38 @@ export const DEFAULT_SERVER_LIMITS: Required<ServerLimits> = Object.freeze({
  * (`Connection: close`): the rest of that body cannot be told apart from a next request. Node
  * would destroy the socket as soon as the answer is written, with the upload still arriving,
  * and the client would see a reset instead of the answer. So the socket only half-closes (the
- * answer, then FIN), the rest of the body is read and discarded, up to a cap in bytes and in
+ * answer, then FIN), the rest of the body is read and discarded, up to a cap in bytes
+ * (`DRAIN_LIMIT_BYTES`, shared with the body limit) and in
  * time, and the socket is destroyed once the client is done (or past the cap).
  */
-const LINGER_BYTES = 128 * 1024 * 1024;
 const LINGER_MS = 5_000;
 
+type LingeringSocket = IncomingMessage['socket'] & {
+  destroySoon?: () => void;
+  /** The request now being answered on this connection (set for each request). */
+  [CURRENT_REQUEST]?: IncomingMessage;
+};
+const CURRENT_REQUEST = Symbol('tasker.currentRequest');
+const WRAPPED = new WeakSet<object>();
+
+/** Makes `request`'s connection close lingering; the socket is wrapped once, on its first request. */
 function lingerOnClose(request: IncomingMessage): void {
-  const socket = request.socket as IncomingMessage['socket'] & { destroySoon?: () => void };
+  const socket = request.socket as LingeringSocket;
+  socket[CURRENT_REQUEST] = request;
+  if (WRAPPED.has(socket)) return;
   const destroySoon = socket.destroySoon;
   if (typeof destroySoon !== 'function') return;
-  socket.destroySoon = function lingeringClose(this: typeof socket) {
-    if (request.complete || this.destroyed) return destroySoon.call(this);
+  WRAPPED.add(socket);
+  socket.destroySoon = function lingeringClose(this: LingeringSocket) {
+    const current = this[CURRENT_REQUEST];
+    if (current === undefined || current.complete || this.destroyed) return destroySoon.call(this);
     let seen = 0;
     const stop = () => this.destroy();
     const timer = setTimeout(stop, LINGER_MS);
     timer.unref();
     this.on('data', (chunk: Buffer) => {
       seen += chunk.length;
-      if (seen > LINGER_BYTES) stop();
+      if (seen > DRAIN_LIMIT_BYTES) stop();
     });
     this.once('end', stop);
     this.once('close', () => clearTimeout(timer));

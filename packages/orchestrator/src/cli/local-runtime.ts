@@ -39,15 +39,15 @@ export interface LocalRuntime {
  * The authorization a configuration asks for: as written, else `claims` with JWT (a valid token
  * alone grants nothing) and `none` without authentication.
  */
-export function authorizationOf(config: TaskerConfig): 'none' | 'claims' {
+export function configuredAuthorization(config: TaskerConfig): 'none' | 'claims' {
   return config.auth.authorization ?? (config.auth.strategy === 'jwt' ? 'claims' : 'none');
 }
 
 /** How `tasker serve` describes its access control: `jwt, authorization: claims`, `none`. */
 export function authDescription(config: TaskerConfig): string {
   return config.auth.strategy === 'none'
-    ? `none${authorizationOf(config) === 'claims' ? ', authorization: claims' : ''}`
-    : `jwt, authorization: ${authorizationOf(config)}${authorizationOf(config) === 'none' ? ' (every valid token may do everything)' : ''}`;
+    ? `none${configuredAuthorization(config) === 'claims' ? ', authorization: claims' : ''}`
+    : `jwt, authorization: ${configuredAuthorization(config)}${configuredAuthorization(config) === 'none' ? ' (every valid token may do everything)' : ''}`;
 }
 
 /** The API's access control from the configuration's `auth` group. */
@@ -57,7 +57,7 @@ export function authFromConfig(config: TaskerConfig): TaskerApiAuthOptions {
     healthStatusRequiresAuth: auth.healthStatusRequiresAuth,
     metricsRequiresAuth: auth.metricsRequiresAuth,
     authorize:
-      authorizationOf(config) === 'claims'
+      configuredAuthorization(config) === 'claims'
         ? createClaimsCoordinator({
             permissionsClaim: auth.permissionsClaim,
             rolesClaim: auth.rolesClaim,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CliError } from './cli-error';
-import { authDescription, authFromConfig, authorizationOf } from './local-runtime';
+import { authDescription, authFromConfig, configuredAuthorization } from './local-runtime';
 import { runtimeConfig } from './runtime-config';
 
 describe('the CLI configuration (file, then environment, then validation)', () => {
@@ -59,7 +59,7 @@ describe('the CLI configuration (file, then environment, then validation)', () =
   it('checks permissions with JWT unless the file writes authorization "none" out, and says which', async () => {
     const env = { TASKER_JWT_SECRET: 's3cret' };
     const jwt = await runtimeConfig(await file('jwt-default.json', { auth: { strategy: 'jwt' } }), env);
-    expect(authorizationOf(jwt)).toBe('claims');
+    expect(configuredAuthorization(jwt)).toBe('claims');
     expect(authDescription(jwt)).toBe('jwt, authorization: claims');
     expect(authFromConfig(jwt).authorize).toBeTypeOf('function');
     const open = await runtimeConfig(
@@ -70,7 +70,7 @@ describe('the CLI configuration (file, then environment, then validation)', () =
     expect(authFromConfig(open).authorize).toBe('none');
     const none = await runtimeConfig(undefined, {});
     expect(authDescription(none)).toBe('none');
-    expect(authorizationOf(none)).toBe('none');
+    expect(configuredAuthorization(none)).toBe('none');
   });
 
   it('runs on every default without a file, and on PostgreSQL with the URL alone', async () => {
