@@ -29,8 +29,8 @@ import {
   TaskStore,
 } from '@tasker/orchestrator';
 import { createEventRouter } from '@tasker/router';
-import pg from 'pg';
 import { createTelemetryStack, type TelemetryStack } from './adapters-overhead-stack';
+import { admin, serverUrl } from './bench-postgres';
 import { type Measurement, measurement, type Ratio, writeReport } from './harness';
 
 const PAIRS = Number(process.env.ADAPTERS_BENCH_PAIRS ?? 7);
@@ -39,20 +39,10 @@ const STEPS = CHAINS * 4;
 const CONCURRENCY = 32;
 const LOSS_TARGET = 5; // %
 
-const serverUrl =
-  process.env.TASKER_BENCH_DATABASE_URL ??
-  process.env.TASKER_TEST_DATABASE_URL ??
-  'postgres://postgres@127.0.0.1:5432/postgres';
 const dbName = `tasker_bench_adapters_${randomBytes(4).toString('hex')}`;
 
-async function admin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: serverUrl });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
+async function adminSql(sql: string): Promise<void> {
+  await admin((c) => c.query(sql));
 }
 
 const handler: StepHandler = (ctx) => ctx.attempt;
@@ -157,7 +147,7 @@ async function run(
 }
 
 const loadBefore = os.loadavg().map((v) => Math.round(v * 100) / 100);
-await admin(`create database ${dbName}`);
+await adminSql(`create database ${dbName}`);
 const url = new URL(serverUrl);
 url.pathname = `/${dbName}`;
 const driver = await createPostgresDriver({ connectionString: url.toString(), poolSize: 10 });
@@ -263,7 +253,7 @@ try {
 } finally {
   await stack.shutdown();
   await store.close();
-  await admin(`drop database if exists ${dbName} with (force)`).catch((e) =>
+  await adminSql(`drop database if exists ${dbName} with (force)`).catch((e) =>
     console.warn('dropping the database:', e),
   );
 }

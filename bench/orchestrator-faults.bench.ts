@@ -26,7 +26,7 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { createPostgresDriver } from '@tasker/orchestrator';
-import pg from 'pg';
+import { admin, databaseUrl, serverUrl } from './bench-postgres';
 import { assertChecked, BenchCheckError, type Measurement, measurement } from './harness';
 import { describeLeftovers, LEFTOVER_TAG, leaveErroredTasks } from './orchestrator-faults-leftover';
 import {
@@ -56,27 +56,6 @@ const leftoverCount = LEFTOVER >= 1_000 && LEFTOVER % 1_000 === 0 ? `${LEFTOVER 
 const CLEAN = 'tasker (PostgreSQL), clean database';
 const LEFT = `tasker (PostgreSQL), ${leftoverCount} errored tasks left behind`;
 const RECOVERY = 'recovery after SIGKILL (default settings, busy survivor)';
-
-const serverUrl =
-  process.env.TASKER_BENCH_DATABASE_URL ??
-  process.env.TASKER_TEST_DATABASE_URL ??
-  'postgres://postgres@127.0.0.1:5432/postgres';
-
-function databaseUrl(name: string): string {
-  const u = new URL(serverUrl);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function admin<T>(body: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    return await body(client);
-  } finally {
-    await client.end();
-  }
-}
 
 const r1 = (v: number) => Math.round(v * 10) / 10;
 const suffix = randomBytes(4).toString('hex');

@@ -36,7 +36,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { createPgliteDriver, createPostgresDriver } from '@tasker/orchestrator';
-import pg from 'pg';
+import { admin, databaseUrl, serverUrl } from './bench-postgres';
 import { assertChecked, BenchCheckError, type Measurement, measurement, type Ratio } from './harness';
 import { type Baseline, loadBaseline } from './orchestrator-baseline';
 import { createGraphileSystem } from './orchestrator-graphile';
@@ -87,27 +87,6 @@ const PGLITE_DURABLE_START = [
   '-c',
   'max_parallel_maintenance_workers=0',
 ];
-
-const serverUrl =
-  process.env.TASKER_BENCH_DATABASE_URL ??
-  process.env.TASKER_TEST_DATABASE_URL ??
-  'postgres://postgres@127.0.0.1:5432/postgres';
-
-function databaseUrl(name: string): string {
-  const u = new URL(serverUrl);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function admin<T>(body: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    return await body(client);
-  } finally {
-    await client.end();
-  }
-}
 
 function rotate<T>(items: readonly T[], by: number): T[] {
   return items.map((_, i) => items[(i + by) % items.length] as T);
