@@ -88,18 +88,20 @@ export type {
   Change,
   ClaimedStep,
   JsonValue,
+  OmittedValue,
   ReadySteps,
   StepRecord,
   StepTransitionRecord,
   TaskDetails,
   TaskInfo,
   TaskRecord,
+  TaskSummary,
   TaskTransitionRecord,
   TransitionRecord,
   TransitionRow,
 } from './store/records';
 export type { QueryInfo, TransientRetryOptions } from './store/store-context';
-export type { TaskFilter } from './store/task-reads';
+export { DEFAULT_PAGE_BYTES, type TaskFilter, type TaskListItem, type TaskPage } from './store/task-reads';
 export type { NewStep, NewTask, StepOutcome, TaskStoreOptions } from './store/task-store';
 export { TaskStore } from './store/task-store';
 export { isTransientDatabaseError } from './store/transient-errors';

@@ -9,6 +9,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { Tasker } from '../engine/tasker-types';
 import { TaskerError } from '../errors';
 import { MAX_STORED_DEPTH } from '../store/storable';
+import { DEFAULT_PAGE_BYTES } from '../store/task-reads';
 import { ApiError } from './api-error';
 import { createClaimsCoordinator } from './auth/claims-coordinator';
 import type { Authenticator, AuthorizationCoordinator } from './auth/principal';
@@ -70,6 +71,12 @@ export interface TaskerApiOptions {
    * deepest JSON value the store accepts).
    */
   readonly maxJsonDepth?: number;
+  /**
+   * Byte budget of a response carrying tasks (JSON text): a list page ends early, with a
+   * `next_cursor`, and a task's details leave out the values that do not fit (named in
+   * `omitted`). Default 4 MiB, at least 64 KiB.
+   */
+  readonly maxPageBytes?: number;
   /** How long `/health/ready` waits for the store, ms. Default 2000. */
   readonly readyTimeoutMs?: number;
   /** Wall clock for response times and analytics windows. Default `Date.now`. */
@@ -142,6 +149,13 @@ export function createTaskerApi(options: TaskerApiOptions): TaskerApi {
       `maxJsonDepth: expected an integer from 1 to ${MAX_STORED_DEPTH}, received ${String(maxJsonDepth)}`,
     );
   }
+  const maxPageBytes = options.maxPageBytes ?? DEFAULT_PAGE_BYTES;
+  if (!Number.isInteger(maxPageBytes) || maxPageBytes < 65_536) {
+    throw new TaskerError(
+      'CONFIG_INVALID',
+      `maxPageBytes: expected an integer of at least 65536 (64 KiB), received ${String(maxPageBytes)}`,
+    );
+  }
   const onError =
     options.onError ??
     ((error: unknown, request: Request) =>
@@ -171,6 +185,7 @@ export function createTaskerApi(options: TaskerApiOptions): TaskerApi {
     prefix,
     now: options.now ?? Date.now,
     readyTimeoutMs: options.readyTimeoutMs ?? 2_000,
+    maxPageBytes,
     statusRequiresAuth: options.auth?.healthStatusRequiresAuth ?? true,
     metricsRequiresAuth: options.auth?.metricsRequiresAuth ?? true,
     metricsHandler: options.metricsHandler,

@@ -18,6 +18,8 @@ export interface RouteDeps {
   /** Wall-clock time for responses and analytics windows (epoch ms). */
   readonly now: () => number;
   readonly readyTimeoutMs: number;
+  /** Byte budget of a response carrying tasks. */
+  readonly maxPageBytes: number;
   readonly statusRequiresAuth: boolean;
   readonly metricsRequiresAuth: boolean;
   readonly metricsHandler: ((request: Request) => Promise<Response>) | undefined;

@@ -126,25 +126,32 @@ export async function tasksCommand(
     name?: string;
     limit?: string;
     offset?: string;
+    cursor?: string;
+    context?: boolean;
     json?: boolean;
   },
 ): Promise<void> {
   const query = new URLSearchParams();
-  for (const key of ['status', 'namespace', 'name', 'limit', 'offset'] as const) {
+  for (const key of ['status', 'namespace', 'name', 'limit', 'offset', 'cursor'] as const) {
     const value = options[key];
     if (value !== undefined) query.set(key, value);
   }
+  if (options.context) query.set('include', 'context');
   await withConnection('tasks', options, async ({ client }) => {
-    const page = await client.request<{ tasks: TaskWire[]; pagination: { total: number; offset: number } }>(
-      'GET',
-      `/tasks${query.size > 0 ? `?${query}` : ''}`,
-    );
+    const page = await client.request<{
+      tasks: TaskWire[];
+      pagination: { total: number; offset: number; next_cursor: string | null };
+    }>('GET', `/tasks${query.size > 0 ? `?${query}` : ''}`);
     if (options.json) return printJson(page);
     if (page.tasks.length === 0) return print(`No tasks (total ${page.pagination.total}).`);
     print(table(['TASK', 'HANDLER', 'STATUS', 'CREATED'], page.tasks.map(taskLine)));
+    const { total, offset, next_cursor: next } = page.pagination;
     print(
-      `${page.pagination.offset + 1}–${page.pagination.offset + page.tasks.length} of ${page.pagination.total}`,
+      options.cursor === undefined
+        ? `${offset + 1}–${offset + page.tasks.length} of ${total}`
+        : `${page.tasks.length} of ${total}`,
     );
+    if (next !== null) print(`next page: --cursor ${next}`);
   });
 }
 

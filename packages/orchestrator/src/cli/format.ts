@@ -63,7 +63,7 @@ export function graphDot(h: GraphWire): string {
   return lines.join('\n');
 }
 
-/** A task as the API gives it (the fields the CLI prints). */
+/** A task as the API gives it (the fields the CLI prints; a list item has all but the steps). */
 export interface TaskWire {
   readonly task_id: string;
   readonly namespace: string;

@@ -148,6 +148,7 @@ export async function openLocal(
     prefix: config.api.prefix,
     maxBodyBytes: config.api.maxBodyBytes,
     maxJsonDepth: config.api.maxJsonDepth,
+    maxPageBytes: config.api.maxPageBytes,
   });
   const client = new ApiClient(api.fetch, `http://tasker.local${api.prefix}`);
   return {

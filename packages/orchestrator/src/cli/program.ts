@@ -98,6 +98,8 @@ Examples:
     .option('--name <name>')
     .option('--limit <n>', 'page size, 1–100', '25')
     .option('--offset <n>', 'skip this many')
+    .option('--cursor <cursor>', 'start after the previous page (the cursor it printed)')
+    .option('--context', "add each task's context and annotations (with --json)")
     .option('--json', 'print JSON')
     .action(tasksCommand);
 

@@ -30,6 +30,7 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
       prefix: config.api.prefix,
       maxBodyBytes: config.api.maxBodyBytes,
       maxJsonDepth: config.api.maxJsonDepth,
+      maxPageBytes: config.api.maxPageBytes,
       auth,
     });
     if (options.workers !== false) await tasker.start();

@@ -136,6 +136,8 @@ export const configSchema = z.strictObject({
       maxBodyBytes: int(1, 1_073_741_824).default(1_048_576),
       /** Deepest nesting of a JSON request body (objects and arrays inside one another). Default 64. */
       maxJsonDepth: int(1, 512).default(64),
+      /** Byte budget of a response carrying tasks: a list page ends early, with a cursor. Default 4 MiB. */
+      maxPageBytes: int(65_536, 1_073_741_824).default(4_194_304),
       /** Time a client has to send a request's headers, ms (slow clients are cut off). Default 10,000. */
       headersTimeoutMs: int(100, 600_000).default(10_000),
       /** Time a client has to send a whole request, ms. Default 30,000. */

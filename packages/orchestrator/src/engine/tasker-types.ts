@@ -8,8 +8,8 @@ import type { TaskDefinition } from '../definitions/define-task';
 import type { HandlerMap } from '../handlers/step-handler';
 import type { TaskRegistry } from '../registry/task-registry';
 import type { ManualOptions } from '../store/manual-operations';
-import type { JsonValue, TaskDetails, TaskRecord } from '../store/records';
-import type { TaskFilter } from '../store/task-reads';
+import type { JsonValue, TaskDetails } from '../store/records';
+import type { TaskFilter, TaskPage } from '../store/task-reads';
 import type { TaskStore, WorkerRecord } from '../store/task-store';
 import type { Clock } from './clock';
 import type { StepMiddleware } from './middleware';
@@ -101,11 +101,15 @@ export interface Tasker {
   resolveStepManually(stepId: string, options?: ManualOptions & { result?: unknown }): Promise<void>;
   cancelStep(stepId: string, options?: ManualOptions): Promise<void>;
   updateStep(stepId: string, changes: { retryLimit?: number; inputs?: unknown }): Promise<void>;
-  /** A task with its steps (a ready step no live worker runs has a `waitingReason`) and transitions. */
-  getTask(taskId: string): Promise<TaskDetails | undefined>;
+  /**
+   * A task with its steps (a ready step no live worker runs has a `waitingReason`) and
+   * transitions. With `maxBytes`, values that do not fit are left out and named in `omitted`.
+   */
+  getTask(taskId: string, options?: { maxBytes?: number }): Promise<TaskDetails | undefined>;
   /** The worker registry: processes seen within `windowMs` (default 60 000), newest first. */
   workers(windowMs?: number): Promise<WorkerRecord[]>;
-  listTasks(filter?: TaskFilter): Promise<{ tasks: TaskRecord[]; total: number }>;
+  /** A page of tasks (summaries unless `include: 'context'`), at most `maxBytes` of JSON; `nextCursor` pages on. */
+  listTasks(filter?: TaskFilter): Promise<TaskPage>;
   /** The store (opened on first use). */
   store(): Promise<TaskStore>;
   /**

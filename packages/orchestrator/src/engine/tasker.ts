@@ -11,9 +11,9 @@ import { TaskerError } from '../errors';
 import { createTaskRegistry, type TaskRegistry } from '../registry/task-registry';
 import { createPgliteStore, createPostgresStore } from '../store/create-store';
 import type { ManualOptions } from '../store/manual-operations';
-import type { Change, TaskDetails, TaskRecord } from '../store/records';
+import type { Change, TaskDetails } from '../store/records';
 import { WAIT_END_STATES } from '../store/task-finished';
-import type { TaskFilter } from '../store/task-reads';
+import type { TaskFilter, TaskPage } from '../store/task-reads';
 import type { TaskStore, WorkerRecord } from '../store/task-store';
 import { DEFAULT_BACKOFF } from './backoff';
 import { claimKeysFor } from './claim-keys';
@@ -375,9 +375,9 @@ class Engine implements Tasker {
    * A task with its steps and transitions. A ready step that no live worker can run carries a
    * `waitingReason` (one more read, of the worker registry, when the task has ready steps).
    */
-  async getTask(taskId: string): Promise<TaskDetails | undefined> {
+  async getTask(taskId: string, options: { maxBytes?: number } = {}): Promise<TaskDetails | undefined> {
     const store = await this.store();
-    const task = await store.getTask(taskId);
+    const task = await store.getTask(taskId, options);
     if (task === undefined || readySteps(task).length === 0) return task;
     const now = this.#now();
     return withWaitingReasons(task, await store.registry.recent(now, WORKER_WINDOW_MS), now);
@@ -388,7 +388,7 @@ class Engine implements Tasker {
     return (await this.store()).registry.recent(this.#now(), windowMs);
   }
 
-  async listTasks(filter?: TaskFilter): Promise<{ tasks: TaskRecord[]; total: number }> {
+  async listTasks(filter?: TaskFilter): Promise<TaskPage> {
     return (await this.store()).listTasks(filter);
   }
 

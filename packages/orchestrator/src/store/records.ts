@@ -152,14 +152,13 @@ export interface TransitionRow {
 /** JSON values, for annotations. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
-/** A task as `getTask` and `listTasks` show it. */
-export interface TaskRecord {
+/** A task without its context and annotations: what `listTasks` gives unless asked for more. */
+export interface TaskSummary {
   readonly id: string;
   readonly namespace: string;
   readonly name: string;
   readonly version: string;
   readonly state: TaskState;
-  readonly context: unknown;
   readonly initiator: string | undefined;
   /** The initiator the client asked for, when `initiator` is its principal's subject. */
   readonly requestedInitiator: string | undefined;
@@ -168,8 +167,6 @@ export interface TaskRecord {
   readonly sourceSystem: string | undefined;
   readonly reason: string | undefined;
   readonly tags: readonly string[];
-  /** Typed JSON annotations: annotation type → value. */
-  readonly annotations: Readonly<Record<string, JsonValue>>;
   readonly identityKey: string | undefined;
   readonly traceContext: TraceContext | undefined;
   readonly bypassSteps: readonly string[];
@@ -178,10 +175,28 @@ export interface TaskRecord {
   readonly completedAt: number | undefined;
 }
 
+/** A task as `getTask` shows it, and `listTasks` with `include: 'context'`. */
+export interface TaskRecord extends TaskSummary {
+  readonly context: unknown;
+  /** Typed JSON annotations: annotation type → value. */
+  readonly annotations: Readonly<Record<string, JsonValue>>;
+}
+
+/** A value that a task's details left out to keep to their byte budget. */
+export interface OmittedValue {
+  /** `context` (with the annotations), `steps[<name>]` (inputs, results and error), `transitions`. */
+  readonly field: string;
+  /** Its size as JSON text; for `transitions`, how many were left out (the oldest). */
+  readonly bytes?: number;
+  readonly count?: number;
+}
+
 /** A task with its steps and its transitions. */
 export interface TaskDetails extends TaskRecord {
   readonly steps: readonly StepRecord[];
   readonly transitions: readonly TransitionRow[];
+  /** Read with a byte budget: what was left out to keep to it (empty when nothing was). */
+  readonly omitted?: readonly OmittedValue[];
 }
 
 type Row = Record<string, unknown>;
@@ -202,27 +217,33 @@ export function taskInfoFrom(row: Row, stepRow = false): TaskInfo {
   };
 }
 
-export function taskRecordFrom(row: Row): TaskRecord {
+export function taskSummaryFrom(row: Row): TaskSummary {
   return {
     id: String(row.id),
     namespace: String(row.namespace),
     name: String(row.name),
     version: String(row.version),
     state: row.state as TaskState,
-    context: row.context,
     initiator: optStr(row.initiator),
     requestedInitiator: optStr(row.requested_initiator),
     owner: optStr(row.owner),
     sourceSystem: optStr(row.source_system),
     reason: optStr(row.reason),
     tags: (row.tags as string[] | null) ?? [],
-    annotations: (row.annotations as Record<string, JsonValue> | null) ?? {},
     identityKey: optStr(row.identity_key),
     traceContext: (row.trace_context ?? undefined) as TraceContext | undefined,
     bypassSteps: (row.bypass_steps as string[] | null) ?? [],
     createdAt: num(row.created_at),
     updatedAt: num(row.updated_at),
     completedAt: optNum(row.completed_at),
+  };
+}
+
+export function taskRecordFrom(row: Row): TaskRecord {
+  return {
+    ...taskSummaryFrom(row),
+    context: row.context,
+    annotations: (row.annotations as Record<string, JsonValue> | null) ?? {},
   };
 }
 

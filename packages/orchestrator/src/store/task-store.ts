@@ -28,7 +28,6 @@ import {
   num,
   optNum,
   type TaskDetails,
-  type TaskRecord,
   taskInfoFrom,
 } from './records';
 import { settleOutcomes } from './settle-outcomes';
@@ -45,7 +44,13 @@ import {
 } from './store-context';
 import { StoreInsights } from './store-insights';
 import { FINISHED_CHANNEL, finishedPayloads, finishedTaskIds, parseFinishedPayload } from './task-finished';
-import { getTaskDetails, getTaskStateOf, listTaskRecords, type TaskFilter } from './task-reads';
+import {
+  getTaskDetails,
+  getTaskStateOf,
+  listTaskRecords,
+  type TaskFilter,
+  type TaskPage,
+} from './task-reads';
 import { READY_CHANNEL } from './transition-log';
 import { WorkerRegistry } from './worker-registry';
 
@@ -503,13 +508,20 @@ export class TaskStore {
     return keys.includes(LEGACY_CLAIM_KEY) ? keys : [...keys, LEGACY_CLAIM_KEY];
   }
 
-  /** A task with its steps and transitions, or undefined. */
-  getTask(taskId: string): Promise<TaskDetails | undefined> {
-    return getTaskDetails(this.#ctx, taskId);
+  /**
+   * A task with its steps and transitions, or undefined. With `maxBytes`, values that do not fit
+   * that many bytes of JSON are left out and named in `omitted`; without, everything comes.
+   */
+  getTask(taskId: string, options: { maxBytes?: number } = {}): Promise<TaskDetails | undefined> {
+    return getTaskDetails(this.#ctx, taskId, options.maxBytes);
   }
 
-  /** Tasks matching `filter`, newest first, with the total number of matches. */
-  listTasks(filter: TaskFilter = {}): Promise<{ tasks: TaskRecord[]; total: number }> {
+  /**
+   * A page of tasks matching `filter`, newest first unless sorted otherwise: summaries, or with
+   * `include: 'context'` whole records, within `maxBytes` (4 MiB by default), with the total
+   * number of matches and the next page's cursor.
+   */
+  listTasks(filter: TaskFilter = {}): Promise<TaskPage> {
     return listTaskRecords(this.#ctx, filter);
   }
 }

@@ -510,7 +510,9 @@ export function runStoreContract(t: ContractTestApi, subject: StoreContractSubje
       expect(
         await store.updateTask(first!.id, { tags: ['vip'], annotations: { note: 'hi' } }, now + 10),
       ).toBe(true);
-      expect((await store.listTasks({ namespace: ns, tags: ['vip'] })).tasks[0]?.annotations).toEqual({
+      expect(
+        (await store.listTasks({ namespace: ns, tags: ['vip'], include: 'context' })).tasks[0]?.annotations,
+      ).toEqual({
         ticket: { id: 4 },
         note: 'hi',
       });

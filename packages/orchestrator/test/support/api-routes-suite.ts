@@ -217,9 +217,53 @@ export function apiRoutesSuite(name: string, createStore: () => Promise<TaskStor
       const shop = await call('GET', '/tasks?namespace=shop&limit=2');
       expect(shop.status).toBe(200);
       expect(shop.json.tasks).toHaveLength(2);
-      expect(shop.json.pagination).toEqual({ total: 4, limit: 2, offset: 0, has_more: true });
+      expect(shop.json.pagination).toEqual({
+        total: 4,
+        limit: 2,
+        offset: 0,
+        has_more: true,
+        next_cursor: expect.any(String),
+      });
+      // Summaries: no context or annotations unless asked for.
+      expect(shop.json.tasks[0]).not.toHaveProperty('context');
+      expect(shop.json.tasks[0]).not.toHaveProperty('annotations');
+      const withContext = await call('GET', '/tasks?namespace=shop&limit=2&include=context');
+      expect(withContext.json.tasks[0]).toMatchObject({ context: { order_id: 'o-4' }, annotations: {} });
       const page2 = await call('GET', '/tasks?namespace=shop&limit=2&offset=2');
-      expect(page2.json.pagination).toEqual({ total: 4, limit: 2, offset: 2, has_more: false });
+      expect(page2.json.pagination).toEqual({
+        total: 4,
+        limit: 2,
+        offset: 2,
+        has_more: false,
+        next_cursor: null,
+      });
+      // The cursor leads to the same page as the offset.
+      const next = await call(
+        'GET',
+        `/tasks?namespace=shop&limit=2&cursor=${shop.json.pagination.next_cursor as string}`,
+      );
+      const ids = (page: { json: Record<string, unknown> }) =>
+        (page.json.tasks as { task_id: string }[]).map((t) => t.task_id);
+      expect(ids(next)).toEqual(ids(page2));
+      expect(next.json.pagination).toMatchObject({ total: 4, has_more: false, next_cursor: null });
+      const mixed = await call(
+        'GET',
+        `/tasks?namespace=shop&offset=2&cursor=${shop.json.pagination.next_cursor}`,
+      );
+      expect(mixed.status).toBe(400);
+      expect(mixed.json.errors[0].field).toBe('offset');
+      const otherOrder = await call(
+        'GET',
+        `/tasks?namespace=shop&sort_by=name&cursor=${shop.json.pagination.next_cursor}`,
+      );
+      expect(otherOrder.status).toBe(400);
+      expect(otherOrder.json.errors[0].field).toBe('cursor');
+      const forged = await call(
+        'GET',
+        `/tasks?cursor=${Buffer.from('["createdAt","desc",null,1,"x"]').toString('base64url')}`,
+      );
+      expect(forged.status).toBe(400);
+      expect(forged.json.errors[0].field).toBe('cursor');
       const past = await call('GET', '/tasks?namespace=shop&limit=2&offset=10');
       expect(past.json.pagination.total).toBe(4);
       const v = await call('GET', '/tasks?name=checkout&version=1.0.0');

@@ -26,7 +26,8 @@ export function registerStepRoutes(deps: RouteDeps): void {
   const { app, tasker } = deps;
 
   const steps = async (taskId: string): Promise<readonly StepRecord[]> => {
-    const task = await tasker.getTask(taskId);
+    // With the budget: a step left out of it comes with null inputs, results and error.
+    const task = await tasker.getTask(taskId, { maxBytes: deps.maxPageBytes });
     if (task === undefined) throw new TaskerError('TASK_NOT_FOUND', `No task with id "${taskId}"`);
     return task.steps;
   };

@@ -1,7 +1,8 @@
 /** Tasks: create (idempotent by `identity_key`), list, show (with the runtime analysis), update, cancel. */
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute, type z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { isTaskerError, TaskerError } from '../../errors';
+import type { TaskDetails } from '../../store/records';
 import { ApiError } from '../api-error';
 import { analyseTask } from '../graph/runtime-analysis';
 import type { RouteDeps } from '../registrar';
@@ -15,13 +16,14 @@ import {
   taskListSchema,
   updateTaskSchema,
 } from '../schemas/tasks';
+import { slicedJsonResponse } from '../sliced-json';
 import { analysisToWire } from '../wire/handler-wire';
 import {
   submitFromWire,
   taskChangesFromWire,
-  taskDetailsToWire,
+  taskDetailsParts,
   taskFilterFromWire,
-  taskToWire,
+  taskListItemToWire,
 } from '../wire/task-wire';
 
 const json = <S>(schema: S, description: string) => ({
@@ -42,10 +44,16 @@ export function registerTaskRoutes(deps: RouteDeps): void {
   const { app, tasker } = deps;
 
   const details = async (id: string) => {
-    const task = await tasker.getTask(id);
+    const task = await tasker.getTask(id, { maxBytes: deps.maxPageBytes });
     if (task === undefined) throw new TaskerError('TASK_NOT_FOUND', `No task with id "${id}"`);
     return task;
   };
+  type Details = z.infer<typeof taskDetailsSchema>;
+  const detailsResponse = <S extends 200 | 201>(
+    task: TaskDetails,
+    status: S,
+    options: { extra?: Record<string, unknown>; headers?: Record<string, string> } = {},
+  ) => slicedJsonResponse<Details, S>(status, taskDetailsParts(task, options.extra), options.headers);
 
   app.openapi(
     deps.route(
@@ -77,9 +85,9 @@ export function registerTaskRoutes(deps: RouteDeps): void {
         });
       }
       const { taskId, created } = await tasker.submit(request);
-      const wire = taskDetailsToWire(await details(taskId));
-      c.header('Location', `${deps.prefix}/tasks/${taskId}`);
-      return created ? c.json(wire, 201) : c.json(wire, 200);
+      const task = await details(taskId);
+      const headers = { location: `${deps.prefix}/tasks/${taskId}` };
+      return created ? detailsResponse(task, 201, { headers }) : detailsResponse(task, 200, { headers });
     },
   );
 
@@ -91,31 +99,27 @@ export function registerTaskRoutes(deps: RouteDeps): void {
         path: '/tasks',
         tags: ['tasks'],
         summary: 'List tasks with filters, pagination and sorting',
+        description:
+          'Summaries, without context and annotations unless `include=context`. A page holds at most `limit` tasks and ends early when the byte budget (`maxPageBytes`, 4 MiB by default) is spent; `pagination.next_cursor` then leads on. `offset` still works, but not with `cursor`.',
         request: { query: listTasksQuerySchema },
         responses: { 200: json(taskListSchema, 'A page of tasks'), ...guardedProblems(400) },
       }),
     ),
     async (c) => {
       const query = c.req.valid('query');
-      const filter = taskFilterFromWire(query);
-      const page = await tasker.listTasks(filter);
-      // A page past the end has no rows to carry the total: count on the first page instead.
-      const total =
-        page.tasks.length === 0 && query.offset > 0
-          ? (await tasker.listTasks({ ...filter, offset: 0, limit: 1 })).total
-          : page.total;
-      return c.json(
-        {
-          tasks: page.tasks.map(taskToWire),
-          pagination: {
-            total,
-            limit: query.limit,
-            offset: query.offset,
-            has_more: query.offset + page.tasks.length < total,
-          },
-        },
-        200,
-      );
+      const page = await tasker.listTasks({ ...taskFilterFromWire(query), maxBytes: deps.maxPageBytes });
+      const pagination = {
+        total: page.total,
+        limit: query.limit,
+        offset: query.offset,
+        has_more: page.nextCursor !== undefined,
+        next_cursor: page.nextCursor ?? null,
+      };
+      return slicedJsonResponse<z.infer<typeof taskListSchema>, 200>(200, [
+        '{"tasks":[',
+        { items: page.tasks.map(taskListItemToWire) },
+        `],"pagination":${JSON.stringify(pagination)}}`,
+      ]);
     },
   );
 
@@ -135,11 +139,12 @@ export function registerTaskRoutes(deps: RouteDeps): void {
     async (c) => {
       const { id } = c.req.valid('param');
       const task = await details(id);
-      const wire = taskDetailsToWire(task);
       if (c.req.valid('query').include_dependencies === 'true') {
-        return c.json({ ...wire, dependency_analysis: analysisToWire(analyseTask(task.steps)) }, 200);
+        return detailsResponse(task, 200, {
+          extra: { dependency_analysis: analysisToWire(analyseTask(task.steps)) },
+        });
       }
-      return c.json(wire, 200);
+      return detailsResponse(task, 200);
     },
   );
 
@@ -161,7 +166,7 @@ export function registerTaskRoutes(deps: RouteDeps): void {
     async (c) => {
       const { id } = c.req.valid('param');
       await tasker.updateTask(id, taskChangesFromWire(c.req.valid('json')));
-      return c.json(taskDetailsToWire(await details(id)), 200);
+      return detailsResponse(await details(id), 200);
     },
   );
 
@@ -180,7 +185,7 @@ export function registerTaskRoutes(deps: RouteDeps): void {
     async (c) => {
       const { id } = c.req.valid('param');
       await tasker.cancel(id, { reason: 'cancelled through the API', ...actorOf(c) });
-      return c.json(taskDetailsToWire(await details(id)), 200);
+      return detailsResponse(await details(id), 200);
     },
   );
 }

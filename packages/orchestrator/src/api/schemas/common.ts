@@ -86,5 +86,9 @@ export const paginationSchema = z
     limit: z.number().int(),
     offset: z.number().int(),
     has_more: z.boolean(),
+    next_cursor: z.string().nullable().openapi({
+      description:
+        'Pass as `cursor` for the next page; null on the last one. A page ends early, with a cursor, when its byte budget is spent',
+    }),
   })
   .openapi('Pagination');

@@ -60,16 +60,42 @@ export const transitionSchema = z
   })
   .openapi('Transition');
 
+export const omittedValueSchema = z
+  .object({
+    field: z.string().openapi({
+      description:
+        '`context` (with the annotations), `steps[<name>]` (inputs, results, error) or `transitions`',
+    }),
+    bytes: z.number().int().optional().openapi({ description: 'Size as JSON text' }),
+    count: z.number().int().optional().openapi({ description: 'For `transitions`: how many (the oldest)' }),
+  })
+  .openapi('OmittedValue');
+
 export const taskDetailsSchema = taskSchema
   .extend({
     workflow_steps: z.array(stepSchema),
     transitions: z.array(transitionSchema),
+    omitted: z.array(omittedValueSchema).openapi({
+      description:
+        "Values left out to keep the answer within the byte budget (`maxPageBytes`): a quarter for the context and annotations, half for the steps' inputs, results and errors (in step order), a quarter for the newest transitions. Left-out values are null. Usually empty.",
+    }),
     dependency_analysis: dependencyAnalysisSchema.optional(),
   })
   .openapi('TaskDetails');
 
+export const taskListItemSchema = taskSchema
+  .omit({ context: true, annotations: true })
+  .extend({
+    context: jsonValueSchema.optional().openapi({ description: 'With `include=context` only' }),
+    annotations: z
+      .record(z.string(), jsonValueSchema)
+      .optional()
+      .openapi({ description: 'With `include=context` only' }),
+  })
+  .openapi('TaskListItem');
+
 export const taskListSchema = z
-  .object({ tasks: z.array(taskSchema), pagination: paginationSchema })
+  .object({ tasks: z.array(taskListItemSchema), pagination: paginationSchema })
   .openapi('TaskList');
 
 export const createTaskSchema = z
@@ -137,7 +163,19 @@ export const listTasksQuerySchema = z.object({
   version: text(100).optional(),
   status: statusList.optional(),
   limit: integer(1, MAX_PAGE_SIZE).default(25).openapi({ type: 'integer' }),
-  offset: integer(0, 1_000_000).default(0).openapi({ type: 'integer' }),
+  offset: integer(0, 1_000_000)
+    .default(0)
+    .openapi({ type: 'integer', description: 'Rows to skip (kept for compatibility; page with `cursor`)' }),
+  cursor: z
+    .string({ error: 'expected a cursor' })
+    .min(1, { error: 'expected a cursor from a previous page' })
+    .max(2_048, { error: 'expected a cursor from a previous page' })
+    .optional()
+    .openapi({ description: "The previous page's `pagination.next_cursor`: this page starts after it" }),
+  include: z
+    .enum(['context'], { error: 'expected context' })
+    .optional()
+    .openapi({ description: "`context` adds each task's context and annotations" }),
   sort_by: z.enum(SORT_KEYS, { error: `expected one of ${SORT_KEYS.join(', ')}` }).default('created_at'),
   sort_order: z.enum(['asc', 'desc'], { error: 'expected asc or desc' }).default('desc'),
 });

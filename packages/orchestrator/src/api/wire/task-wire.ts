@@ -6,38 +6,46 @@
 import type { z } from 'zod';
 import type { SubmitRequest } from '../../engine/submit';
 import type { StepRecord, TaskDetails, TaskRecord, TransitionRow } from '../../store/records';
-import type { TaskFilter } from '../../store/task-reads';
+import type { TaskFilter, TaskListItem } from '../../store/task-reads';
 import type { stepSchema } from '../schemas/steps';
 import type {
   createTaskSchema,
   listTasksQuerySchema,
   taskDetailsSchema,
+  taskListItemSchema,
   taskSchema,
   transitionSchema,
   updateTaskSchema,
 } from '../schemas/tasks';
+import type { JsonPart } from '../sliced-json';
 import { iso, isoOrNull } from './time';
 
 export type TaskWire = z.infer<typeof taskSchema>;
+export type TaskListItemWire = z.infer<typeof taskListItemSchema>;
 export type TaskDetailsWire = z.infer<typeof taskDetailsSchema>;
 export type StepWire = z.infer<typeof stepSchema>;
 export type TransitionWire = z.infer<typeof transitionSchema>;
 
 export function taskToWire(t: TaskRecord): TaskWire {
+  return { ...taskListItemToWire(t), context: t.context, annotations: { ...t.annotations } };
+}
+
+/** A task of a list: its context and annotations only when the page includes them. */
+export function taskListItemToWire(t: TaskListItem): TaskListItemWire {
   return {
     task_id: t.id,
     namespace: t.namespace,
     name: t.name,
     version: t.version,
     status: t.state,
-    context: t.context,
+    ...(t.context === undefined ? {} : { context: t.context }),
     initiator: t.initiator ?? null,
     requested_initiator: t.requestedInitiator ?? null,
     owner: t.owner ?? null,
     source_system: t.sourceSystem ?? null,
     reason: t.reason ?? null,
     tags: [...t.tags],
-    annotations: { ...t.annotations },
+    ...(t.annotations === undefined ? {} : { annotations: { ...t.annotations } }),
     identity_key: t.identityKey ?? null,
     bypass_steps: [...t.bypassSteps],
     created_at: iso(t.createdAt),
@@ -105,7 +113,26 @@ export function taskDetailsToWire(t: TaskDetails): TaskDetailsWire {
     ...taskToWire(t),
     workflow_steps: t.steps.map((s) => stepToWire(t.id, s)),
     transitions: t.transitions.map(transitionToWire),
+    omitted: [...(t.omitted ?? [])],
   };
+}
+
+/**
+ * A task's details as the parts of a sliced JSON response (`../sliced-json.ts`): one step or
+ * transition a part, so that no slice serializes more than one of them. `extra` fields (such as
+ * the dependency analysis) come last.
+ */
+export function taskDetailsParts(t: TaskDetails, extra: Record<string, unknown> = {}): JsonPart[] {
+  const head = JSON.stringify(taskToWire(t));
+  return [
+    `${head.slice(0, -1)},"workflow_steps":[`,
+    { items: t.steps.map((s) => stepToWire(t.id, s)) },
+    '],"transitions":[',
+    { items: t.transitions.map(transitionToWire) },
+    `],"omitted":${JSON.stringify(t.omitted ?? [])}`,
+    ...Object.entries(extra).map(([key, value]) => `,${JSON.stringify(key)}:${JSON.stringify(value)}`),
+    '}',
+  ];
 }
 
 /**
@@ -173,6 +200,8 @@ export function taskFilterFromWire(q: z.infer<typeof listTasksQuerySchema>): Tas
     ...(q.status === undefined ? {} : { state: q.status }),
     limit: q.limit,
     offset: q.offset,
+    ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
+    include: q.include === 'context' ? 'context' : 'summary',
     sortBy: SORT_BY[q.sort_by],
     sortOrder: q.sort_order,
   };
