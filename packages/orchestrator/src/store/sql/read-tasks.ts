@@ -1,5 +1,6 @@
 import { type SqlQuery, sql } from './query';
 
+/** A task's columns but its context and annotations (a list's summary). */
 const TASK_COLUMNS_WITHOUT_VALUES = `t.id, t.namespace, t.name, t.version, t.state, t.initiator,
   t.requested_initiator, t.owner, t.source_system, t.reason, t.tags, t.identity_key, t.trace_context, t.bypass_steps,
   t.created_at, t.updated_at, t.completed_at`;
@@ -91,9 +92,6 @@ const TASK_FILTERS = `($1::text is null or t.namespace = $1::text)
   and ($8::bigint is null or t.created_at >= $8::bigint)
   and ($9::bigint is null or t.created_at < $9::bigint)`;
 
-const SUMMARY_COLUMNS = `t.id, t.namespace, t.name, t.version, t.state, t.initiator, t.requested_initiator, t.owner,
-  t.source_system, t.reason, t.tags, t.identity_key, t.trace_context, t.bypass_steps, t.created_at, t.updated_at,
-  t.completed_at`;
 
 /**
  * What a row costs a page, in bytes of JSON text: its summary fields (the fixed ones counted as
@@ -112,8 +110,8 @@ const listTasksText = (by: TaskSortKey, order: 'asc' | 'desc') => {
   const cursor = by === 'createdAt' ? ['$13::bigint', '$14::uuid'] : [after, '$13::bigint', '$14::uuid'];
   const orderBy = keys.map((k) => `${k} ${order}`).join(', ');
   return `
-with page as (
-  select t.id
+with recursive found as (
+  select t.id, ${keys.map((k, i) => `${k} as k${i}`).join(', ')}
   from tasker.tasks t
   where ${TASK_FILTERS}
     and ($14::uuid is null or (${keys.join(', ')}) ${order === 'desc' ? '<' : '>'} (${cursor.join(', ')})${
@@ -122,23 +120,24 @@ with page as (
     })
   order by ${orderBy}
   limit $10::int + 1 offset $11::int
-), sized as (
-  select ${SUMMARY_COLUMNS}, t.context, t.annotations,
-    row_number() over w as n,
-    sum(${ROW_BYTES}) over (w rows between unbounded preceding and current row) as running
-  from page p join tasker.tasks t on t.id = p.id
-  window w as (order by ${orderBy})
+), page as (
+  select id, row_number() over (order by ${keys.map((_, i) => `k${i} ${order}`).join(', ')}) as n from found
+), walk as (
+  select 0::bigint as n, 0::bigint as running
+  union all
+  select p.n, w.running + (select ${ROW_BYTES} from tasker.tasks t where t.id = p.id)
+  from walk w join page p on p.n = w.n + 1
+  where w.n = 0 or (w.running <= $16::bigint and w.n < $10::int)
 )
-select t.id, t.namespace, t.name, t.version, t.state, t.initiator, t.requested_initiator, t.owner,
-  t.source_system, t.reason, t.tags, t.identity_key, t.trace_context, t.bypass_steps, t.created_at, t.updated_at,
-  t.completed_at,
+select ${TASK_COLUMNS_WITHOUT_VALUES},
   case when $15::boolean then t.context end as context,
   case when $15::boolean then t.annotations end as annotations,
   (select count(*) from page) as fetched,
   (select count(*) from tasker.tasks t where ${TASK_FILTERS}) as total
 from (select) one
-left join sized t on t.n <= $10::int and (t.n = 1 or t.running <= $16::bigint)
-order by t.n`;
+left join (walk w join page p on p.n = w.n join tasker.tasks t on t.id = p.id)
+  on w.n <= $10::int and (w.n = 1 or w.running <= $16::bigint)
+order by w.n`;
 };
 
 /**
@@ -150,8 +149,10 @@ order by t.n`;
  * $15 whether context and annotations come too; $16 the page's byte budget.
  *
  * The page is found first as ids alone, one row more than the limit, so that nothing large is
- * read for rows the page leaves out. It then keeps rows while their running size fits the
- * budget, and always its first row, so that a page makes progress. `fetched` (rows found) above
+ * read for rows the page leaves out. A recursive walk then adds up the rows' sizes in order
+ * and stops at the first row over the budget (a window sum would size every row, up to 500 of
+ * them, 1 MiB each); the page keeps the rows within the budget, and always its first row, so
+ * that a page makes progress. `fetched` (rows found) above
  * the rows returned says that a next page exists. A page with no rows is one row of nulls that
  * carries the counts. One prepared statement per order.
  */
