@@ -16,6 +16,7 @@ export type ApiErrorCode =
   | 'ROUTE_NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
   | 'UNKNOWN_TASK'
+  | 'IDENTITY_KEY_TAKEN'
   | 'NOT_READY'
   | 'DOCS_UNAVAILABLE'
   | 'INTERNAL_ERROR';

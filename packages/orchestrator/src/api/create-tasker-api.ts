@@ -24,7 +24,7 @@ import {
 } from './node-server';
 import { fieldErrorsFromZod, problemFor } from './problem';
 import { createRegistrar, type RouteDeps } from './registrar';
-import { type ApiEnv, warnRefusals } from './route-guard';
+import { type ApiEnv, principalOf, warnRefusals } from './route-guard';
 import { type ApiRoute, RouteTable } from './route-table';
 import { registerAnalyticsRoutes } from './routes/analytics-routes';
 import { registerHandlerRoutes } from './routes/handler-routes';
@@ -49,6 +49,13 @@ export interface TaskerApiAuthOptions {
    * Default: `console.warn`, at most one line every 10 s.
    */
   readonly onRefusedToken?: (reason: string, request: Request) => void;
+  /**
+   * Owner scoping: a principal sees and acts on only the tasks it submitted (their `owner`, its
+   * token subject), unless it holds `tasker.task:index_all`. Another's task is answered as not
+   * found. Analytics and `/health/status` still count every task. Needs `authenticate`.
+   * Default false.
+   */
+  readonly scopeToOwner?: boolean;
   /** `/health/status` needs authentication and `tasker.health_status:index`. Default true. */
   readonly healthStatusRequiresAuth?: boolean;
   /** `/metrics` needs authentication and `tasker.metrics:index`. Default true. */
@@ -156,6 +163,14 @@ export function createTaskerApi(options: TaskerApiOptions): TaskerApi {
       `maxPageBytes: expected an integer of at least 65536 (64 KiB), received ${String(maxPageBytes)}`,
     );
   }
+  const scopeToOwner = options.auth?.scopeToOwner === true;
+  if (scopeToOwner && options.auth?.authenticate === undefined) {
+    throw new TaskerError(
+      'CONFIG_INVALID',
+      'auth.scopeToOwner: needs auth.authenticate (a task is owned by the token subject that submitted it)',
+    );
+  }
+  const authorize = authorizationOf(options.auth);
   const onError =
     options.onError ??
     ((error: unknown, request: Request) =>
@@ -186,6 +201,20 @@ export function createTaskerApi(options: TaskerApiOptions): TaskerApi {
     now: options.now ?? Date.now,
     readyTimeoutMs: options.readyTimeoutMs ?? 2_000,
     maxPageBytes,
+    ownerScope: async (c) => {
+      const principal = principalOf(c);
+      if (!scopeToOwner || principal === null) return undefined;
+      const all =
+        authorize !== undefined &&
+        (await authorize(principal, 'tasker.task', 'index_all', {
+          permission: 'tasker.task:index_all',
+          method: c.req.method,
+          route: c.req.routePath,
+          params: c.req.param() as Record<string, string>,
+          request: c.req.raw,
+        })) === true;
+      return all ? undefined : principal.id;
+    },
     statusRequiresAuth: options.auth?.healthStatusRequiresAuth ?? true,
     metricsRequiresAuth: options.auth?.metricsRequiresAuth ?? true,
     metricsHandler: options.metricsHandler,
@@ -193,7 +222,7 @@ export function createTaskerApi(options: TaskerApiOptions): TaskerApi {
       table,
       prefix,
       options.auth?.authenticate,
-      authorizationOf(options.auth),
+      authorize,
       options.auth?.onRefusedToken ?? warnRefusals(),
       [requireJsonBody(), limitBody(maxBodyBytes), limitJsonDepth(maxJsonDepth)],
     ),

@@ -3,7 +3,7 @@
  * it in the route table and its schemas in the OpenAPI registry (through `app.openapi`).
  */
 import type { OpenAPIHono, RouteConfig } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { Tasker } from '../engine/tasker-types';
 import type { Permission } from './auth/permissions';
 import type { Authenticator, AuthorizationCoordinator } from './auth/principal';
@@ -20,6 +20,11 @@ export interface RouteDeps {
   readonly readyTimeoutMs: number;
   /** Byte budget of a response carrying tasks. */
   readonly maxPageBytes: number;
+  /**
+   * With owner scoping, the owner whose tasks this request may see (its principal's id), or
+   * undefined when it may see every task (scoping off, or it holds `tasker.task:index_all`).
+   */
+  ownerScope(c: Context<ApiEnv>): Promise<string | undefined>;
   readonly statusRequiresAuth: boolean;
   readonly metricsRequiresAuth: boolean;
   readonly metricsHandler: ((request: Request) => Promise<Response>) | undefined;

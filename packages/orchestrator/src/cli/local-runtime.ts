@@ -43,11 +43,15 @@ export function configuredAuthorization(config: TaskerConfig): 'none' | 'claims'
   return config.auth.authorization ?? (config.auth.strategy === 'jwt' ? 'claims' : 'none');
 }
 
-/** How `tasker serve` describes its access control: `jwt, authorization: claims`, `none`. */
+/**
+ * How `tasker serve` describes its access control: `jwt, authorization: claims`, `none`, with
+ * `, tasks scoped to their owner` when owner scoping is on.
+ */
 export function authDescription(config: TaskerConfig): string {
+  const scope = config.auth.scopeToOwner ? ', tasks scoped to their owner' : '';
   return config.auth.strategy === 'none'
     ? `none${configuredAuthorization(config) === 'claims' ? ', authorization: claims' : ''}`
-    : `jwt, authorization: ${configuredAuthorization(config)}${configuredAuthorization(config) === 'none' ? ' (every valid token may do everything)' : ''}`;
+    : `jwt, authorization: ${configuredAuthorization(config)}${configuredAuthorization(config) === 'none' ? ' (every valid token may do everything)' : ''}${scope}`;
 }
 
 /** The API's access control from the configuration's `auth` group. */
@@ -56,6 +60,7 @@ export function authFromConfig(config: TaskerConfig): TaskerApiAuthOptions {
   const common = {
     healthStatusRequiresAuth: auth.healthStatusRequiresAuth,
     metricsRequiresAuth: auth.metricsRequiresAuth,
+    scopeToOwner: auth.scopeToOwner,
     authorize:
       configuredAuthorization(config) === 'claims'
         ? createClaimsCoordinator({
@@ -65,7 +70,15 @@ export function authFromConfig(config: TaskerConfig): TaskerApiAuthOptions {
           })
         : ('none' as const),
   };
-  if (auth.strategy === 'none') return common;
+  if (auth.strategy === 'none') {
+    if (auth.scopeToOwner) {
+      throw new CliError(
+        'auth.scopeToOwner needs auth.strategy "jwt": a task is owned by the token subject that submitted it',
+        EXIT.usage,
+      );
+    }
+    return common;
+  }
   const jwt: Partial<NonNullable<typeof auth.jwt>> = auth.jwt ?? {};
   if (jwt.secret === undefined && jwt.publicKey === undefined && jwt.jwksUrl === undefined) {
     throw new CliError(

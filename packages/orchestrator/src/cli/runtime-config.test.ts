@@ -73,6 +73,22 @@ describe('the CLI configuration (file, then environment, then validation)', () =
     expect(configuredAuthorization(none)).toBe('none');
   });
 
+  it('scopes tasks to their owner when auth.scopeToOwner is on, says so, and needs JWT for it', async () => {
+    const env = { TASKER_JWT_SECRET: 's3cret' };
+    const scoped = await runtimeConfig(
+      await file('jwt-scoped.json', { auth: { strategy: 'jwt', scopeToOwner: true } }),
+      env,
+    );
+    expect(authDescription(scoped)).toBe('jwt, authorization: claims, tasks scoped to their owner');
+    expect(authFromConfig(scoped).scopeToOwner).toBe(true);
+    expect(authFromConfig(await runtimeConfig(undefined, env)).scopeToOwner).toBe(false);
+    const anonymous = await runtimeConfig(
+      await file('none-scoped.json', { auth: { scopeToOwner: true } }),
+      {},
+    );
+    expect(() => authFromConfig(anonymous)).toThrow(/auth.scopeToOwner needs auth.strategy "jwt"/);
+  });
+
   it('runs on every default without a file, and on PostgreSQL with the URL alone', async () => {
     expect((await runtimeConfig(undefined, {})).store.kind).toBe('pglite');
     expect((await runtimeConfig(undefined, { TASKER_DATABASE_URL: 'postgres://x/y' })).store).toMatchObject({

@@ -183,6 +183,11 @@ export const configSchema = z.strictObject({
       rolesClaim: z.string().min(1).default('roles'),
       /** The role that holds every permission. Default `admin`. */
       adminRole: z.string().min(1).default('admin'),
+      /**
+       * Owner scoping: a principal sees and acts on only the tasks it submitted, unless it holds
+       * `tasker.task:index_all`. Needs `strategy: "jwt"`. Default false.
+       */
+      scopeToOwner: z.boolean({ error: msg('a boolean') }).default(false),
       /** `/health/status` needs authentication and its permission. Default true. */
       healthStatusRequiresAuth: z.boolean({ error: msg('a boolean') }).default(true),
       /** `/metrics` needs authentication and its permission. Default true. */

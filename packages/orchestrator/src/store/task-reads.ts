@@ -34,6 +34,8 @@ export interface TaskFilter {
   readonly annotationType?: string;
   /** Tasks whose annotations contain this JSON (`@>`), e.g. `{ ticket: { id: 7 } }`. */
   readonly annotations?: Readonly<Record<string, JsonValue>>;
+  /** Tasks of this owner (the principal that submitted them) only. */
+  readonly owner?: string;
   /** Created at or after (epoch ms). */
   readonly createdFrom?: number;
   /** Created before (epoch ms). */
@@ -135,6 +137,7 @@ export async function listTaskRecords(ctx: StoreContext, f: TaskFilter): Promise
   assertStorableText('version', f.version);
   for (const [i, tag] of (f.tags ?? []).entries()) assertStorableText(`tags[${i}]`, tag);
   assertStorableText('annotation_type', f.annotationType);
+  assertStorableText('owner', f.owner);
   assertStorableJson('annotations', f.annotations);
   const by = f.sortBy ?? 'createdAt';
   const order = f.sortOrder ?? 'desc';
@@ -163,6 +166,7 @@ export async function listTaskRecords(ctx: StoreContext, f: TaskFilter): Promise
     after?.id ?? null,
     withContext,
     Math.max(Math.trunc(f.maxBytes ?? DEFAULT_PAGE_BYTES), 1),
+    f.owner ?? null,
   ]);
   const first = r.rows[0];
   const rows = r.rows.filter((row) => row.id !== null);

@@ -2,6 +2,9 @@
  * The original Tasker's 18 permission strings, `resource:action`. A route needs exactly one of
  * them (see `ROUTE_PERMISSIONS` in `../route-table.ts`); the `destroy` actions guard no route of
  * this API and stay in the registry for custom coordinators.
+ *
+ * One more, `tasker.task:index_all`, guards no route either: with owner scoping on
+ * (`auth.scopeToOwner`), a principal that holds it sees and acts on every task, not only its own.
  */
 
 /** Resources of the permission registry. */
@@ -34,9 +37,10 @@ export const PERMISSIONS = Object.freeze([
   'tasker.handler:show',
   'tasker.metrics:index',
   'tasker.analytics:index',
+  'tasker.task:index_all',
 ] as const);
 
-/** One of the 18 permission strings. */
+/** One of the permission strings: the original's 18, and `tasker.task:index_all`. */
 export type Permission = (typeof PERMISSIONS)[number];
 
 /** A permission's resource (`tasker.task`) and action (`index`). */

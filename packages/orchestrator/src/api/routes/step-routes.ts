@@ -1,8 +1,10 @@
 /** Workflow steps of a task: list, show, update, cancel, retry and resolve by hand. */
 import { createRoute } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { TaskerError } from '../../errors';
 import type { StepRecord } from '../../store/records';
 import type { RouteDeps } from '../registrar';
+import type { ApiEnv } from '../route-guard';
 import { guardedProblems, stepParams, taskIdParams } from '../schemas/common';
 import {
   stepActionSchema,
@@ -12,7 +14,7 @@ import {
   stepUpdateSchema,
 } from '../schemas/steps';
 import { stepToWire } from '../wire/task-wire';
-import { actorOf } from './task-routes';
+import { actorOf, visible } from './task-routes';
 
 const json = <S>(schema: S, description: string) => ({
   description,
@@ -25,14 +27,16 @@ const body = <S>(schema: S, required: boolean) => ({
 export function registerStepRoutes(deps: RouteDeps): void {
   const { app, tasker } = deps;
 
-  const steps = async (taskId: string): Promise<readonly StepRecord[]> => {
+  const steps = async (c: Context<ApiEnv>, taskId: string): Promise<readonly StepRecord[]> => {
     // With the budget: a step left out of it comes with null inputs, results and error.
     const task = await tasker.getTask(taskId, { maxBytes: deps.maxPageBytes });
-    if (task === undefined) throw new TaskerError('TASK_NOT_FOUND', `No task with id "${taskId}"`);
+    if (task === undefined || !(await visible(deps, c, task))) {
+      throw new TaskerError('TASK_NOT_FOUND', `No task with id "${taskId}"`);
+    }
     return task.steps;
   };
-  const step = async (taskId: string, stepId: string): Promise<StepRecord> => {
-    const found = (await steps(taskId)).find((s) => s.id === stepId.toLowerCase());
+  const step = async (c: Context<ApiEnv>, taskId: string, stepId: string): Promise<StepRecord> => {
+    const found = (await steps(c, taskId)).find((s) => s.id === stepId.toLowerCase());
     if (found === undefined)
       throw new TaskerError('STEP_NOT_FOUND', `Task "${taskId}" has no step with id "${stepId}"`);
     return found;
@@ -53,7 +57,7 @@ export function registerStepRoutes(deps: RouteDeps): void {
     ),
     async (c) => {
       const { id } = c.req.valid('param');
-      return c.json({ workflow_steps: (await steps(id)).map((s) => stepToWire(id, s)) }, 200);
+      return c.json({ workflow_steps: (await steps(c, id)).map((s) => stepToWire(id, s)) }, 200);
     },
   );
 
@@ -71,7 +75,7 @@ export function registerStepRoutes(deps: RouteDeps): void {
     ),
     async (c) => {
       const { id, stepId } = c.req.valid('param');
-      return c.json(stepToWire(id, await step(id, stepId)), 200);
+      return c.json(stepToWire(id, await step(c, id, stepId)), 200);
     },
   );
 
@@ -90,12 +94,12 @@ export function registerStepRoutes(deps: RouteDeps): void {
     async (c) => {
       const { id, stepId } = c.req.valid('param');
       const changes = c.req.valid('json');
-      await step(id, stepId);
+      await step(c, id, stepId);
       await tasker.updateStep(stepId, {
         ...(changes.retry_limit === undefined ? {} : { retryLimit: changes.retry_limit }),
         ...(changes.inputs === undefined ? {} : { inputs: changes.inputs }),
       });
-      return c.json(stepToWire(id, await step(id, stepId)), 200);
+      return c.json(stepToWire(id, await step(c, id, stepId)), 200);
     },
   );
 
@@ -113,9 +117,9 @@ export function registerStepRoutes(deps: RouteDeps): void {
     ),
     async (c) => {
       const { id, stepId } = c.req.valid('param');
-      await step(id, stepId);
+      await step(c, id, stepId);
       await tasker.cancelStep(stepId, { reason: 'cancelled through the API', ...actorOf(c) });
-      return c.json(stepToWire(id, await step(id, stepId)), 200);
+      return c.json(stepToWire(id, await step(c, id, stepId)), 200);
     },
   );
 
@@ -137,9 +141,9 @@ export function registerStepRoutes(deps: RouteDeps): void {
     async (c) => {
       const { id, stepId } = c.req.valid('param');
       const { reason } = c.req.valid('json');
-      await step(id, stepId);
+      await step(c, id, stepId);
       await tasker.retryStep(stepId, { reason: reason ?? 'retried through the API', ...actorOf(c) });
-      return c.json(stepToWire(id, await step(id, stepId)), 200);
+      return c.json(stepToWire(id, await step(c, id, stepId)), 200);
     },
   );
 
@@ -158,13 +162,13 @@ export function registerStepRoutes(deps: RouteDeps): void {
     async (c) => {
       const { id, stepId } = c.req.valid('param');
       const { reason, result } = c.req.valid('json');
-      await step(id, stepId);
+      await step(c, id, stepId);
       await tasker.resolveStepManually(stepId, {
         reason: reason ?? 'resolved through the API',
         ...actorOf(c),
         ...(result === undefined ? {} : { result }),
       });
-      return c.json(stepToWire(id, await step(id, stepId)), 200);
+      return c.json(stepToWire(id, await step(c, id, stepId)), 200);
     },
   );
 }

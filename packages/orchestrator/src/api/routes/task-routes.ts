@@ -34,6 +34,12 @@ const body = <S>(schema: S, required = true) => ({
   body: { required, content: { 'application/json': { schema } } },
 });
 
+/** Whether this request may see `task`: always, unless owner scoping limits it to its own. */
+export async function visible(deps: RouteDeps, c: Context<ApiEnv>, task: { owner: string | undefined }) {
+  const owner = await deps.ownerScope(c);
+  return owner === undefined || task.owner === owner;
+}
+
 /** The actor recorded with manual operations: the principal, when there is one. */
 export function actorOf(c: Context<ApiEnv>): { actor?: string } {
   const principal = principalOf(c);
@@ -43,9 +49,12 @@ export function actorOf(c: Context<ApiEnv>): { actor?: string } {
 export function registerTaskRoutes(deps: RouteDeps): void {
   const { app, tasker } = deps;
 
-  const details = async (id: string) => {
+  /** The task, when there is one that this request may see (with owner scoping: its own). */
+  const details = async (c: Context<ApiEnv>, id: string) => {
     const task = await tasker.getTask(id, { maxBytes: deps.maxPageBytes });
-    if (task === undefined) throw new TaskerError('TASK_NOT_FOUND', `No task with id "${id}"`);
+    if (task === undefined || !(await visible(deps, c, task))) {
+      throw new TaskerError('TASK_NOT_FOUND', `No task with id "${id}"`);
+    }
     return task;
   };
   type Details = z.infer<typeof taskDetailsSchema>;
@@ -69,7 +78,7 @@ export function registerTaskRoutes(deps: RouteDeps): void {
         responses: {
           201: json(taskDetailsSchema, 'Created'),
           200: json(taskDetailsSchema, 'An existing task with the same identity_key'),
-          ...guardedProblems(400, 413, 415, 422),
+          ...guardedProblems(400, 409, 413, 415, 422),
         },
       }),
     ),
@@ -85,7 +94,12 @@ export function registerTaskRoutes(deps: RouteDeps): void {
         });
       }
       const { taskId, created } = await tasker.submit(request);
-      const task = await details(taskId);
+      const task = await tasker.getTask(taskId, { maxBytes: deps.maxPageBytes });
+      if (task === undefined) throw new TaskerError('TASK_NOT_FOUND', `No task with id "${taskId}"`);
+      if (!created && !(await visible(deps, c, task))) {
+        const message = 'identity_key is taken by a task of another owner';
+        throw new ApiError('IDENTITY_KEY_TAKEN', message, { errors: [{ field: 'identity_key', message }] });
+      }
       const headers = { location: `${deps.prefix}/tasks/${taskId}` };
       return created ? detailsResponse(task, 201, { headers }) : detailsResponse(task, 200, { headers });
     },
@@ -107,7 +121,12 @@ export function registerTaskRoutes(deps: RouteDeps): void {
     ),
     async (c) => {
       const query = c.req.valid('query');
-      const page = await tasker.listTasks({ ...taskFilterFromWire(query), maxBytes: deps.maxPageBytes });
+      const owner = await deps.ownerScope(c);
+      const page = await tasker.listTasks({
+        ...taskFilterFromWire(query),
+        maxBytes: deps.maxPageBytes,
+        ...(owner === undefined ? {} : { owner }),
+      });
       const pagination = {
         total: page.total,
         limit: query.limit,
@@ -138,7 +157,7 @@ export function registerTaskRoutes(deps: RouteDeps): void {
     ),
     async (c) => {
       const { id } = c.req.valid('param');
-      const task = await details(id);
+      const task = await details(c, id);
       if (c.req.valid('query').include_dependencies === 'true') {
         return detailsResponse(task, 200, {
           extra: { dependency_analysis: analysisToWire(analyseTask(task.steps)) },
@@ -165,8 +184,9 @@ export function registerTaskRoutes(deps: RouteDeps): void {
     ),
     async (c) => {
       const { id } = c.req.valid('param');
+      await details(c, id);
       await tasker.updateTask(id, taskChangesFromWire(c.req.valid('json')));
-      return detailsResponse(await details(id), 200);
+      return detailsResponse(await details(c, id), 200);
     },
   );
 
@@ -184,8 +204,9 @@ export function registerTaskRoutes(deps: RouteDeps): void {
     ),
     async (c) => {
       const { id } = c.req.valid('param');
+      await details(c, id);
       await tasker.cancel(id, { reason: 'cancelled through the API', ...actorOf(c) });
-      return detailsResponse(await details(id), 200);
+      return detailsResponse(await details(c, id), 200);
     },
   );
 }

@@ -90,8 +90,8 @@ const TASK_FILTERS = `($1::text is null or t.namespace = $1::text)
   and ($6::text is null or t.annotations ? $6::text)
   and ($7::jsonb is null or t.annotations @> $7::jsonb)
   and ($8::bigint is null or t.created_at >= $8::bigint)
-  and ($9::bigint is null or t.created_at < $9::bigint)`;
-
+  and ($9::bigint is null or t.created_at < $9::bigint)
+  and ($17::text is null or t.owner = $17::text)`;
 
 /**
  * What a row costs a page, in bytes of JSON text: its summary fields (the fixed ones counted as
@@ -146,7 +146,7 @@ order by w.n`;
  * $3 version, $4 states, $5 tags (all of them), $6 annotation type, $7 annotation containing,
  * $8 created from, $9 created before, $10 limit, $11 offset; $12–$14 the last row of the
  * previous page (its sort key as text, its `created_at`, its id; all null for the first page);
- * $15 whether context and annotations come too; $16 the page's byte budget.
+ * $15 whether context and annotations come too; $16 the page's byte budget; $17 the owner.
  *
  * The page is found first as ids alone, one row more than the limit, so that nothing large is
  * read for rows the page leaves out. A recursive walk then adds up the rows' sizes in order
