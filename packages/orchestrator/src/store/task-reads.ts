@@ -46,8 +46,12 @@ export interface TaskFilter {
   readonly offset?: number;
   /** The previous page's `nextCursor`: this page starts after its last row. */
   readonly cursor?: string;
-  /** `'context'` adds each task's context and annotations. Default `'summary'`: without them. */
-  readonly include?: 'summary' | 'context';
+  /**
+   * `'context'` adds each task's context and annotations. `'contextText'` adds them as their
+   * JSON text, unparsed (`contextText`, `annotationsText`): for writing them out as they are,
+   * without making objects of them. Default `'summary'`: without them.
+   */
+  readonly include?: 'summary' | 'context' | 'contextText';
   /**
    * The page's byte budget (JSON text): a page that would go over it ends early, with a
    * `nextCursor`. Its first row always comes, whatever its size. Default {@link DEFAULT_PAGE_BYTES}.
@@ -59,8 +63,15 @@ export interface TaskFilter {
   readonly sortOrder?: 'asc' | 'desc';
 }
 
-/** A task in a page: its context and annotations are there with `include: 'context'`. */
-export type TaskListItem = TaskSummary & Partial<Pick<TaskRecord, 'context' | 'annotations'>>;
+/**
+ * A task in a page: its context and annotations are there with `include: 'context'`, their JSON
+ * text with `include: 'contextText'`.
+ */
+export type TaskListItem = TaskSummary &
+  Partial<Pick<TaskRecord, 'context' | 'annotations'>> & {
+    readonly contextText?: string;
+    readonly annotationsText?: string;
+  };
 
 /** A page of `listTasks`. */
 export interface TaskPage {
@@ -148,7 +159,7 @@ export async function listTaskRecords(ctx: StoreContext, f: TaskFilter): Promise
   }
   const states = f.state === undefined ? null : typeof f.state === 'string' ? [f.state] : [...f.state];
   const limit = Math.min(Math.max(Math.trunc(f.limit ?? 50), 1), 500);
-  const withContext = f.include === 'context';
+  const withContext = f.include === 'context' || f.include === 'contextText';
   const r = await ctx.query(listTasksSorted[by][order], [
     f.namespace ?? null,
     f.name ?? null,
@@ -170,7 +181,14 @@ export async function listTaskRecords(ctx: StoreContext, f: TaskFilter): Promise
   ]);
   const first = r.rows[0];
   const rows = r.rows.filter((row) => row.id !== null);
-  const tasks: TaskListItem[] = rows.map(withContext ? taskRecordFrom : taskSummaryFrom);
+  const tasks: TaskListItem[] = rows.map((row): TaskListItem => {
+    if (!withContext) return taskSummaryFrom(row);
+    const context = String(row.context);
+    const annotations = String(row.annotations);
+    return f.include === 'contextText'
+      ? { ...taskSummaryFrom(row), contextText: context, annotationsText: annotations }
+      : { ...taskSummaryFrom(row), context: JSON.parse(context), annotations: JSON.parse(annotations) };
+  });
   const last = tasks.at(-1);
   return {
     tasks,

@@ -23,7 +23,7 @@ import {
   taskChangesFromWire,
   taskDetailsParts,
   taskFilterFromWire,
-  taskListItemToWire,
+  taskListItemJson,
 } from '../wire/task-wire';
 
 const json = <S>(schema: S, description: string) => ({
@@ -136,7 +136,7 @@ export function registerTaskRoutes(deps: RouteDeps): void {
       };
       return slicedJsonResponse<z.infer<typeof taskListSchema>, 200>(200, [
         '{"tasks":[',
-        { items: page.tasks.map(taskListItemToWire) },
+        { items: page.tasks.map(taskListItemJson) },
         `],"pagination":${JSON.stringify(pagination)}}`,
       ]);
     },

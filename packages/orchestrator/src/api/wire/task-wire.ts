@@ -17,7 +17,7 @@ import type {
   transitionSchema,
   updateTaskSchema,
 } from '../schemas/tasks';
-import type { JsonPart } from '../sliced-json';
+import { type JsonPart, RawJson } from '../sliced-json';
 import { iso, isoOrNull } from './time';
 
 export type TaskWire = z.infer<typeof taskSchema>;
@@ -28,6 +28,22 @@ export type TransitionWire = z.infer<typeof transitionSchema>;
 
 export function taskToWire(t: TaskRecord): TaskWire {
   return { ...taskListItemToWire(t), context: t.context, annotations: { ...t.annotations } };
+}
+
+/**
+ * A list item whose context and annotations came as JSON text (`include: 'contextText'`),
+ * serialized without parsing them: its summary fields, then the two texts as they are.
+ */
+export function taskListItemJson(t: TaskListItem): RawJson {
+  const head = JSON.stringify(taskListItemToWire(t));
+  if (t.contextText === undefined) return new RawJson(head);
+  return new RawJson(
+    `${head.slice(0, -1)},"context":`,
+    t.contextText,
+    ',"annotations":',
+    t.annotationsText ?? '{}',
+    '}',
+  );
 }
 
 /** A task of a list: its context and annotations only when the page includes them. */
@@ -201,7 +217,8 @@ export function taskFilterFromWire(q: z.infer<typeof listTasksQuerySchema>): Tas
     limit: q.limit,
     offset: q.offset,
     ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
-    include: q.include === 'context' ? 'context' : 'summary',
+    // Context and annotations are written out as the database's JSON text, never parsed here.
+    include: q.include === 'context' ? 'contextText' : 'summary',
     sortBy: SORT_BY[q.sort_by],
     sortOrder: q.sort_order,
   };

@@ -130,8 +130,8 @@ with recursive found as (
   where w.n = 0 or (w.running <= $16::bigint and w.n < $10::int)
 )
 select ${TASK_COLUMNS_WITHOUT_VALUES},
-  case when $15::boolean then t.context end as context,
-  case when $15::boolean then t.annotations end as annotations,
+  case when $15::boolean then t.context::text end as context,
+  case when $15::boolean then t.annotations::text end as annotations,
   (select count(*) from page) as fetched,
   (select count(*) from tasker.tasks t where ${TASK_FILTERS}) as total
 from (select) one
@@ -146,7 +146,8 @@ order by w.n`;
  * $3 version, $4 states, $5 tags (all of them), $6 annotation type, $7 annotation containing,
  * $8 created from, $9 created before, $10 limit, $11 offset; $12–$14 the last row of the
  * previous page (its sort key as text, its `created_at`, its id; all null for the first page);
- * $15 whether context and annotations come too; $16 the page's byte budget; $17 the owner.
+ * $15 whether context and annotations come too (as JSON text: the bytes the budget counts);
+ * $16 the page's byte budget; $17 the owner.
  *
  * The page is found first as ids alone, one row more than the limit, so that nothing large is
  * read for rows the page leaves out. A recursive walk then adds up the rows' sizes in order
