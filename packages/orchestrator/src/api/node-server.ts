@@ -44,8 +44,8 @@ export const DEFAULT_SERVER_LIMITS: Required<ServerLimits> = Object.freeze({
  * would destroy the socket as soon as the answer is written, with the upload still arriving,
  * and the client would see a reset instead of the answer. So the socket only half-closes (the
  * answer, then FIN), the rest of the body is read and discarded, up to a cap in bytes
- * (`DRAIN_LIMIT_BYTES`, shared with the body limit) and in
- * time, and the socket is destroyed once the client is done (or past the cap).
+ * (`DRAIN_LIMIT_BYTES`, shared with the body limit) and in time, and the socket is closed once
+ * the body has all come (or destroyed past a cap, or when the client closes).
  */
 const LINGER_MS = 5_000;
 
@@ -72,14 +72,20 @@ function lingerOnClose(request: IncomingMessage): void {
     const stop = () => this.destroy();
     const timer = setTimeout(stop, LINGER_MS);
     timer.unref();
-    this.on('data', (chunk: Buffer) => {
+    this.once('close', () => clearTimeout(timer));
+    // The rest of the body is read through the request, which the HTTP parser feeds (the parser
+    // may read the socket itself, so the socket's own 'data' never comes), and dropped. Whoever
+    // listened to the request (the fetch adapter's body stream, which nobody reads now) stops
+    // hearing it, so that it neither buffers the body nor holds the parser back.
+    current.removeAllListeners('data');
+    current.on('data', (chunk: Buffer) => {
       seen += chunk.length;
       if (seen > DRAIN_LIMIT_BYTES) stop();
     });
+    current.once('end', () => destroySoon.call(this));
     this.once('end', stop);
-    this.once('close', () => clearTimeout(timer));
     this.end();
-    this.resume();
+    current.resume();
   };
 }
 
