@@ -29,7 +29,7 @@ export class RouteTable {
       .split('/')
       .map((segment) => (/^\{.+\}$/.test(segment) ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
       .join('/');
-    this.#patterns.push({ method: route.method, regex: new RegExp(`^${source}/?$`) });
+    this.#patterns.push({ method: route.method, regex: new RegExp(`^${source}$`) });
   }
 
   /** Every route, in registration order. */

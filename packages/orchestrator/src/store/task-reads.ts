@@ -222,6 +222,13 @@ function sortKeyText(t: TaskSummary, by: TaskSortKey): string | null {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** Digits that a PostgreSQL `bigint` holds (the time key of a cursor). */
+function isBigint(text: string): boolean {
+  if (!/^-?\d{1,19}$/.test(text)) return false;
+  const value = BigInt(text);
+  return value >= -9_223_372_036_854_775_808n && value <= 9_223_372_036_854_775_807n;
+}
+
 function decodeCursor(
   cursor: string,
   by: TaskSortKey,
@@ -248,7 +255,7 @@ function decodeCursor(
       ? key === null
       : typeof key === 'string' &&
         textProblem(key) === undefined &&
-        (by === 'namespace' || by === 'name' || by === 'state' || /^-?\d{1,19}$/.test(key));
+        (by === 'namespace' || by === 'name' || by === 'state' || isBigint(key));
   if (!keyOk || !Number.isSafeInteger(createdAt) || typeof id !== 'string' || !UUID.test(id)) {
     return refuse('expected a cursor from a previous page');
   }

@@ -134,7 +134,7 @@ export function registerStepRoutes(deps: RouteDeps): void {
         request: { params: stepParams, ...body(stepActionSchema, false) },
         responses: {
           200: json(stepSchema, 'The step, pending again'),
-          ...guardedProblems(400, 404, 409, 415),
+          ...guardedProblems(400, 404, 409, 413, 415),
         },
       }),
     ),
@@ -156,7 +156,10 @@ export function registerStepRoutes(deps: RouteDeps): void {
         tags: ['workflow steps'],
         summary: 'Resolve a step by hand, optionally with a result for its children',
         request: { params: stepParams, ...body(stepResolveSchema, false) },
-        responses: { 200: json(stepSchema, 'The resolved step'), ...guardedProblems(400, 404, 409, 415) },
+        responses: {
+          200: json(stepSchema, 'The resolved step'),
+          ...guardedProblems(400, 404, 409, 413, 415),
+        },
       }),
     ),
     async (c) => {

@@ -3,6 +3,7 @@ import { createRoute, type z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { isTaskerError, TaskerError } from '../../errors';
 import type { TaskDetails } from '../../store/records';
+import { assertStorableText } from '../../store/storable';
 import { ApiError } from '../api-error';
 import { analyseTask } from '../graph/runtime-analysis';
 import type { RouteDeps } from '../registrar';
@@ -85,6 +86,8 @@ export function registerTaskRoutes(deps: RouteDeps): void {
     async (c) => {
       const request = submitFromWire(c.req.valid('json'), principalOf(c));
       const ref = { namespace: request.namespace, name: request.name, version: request.version };
+      // Text no task can be named by is refused as such (400 naming it), not as an unknown task.
+      for (const [field, text] of Object.entries(ref)) assertStorableText(field, text);
       try {
         tasker.registry.resolve(ref);
       } catch (error) {
