@@ -57,8 +57,9 @@ say('No authentication: anyone who can reach this address can submit, change and
 say(
   '  To require a JWT: createTaskerApi({ tasker, auth: { authenticate: createJwtAuthenticator({ secret }) } })',
 );
+say('  or `tasker serve` with auth.strategy "jwt" and TASKER_JWT_SECRET. Tokens then need an exp and the');
 say(
-  '  or `tasker serve` with auth.strategy "jwt" and TASKER_JWT_SECRET; see packages/orchestrator/README.md, "REST API".',
+  '  routes\' permissions in a "permissions" claim (or the admin role); see packages/orchestrator/README.md, "REST API".',
 );
 
 // The order comes in through the REST API, as a shop's backend would send it.
