@@ -33,6 +33,7 @@ import {
   routeOf,
   startApiHarness,
 } from './support/api-harness';
+import { INVALID_JSON, WRONG_MEDIA_TYPES } from './support/hostile-bodies';
 import { describeWithPostgres } from './support/postgres';
 
 type Segment = string | number;
@@ -719,27 +720,9 @@ function badInputCases(label: string, makeStore: () => Promise<TaskStore>) {
       expect(r.text).not.toContain('"name": "@tasker/orchestrator"');
     }
     const json = { 'content-type': 'application/json' };
-    const invalid = [
-      '{',
-      '[1,',
-      '"unterminated',
-      'nul',
-      '{"a":}',
-      "{'a':1}",
-      '{"reason":"x",}',
-      '\u0000',
-      '{} x',
-    ];
     const notObjects = ['[]', '1', 'null', '"text"', 'true'];
-    const mediaTypes = [
-      'text/plain',
-      'application/x-www-form-urlencoded',
-      'multipart/form-data; boundary=x',
-      'application/xml',
-      'application/json; charset=utf-16',
-    ];
     for (const route of bodyRoutes()) {
-      for (const body of [...invalid, ...notObjects]) {
+      for (const body of [...INVALID_JSON, ...notObjects]) {
         const r = await raw(route.method, route.path, body, json);
         const what = `${route.method} ${route.path} ${JSON.stringify(body)}`;
         expect(r.status, `${what}: ${r.text}`).toBe(400);
@@ -747,7 +730,7 @@ function badInputCases(label: string, makeStore: () => Promise<TaskStore>) {
         expect(['INVALID_JSON', 'VALIDATION_FAILED']).toContain(JSON.parse(r.text).code);
       }
       const valid = JSON.stringify(route.body);
-      for (const type of mediaTypes) {
+      for (const type of WRONG_MEDIA_TYPES) {
         const r = await raw(route.method, route.path, valid, { 'content-type': type });
         expect(r.status, `${route.method} ${route.path} as ${type}: ${r.text}`).toBe(415);
         expectProblem(r.status, r.type ?? null, JSON.parse(r.text));

@@ -50,6 +50,7 @@ import {
   routeOf,
   startApiHarness,
 } from './support/api-harness';
+import { INVALID_JSON, WRONG_MEDIA_TYPES } from './support/hostile-bodies';
 import { describeWithPostgres } from './support/postgres';
 
 const SEED = Number(process.env.TASKER_HOSTILE_SEED ?? 0x12_2026);
@@ -476,29 +477,9 @@ function hostileQueryValue(r: Rng): { kind: string; value: string } {
   };
 }
 
-const INVALID_JSON = [
-  '{',
-  '[1,',
-  '"unterminated',
-  'nul',
-  '{"a":}',
-  "{'a':1}",
-  '{"reason":"x",}',
-  '\u0000',
-  '{} x',
-  '\ufeff{}',
-  '{"a":1}}',
-];
-const MEDIA_TYPES = [
-  'text/plain',
-  'application/x-www-form-urlencoded',
-  'multipart/form-data; boundary=x',
-  'application/xml',
-  'application/json; charset=utf-16',
-  'application/json; charset=latin1',
-  'application/merge-patch+json',
-  '',
-];
+const MEDIA_TYPES = [...WRONG_MEDIA_TYPES, ''];
+/** Not JSON, and a byte-order mark before JSON (which the server reads past). */
+const BODIES_NOT_JSON = [...INVALID_JSON, '\ufeff{}'];
 
 /** Hostile credentials, each with what a guarded route answers. */
 type TokenKind = 'invalid' | 'forbidden' | 'hostile-subject';
@@ -1006,7 +987,7 @@ function hostileRunCases(label: string, makeStore: () => Promise<TaskStore>) {
         const w = r.int(6);
         target = 'body';
         if (w === 0) {
-          body = r.pick(INVALID_JSON);
+          body = r.pick(BODIES_NOT_JSON);
           kind = 'body-whole:invalid-json';
         } else if (w === 1) {
           body = r.pick(['[]', '1', 'null', '"text"', 'true', '']);

@@ -13,31 +13,13 @@ import {
   type TaskFilter,
   type TaskStore,
 } from '../src/index';
+import { oneStepTask } from './support/one-step-task';
 import { describeWithPostgres } from './support/postgres';
 
 const SORTS = ['createdAt', 'updatedAt', 'completedAt', 'namespace', 'name', 'state'] as const;
 
-const newTask = (i: number, extra: Partial<NewTask> = {}): NewTask => ({
-  namespace: `ns${i % 3}`,
-  name: `t${i % 4}`,
-  version: '1.0.0',
-  context: { i },
-  tags: [],
-  annotations: {},
-  bypassSteps: [],
-  steps: [
-    {
-      name: 'a',
-      handler: 'a',
-      retryable: true,
-      retryLimit: 0,
-      timeoutMs: undefined,
-      skippable: false,
-      dependsOn: [],
-    },
-  ],
-  ...extra,
-});
+const newTask = (i: number, extra: Partial<NewTask> = {}): NewTask =>
+  oneStepTask({ namespace: `ns${i % 3}`, name: `t${i % 4}`, context: { i }, ...extra });
 
 async function walk(store: TaskStore, filter: TaskFilter): Promise<{ ids: string[]; pages: number[] }> {
   const ids: string[] = [];

@@ -10,6 +10,7 @@
 import { afterAll, expect, it } from 'vitest';
 import { ScriptProcesses } from '../../../../test-support/src/script-processes';
 import { createPostgresStore, type NewTask } from '../../src/index';
+import { oneStepTask } from '../support/one-step-task';
 import { describeWithPostgres } from '../support/postgres';
 
 const TASKS = 100;
@@ -22,26 +23,7 @@ const context = (n: number) => ({
   items: Array.from({ length: 4_096 }, (_, i) => ({ i, s: `${n}:${i}:`.padEnd(240, 'x') })),
 });
 
-const task = (n: number): NewTask => ({
-  namespace: 'big',
-  name: 'context',
-  version: '1.0.0',
-  context: context(n),
-  tags: [],
-  annotations: {},
-  bypassSteps: [],
-  steps: [
-    {
-      name: 'a',
-      handler: 'a',
-      retryable: false,
-      retryLimit: 0,
-      timeoutMs: undefined,
-      skippable: false,
-      dependsOn: [],
-    },
-  ],
-});
+const task = (n: number): NewTask => oneStepTask({ namespace: 'big', name: 'context', context: context(n) });
 
 describeWithPostgres('bounded pages under a 256 MB heap', (database) => {
   const servers = new ScriptProcesses(new URL('./api-server-process.ts', import.meta.url).pathname);
