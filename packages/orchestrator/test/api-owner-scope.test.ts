@@ -58,6 +58,16 @@ describe('owner scoping over HTTP (JWT + claims coordinator)', () => {
       headers: { authorization: `Bearer ${bearer[who]}` },
     });
   const as = (who: string) => ({ headers: { authorization: `Bearer ${bearer[who]}` } });
+  /** What an action could change in a task: its state, reason, tags and its steps. */
+  const snapshot = async (id: string) => {
+    const t = await store.getTask(id);
+    return {
+      state: t?.state,
+      reason: t?.reason,
+      tags: t?.tags,
+      steps: t?.steps.map((x) => ({ state: x.state, retryLimit: x.retryLimit, attempts: x.attempts })),
+    };
+  };
   const ids = (json: Record<string, unknown>) =>
     (json.tasks as { task_id: string }[]).map((t) => t.task_id).sort();
 
@@ -100,9 +110,12 @@ describe('owner scoping over HTTP (JWT + claims coordinator)', () => {
     it(`${route.method} ${route.path}: another owner's task is not found; one's own is there`, async () => {
       const path = (owner: 'alice' | 'bob') =>
         route.path.replace('{id}', tasks[owner]?.id ?? '').replace('{stepId}', tasks[owner]?.stepId ?? '');
+      const before = await snapshot(tasks.bob?.id ?? '');
       const foreign = await h.call(route.method, path('bob'), { ...as('alice'), body: route.body });
       expect(foreign.status).toBe(404);
       expect(foreign.json.code).toBe('TASK_NOT_FOUND');
+      // Not found, and untouched: the refusal came before the action.
+      expect(await snapshot(tasks.bob?.id ?? '')).toEqual(before);
       // The read-only routes show one's own task; the rest act on it (or meet a state: 409).
       const own = await h.call(route.method, path('alice'), { ...as('alice'), body: route.body });
       expect([200, 409]).toContain(own.status);

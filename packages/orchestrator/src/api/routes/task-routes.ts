@@ -58,6 +58,18 @@ export function registerTaskRoutes(deps: RouteDeps): void {
     }
     return task;
   };
+  /**
+   * Before acting on a task: with owner scoping, another owner's task is not found. Without it
+   * nothing is read here (the action itself answers for a task that does not exist).
+   */
+  const mayAct = async (c: Context<ApiEnv>, id: string) => {
+    if ((await deps.ownerScope(c)) === undefined) return;
+    // Its owner is all that is needed: a budget of one byte leaves every value out.
+    const task = await tasker.getTask(id, { maxBytes: 1 });
+    if (task === undefined || !(await visible(deps, c, task))) {
+      throw new TaskerError('TASK_NOT_FOUND', `No task with id "${id}"`);
+    }
+  };
   type Details = z.infer<typeof taskDetailsSchema>;
   const detailsResponse = <S extends 200 | 201>(
     task: TaskDetails,
@@ -187,7 +199,7 @@ export function registerTaskRoutes(deps: RouteDeps): void {
     ),
     async (c) => {
       const { id } = c.req.valid('param');
-      await details(c, id);
+      await mayAct(c, id);
       await tasker.updateTask(id, taskChangesFromWire(c.req.valid('json')));
       return detailsResponse(await details(c, id), 200);
     },
@@ -207,7 +219,7 @@ export function registerTaskRoutes(deps: RouteDeps): void {
     ),
     async (c) => {
       const { id } = c.req.valid('param');
-      await details(c, id);
+      await mayAct(c, id);
       await tasker.cancel(id, { reason: 'cancelled through the API', ...actorOf(c) });
       return detailsResponse(await details(c, id), 200);
     },
