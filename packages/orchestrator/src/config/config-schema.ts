@@ -48,8 +48,33 @@ export const configSchema = z.strictObject({
       clockMaxRoundTripMs: int(1, 60_000).default(200),
       /** `stop()` waits this long for in-flight steps before aborting them (ms). Default 30 000. */
       shutdownTimeoutMs: int(0, 3_600_000).default(30_000),
-      /** `hash` derives an identity key from the task and its context when none is given (the original's hash strategy). Default `none`. */
+      /**
+       * `hash` derives an identity key from the task and its context when a submit gives none:
+       * identical submits within `identityWindowMs` return the first task (the original's hash
+       * strategy, which hashed the request time to the minute). Default `none`.
+       */
       identityStrategy: z.enum(['none', 'hash'], { error: msg('"none" or "hash"') }).default('none'),
+      /**
+       * How long a `hash` identity deduplicates after its first task's creation, by the database's
+       * clock (ms). Default 60 000, the original's minute. A custom `identityKey` has no window.
+       */
+      identityWindowMs: int(1, 31 * 86_400_000).default(60_000),
+      /**
+       * What a `hash` identity covers besides the task's name and version: `context`,
+       * `context.<path>` (one field of the context), `initiator`, `sourceSystem`. Default all of
+       * the context, the initiator and the source system.
+       */
+      identityFields: z
+        .array(
+          z
+            .string({ error: msg('an identity field') })
+            .regex(/^(context(\.[^.]+)*|initiator|sourceSystem)$/, {
+              error: msg('"context", "context.<path>", "initiator" or "sourceSystem"'),
+            }),
+          { error: msg('an array of identity fields') },
+        )
+        .min(1, { error: 'expected at least one identity field' })
+        .optional(),
       /** Listen for NOTIFY wake-ups (polling stays as the fallback). Default true. */
       listen: z.boolean({ error: msg('a boolean') }).default(true),
     })

@@ -32,10 +32,38 @@ export interface SubmitRequest {
   readonly traceContext?: TraceContext;
 }
 
+/** How a task's identity is derived when a submit gives no `identityKey` (the engine config's). */
+export interface IdentityOptions {
+  readonly strategy: 'none' | 'hash';
+  /** How long a derived key deduplicates after its first task's creation (ms). */
+  readonly windowMs: number;
+  /**
+   * What the key hashes besides the task's name and version: `context` (all of it),
+   * `context.<path>`, `initiator`, `sourceSystem`. Default: the context, initiator and source system.
+   */
+  readonly fields?: readonly string[];
+}
+
+const DEFAULT_IDENTITY_FIELDS = ['context', 'initiator', 'sourceSystem'] as const;
+
+/** The value of one identity field (`context.a.b` walks the context; a missing part is null). */
+function identityField(field: string, context: unknown, request: SubmitRequest): unknown {
+  if (field === 'initiator') return request.initiator ?? null;
+  if (field === 'sourceSystem') return request.sourceSystem ?? null;
+  let value: unknown = context;
+  for (const part of field.split('.').slice(1)) {
+    value =
+      typeof value === 'object' && value !== null && Object.hasOwn(value, part)
+        ? (value as Record<string, unknown>)[part]
+        : null;
+  }
+  return value ?? null;
+}
+
 export function buildNewTask(
   definition: TaskDefinition,
   request: SubmitRequest,
-  identityStrategy: 'none' | 'hash',
+  identity: IdentityOptions,
   hash: (parts: unknown) => string,
 ): NewTask {
   const validated = definition.validateContext(request.context);
@@ -57,11 +85,14 @@ export function buildNewTask(
       );
     }
   }
-  const identityKey =
-    request.identityKey ??
-    (identityStrategy === 'hash'
-      ? hash([definition.key, validated.value, request.initiator ?? null, request.sourceSystem ?? null])
-      : undefined);
+  const fields = identity.fields ?? DEFAULT_IDENTITY_FIELDS;
+  const identityWindow =
+    request.identityKey === undefined && identity.strategy === 'hash'
+      ? {
+          key: hash([definition.key, ...fields.map((f) => [f, identityField(f, validated.value, request)])]),
+          windowMs: identity.windowMs,
+        }
+      : undefined;
   return {
     namespace: definition.namespace,
     name: definition.name,
@@ -74,7 +105,8 @@ export function buildNewTask(
     ...(request.reason === undefined ? {} : { reason: request.reason }),
     tags: request.tags ?? [],
     annotations: request.annotations ?? {},
-    ...(identityKey === undefined ? {} : { identityKey }),
+    ...(request.identityKey === undefined ? {} : { identityKey: request.identityKey }),
+    ...(identityWindow === undefined ? {} : { identityWindow }),
     ...(request.traceContext === undefined ? {} : { traceContext: request.traceContext }),
     bypassSteps: bypass,
     steps: definition.steps.map((s) => ({

@@ -214,7 +214,17 @@ class Engine implements Tasker {
       request.traceContext === undefined && this.#options.traceContext !== undefined
         ? this.#withTraceContext(request, definition)
         : request;
-    const input = buildNewTask(definition, traced, this.config.engine.identityStrategy, hashIdentity);
+    const { identityStrategy, identityWindowMs, identityFields } = this.config.engine;
+    const input = buildNewTask(
+      definition,
+      traced,
+      {
+        strategy: identityStrategy,
+        windowMs: identityWindowMs,
+        ...(identityFields === undefined ? {} : { fields: identityFields }),
+      },
+      hashIdentity,
+    );
     const { taskId, created } = await this.#write(
       (store) => store.createTask(input, this.#now()),
       (r) => r.change,

@@ -28,6 +28,7 @@ function assertStorableTask(input: NewTask): void {
   for (const [i, tag] of (input.tags ?? []).entries()) assertStorableText(`tags[${i}]`, tag);
   assertStorableJson('annotations', input.annotations);
   assertStorableText('identity_key', input.identityKey);
+  assertStorableText('identity_key', input.identityWindow?.key);
   assertStorableJson('trace_context', input.traceContext);
 }
 
@@ -126,6 +127,8 @@ export async function createTaskRecord(
     writer,
     input.owner ?? null,
     input.requestedInitiator ?? null,
+    input.identityWindow?.key ?? null,
+    input.identityWindow?.windowMs ?? 0,
   ]);
   if (r.rows[0]?.id != null) {
     const ids = r.rows[0].transition_ids as readonly unknown[] | null;
@@ -137,8 +140,12 @@ export async function createTaskRecord(
     return { taskId, created: true, change };
   }
   // Nothing inserted: our own earlier attempt committed (its id exists), or the identity key
-  // belongs to another task.
-  const found = await ctx.query<{ id: string }>(findTask, [taskId, input.identityKey ?? null]);
+  // (held for ever, or for a window that has not ended) belongs to another task.
+  const found = await ctx.query<{ id: string }>(findTask, [
+    taskId,
+    input.identityKey ?? null,
+    input.identityWindow?.key ?? null,
+  ]);
   const existing = found.rows[0]?.id;
   if (existing === undefined)
     throw new TaskerError('STORE_ERROR', `Task ${taskId} was neither created nor found`);

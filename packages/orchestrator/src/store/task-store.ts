@@ -94,7 +94,14 @@ export interface NewTask {
   readonly reason?: string;
   readonly tags: readonly string[];
   readonly annotations: Readonly<Record<string, JsonValue>>;
+  /** Held for ever (its unique index): a submit with the same key returns this task. */
   readonly identityKey?: string;
+  /**
+   * Held for a window only: a submit with the same key within `windowMs` of this task's
+   * creation (by `now`, the database's clock) returns this task; a later one creates a new task
+   * and takes the key over. Used by the `hash` identity strategy.
+   */
+  readonly identityWindow?: { readonly key: string; readonly windowMs: number };
   readonly traceContext?: TraceContext;
   readonly bypassSteps: readonly string[];
   readonly steps: readonly NewStep[];

@@ -64,6 +64,7 @@ export function engineSuite(name: string, createSubject: () => Promise<EngineSub
         router?: ReturnType<typeof recorder>['router'];
         concurrency?: number;
         pollIntervalMs?: number;
+        identity?: { identityStrategy: 'hash'; identityWindowMs?: number; identityFields?: string[] };
       } = {},
     ) {
       const namespace = `ns${++seq}`;
@@ -75,7 +76,12 @@ export function engineSuite(name: string, createSubject: () => Promise<EngineSub
         random: () => 0.5,
         ...(extra.router === undefined ? {} : { router: extra.router }),
         config: {
-          engine: { pollIntervalMs: extra.pollIntervalMs ?? 20, tickIntervalMs: 5, leaseMs: 30_000 },
+          engine: {
+            pollIntervalMs: extra.pollIntervalMs ?? 20,
+            tickIntervalMs: 5,
+            leaseMs: 30_000,
+            ...extra.identity,
+          },
           backoff: { jitter: 0 },
           execution: { concurrency: extra.concurrency ?? 8 },
         },
@@ -583,6 +589,57 @@ export function engineSuite(name: string, createSubject: () => Promise<EngineSub
           ],
         }),
       ).toThrow('dependency cycle x → y → x');
+    }, 60_000);
+
+    it('hash identities deduplicate within their window after the first task, then create a new task', async () => {
+      const { tasker, namespace } = await boot(
+        { name: 'nightly', steps: [{ name: 'a', handler: async () => 1 }] },
+        { identity: { identityStrategy: 'hash', identityWindowMs: 60_000 } },
+      );
+      const submit = (context: unknown) => tasker.submit({ namespace, name: 'nightly', context });
+      const first = await submit({ day: 1 });
+      expect(first.created).toBe(true);
+      clock.advance(59_999);
+      expect(await submit({ day: 1 })).toEqual({ taskId: first.taskId, created: false });
+      // Another context is another identity.
+      expect((await submit({ day: 2 })).created).toBe(true);
+      // The window runs from the first task's creation: it has ended at 60 000 ms, not slid by
+      // the duplicate at 59 999.
+      clock.advance(1);
+      const second = await submit({ day: 1 });
+      expect(second.created).toBe(true);
+      expect(second.taskId).not.toBe(first.taskId);
+      clock.advance(30_000);
+      expect(await submit({ day: 1 })).toEqual({ taskId: second.taskId, created: false });
+      // A custom identity key has no window.
+      const custom = await tasker.submit({
+        namespace,
+        name: 'nightly',
+        context: {},
+        identityKey: `c${namespace}`,
+      });
+      clock.advance(10 * 86_400_000);
+      expect(
+        await tasker.submit({ namespace, name: 'nightly', context: {}, identityKey: `c${namespace}` }),
+      ).toEqual({
+        taskId: custom.taskId,
+        created: false,
+      });
+    }, 60_000);
+
+    it('hash identities can cover chosen fields only', async () => {
+      const { tasker, namespace } = await boot(
+        { name: 'per-customer', steps: [{ name: 'a', handler: async () => 1 }] },
+        { identity: { identityStrategy: 'hash', identityFields: ['context.customer.id'] } },
+      );
+      const submit = (context: unknown, initiator?: string) =>
+        tasker.submit({ namespace, name: 'per-customer', context, ...(initiator ? { initiator } : {}) });
+      const first = await submit({ customer: { id: 'c1' }, note: 'a' }, 'alice');
+      expect(await submit({ customer: { id: 'c1' }, note: 'b' }, 'bob')).toEqual({
+        taskId: first.taskId,
+        created: false,
+      });
+      expect((await submit({ customer: { id: 'c2' }, note: 'a' }, 'alice')).created).toBe(true);
     }, 60_000);
   });
 }

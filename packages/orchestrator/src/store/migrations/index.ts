@@ -3,6 +3,7 @@ import { migration0002 } from './0002-claim-routing';
 import { migration0003 } from './0003-statistics';
 import { migration0004 } from './0004-claim-plans';
 import { migration0005 } from './0005-task-principal';
+import { migration0006 } from './0006-operations';
 
 /** A forward-only migration: applied once, in id order, never edited after release. */
 export interface Migration {
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
   migration0003,
   migration0004,
   migration0005,
+  migration0006,
 ]);

@@ -18,20 +18,34 @@ import { sql } from './query';
  * $32 reasons, $33 metadata; $34 the channel to notify, or null when no step is ready; $35 the
  * notification's payload; $36 the steps' queues, $37 their claim keys; $38 the writer (the
  * registry number of this process, or null); $39 the owner (the authenticated principal), $40 the
- * initiator the client asked for (kept apart when $6 is the principal's).
+ * initiator the client asked for (kept apart when $6 is the principal's); $41 a windowed identity key
+ * (or null) and $42 its window (ms).
+ *
+ * A windowed key is claimed first: inserted, or taken over from a task whose window has ended
+ * (`expires_at <= now`). When another task still holds it, nothing is written. (The key's row
+ * names the new task before the task row exists: foreign keys are checked at the statement's
+ * end.)
  *
  * It returns the transitions' ids in insertion order (`transition_ids`).
  */
 export const createTask = sql(
   'create_task',
   `
-with task as (
+with window_key as (
+  insert into tasker.identity_windows (key, task_id, created_at, expires_at)
+  select $41::text, $1::uuid, $15::bigint, $15::bigint + $42::bigint where $41::text is not null
+  on conflict (key) do update
+    set task_id = excluded.task_id, created_at = excluded.created_at, expires_at = excluded.expires_at
+    where tasker.identity_windows.expires_at <= excluded.created_at
+  returning task_id
+), task as (
   insert into tasker.tasks (id, namespace, name, version, state, context, initiator, source_system, reason,
     tags, annotations, identity_key, trace_context, bypass_steps, unfinished_steps, created_at, updated_at,
     completed_at, owner, requested_initiator)
-  values ($1::uuid, $2::text, $3::text, $4::text, case when $14::int = 0 then 'complete' else 'in_progress' end,
+  select $1::uuid, $2::text, $3::text, $4::text, case when $14::int = 0 then 'complete' else 'in_progress' end,
     $5::jsonb, $6::text, $7::text, $8::text, $9::text[], $10::jsonb, $11::text, $12::jsonb, $13::text[], $14::int,
-    $15::bigint, $15::bigint, case when $14::int = 0 then $15::bigint end, $39::text, $40::text)
+    $15::bigint, $15::bigint, case when $14::int = 0 then $15::bigint end, $39::text, $40::text
+  where $41::text is null or exists (select 1 from window_key)
   on conflict do nothing
   returning id
 ), steps as (
@@ -61,8 +75,18 @@ select (select id from task) as id, (select count(*) from wake)::int as woke,
   (select array_agg(id order by id) from audit) as transition_ids`,
 );
 
-/** The task holding an id or an identity key, to tell a retried create from a duplicate. */
+/**
+ * The task holding an id, an identity key or a windowed identity key, to tell a retried create
+ * from a duplicate. $1 id, $2 identity key, $3 windowed key.
+ */
 export const findTask = sql(
   'find_task',
-  'select id from tasker.tasks where id = $1::uuid or identity_key = $2::text order by id = $1::uuid desc limit 1',
+  `
+select id from (
+  select id, 0 as o from tasker.tasks where id = $1::uuid
+  union all select id, 1 from tasker.tasks where identity_key = $2::text
+  union all select task_id, 2 from tasker.identity_windows where key = $3::text
+) found
+order by o
+limit 1`,
 );
