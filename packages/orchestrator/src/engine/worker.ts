@@ -90,6 +90,7 @@ export class Worker {
   #tick: NodeJS.Timeout | undefined;
   #unlisten: (() => Promise<void>) | undefined;
   #unwatch: (() => void) | undefined;
+  #unwatchStopped: (() => void) | undefined;
   #flushing: Promise<void> | undefined;
   #renewing = false;
   #lastRenewAt = 0;
@@ -132,6 +133,9 @@ export class Worker {
     // Steps made ready by this process's store wake the loop in-process; LISTEN adds those
     // made ready elsewhere.
     this.#unwatch = this.#d.store.watchReady(() => this.wake());
+    // A step cancelled or resolved by hand while it runs here is aborted at once; the lease
+    // renewal, which finds it no longer held, is the fallback.
+    this.#unwatchStopped = await this.#d.store.watchStopped((ids) => this.#abortStopped(ids));
     if (this.#d.config.engine.listen) {
       try {
         this.#unlisten = await this.#d.store.listen(
@@ -179,6 +183,7 @@ export class Worker {
     }
     if (this.#tick !== undefined) clearInterval(this.#tick);
     this.#unwatch?.();
+    this.#unwatchStopped?.();
     await this.#unlisten?.().catch(() => {});
     this.#state = 'stopped';
   }
@@ -383,6 +388,14 @@ export class Worker {
         published();
         for (const q of batch) q.done();
       }
+    }
+  }
+
+  #abortStopped(stepIds: readonly string[]): void {
+    for (const id of stepIds) {
+      const f = this.#inFlight.get(id);
+      if (f !== undefined && !f.controller.signal.aborted)
+        f.controller.abort(new StepAbort('lost', `step "${f.claim.name}" was cancelled or resolved by hand`));
     }
   }
 

@@ -35,6 +35,7 @@ import { claimKeysInUse, claimSteps, releaseLeases, renewLeases } from './sql/cl
 import { updateStep } from './sql/manage-steps';
 import { databaseNow, notify } from './sql/read-tasks';
 import { updateTask } from './sql/task-state';
+import { StoppedSteps } from './stopped-steps';
 import { assertStorableJson, assertStorableText } from './storable';
 import {
   DEFAULT_TRANSIENT_RETRY,
@@ -159,6 +160,8 @@ export class TaskStore {
   #finishedListener: Promise<(() => Promise<void>) | undefined> | undefined;
   /** Task-finished notifications sent after a commit and not yet acknowledged. */
   readonly #notifying = new Set<Promise<unknown>>();
+  /** Running steps cancelled or resolved by hand: their workers abort them at once. */
+  readonly #stopped: StoppedSteps;
 
   constructor(driver: SqlDriver, options: TaskStoreOptions = {}) {
     this.#ctx = new StoreContext(
@@ -168,6 +171,10 @@ export class TaskStore {
       options.onTransientError,
     );
     this.registry = new WorkerRegistry(this.#ctx, this.ledger);
+    this.#stopped = new StoppedSteps(this.#ctx, this.#origin, (sent) => {
+      this.#notifying.add(sent);
+      void sent.finally(() => this.#notifying.delete(sent));
+    });
   }
 
   /** `pglite` or `postgres`. */
@@ -243,7 +250,17 @@ export class TaskStore {
       this.#wakeTaskWatchers(finished);
       if (!notifiedInSql) this.#notifyFinished(finished);
     }
+    this.#stopped.announce(change);
     return result;
+  }
+
+  /**
+   * Calls `onStopped` with the ids of running steps that were cancelled or resolved by hand, by
+   * any store (in-process at once, from other processes by LISTEN). Resolves once listening;
+   * the returned function stops the watch. Workers use it to abort those steps' handlers.
+   */
+  watchStopped(onStopped: (stepIds: readonly string[]) => void): Promise<() => void> {
+    return this.#stopped.watch(onStopped);
   }
 
   /**
@@ -323,6 +340,7 @@ export class TaskStore {
     this.#finishedListener = undefined;
     const unlisten = await listening;
     await unlisten?.().catch(() => {});
+    await this.#stopped.close();
     await Promise.all([...this.#notifying]);
     await this.#ctx.driver.close();
   }
