@@ -29,7 +29,8 @@ export function parseTaskRef(spec: string): { namespace: string; name: string; v
   return { namespace: match[1] as string, name: match[2] as string, version: match[3] };
 }
 
-async function withConnection<T>(
+/** Runs `body` with a connection (remote or local, see `./connection.ts`) and closes it after. */
+export async function withConnection<T>(
   command: string,
   options: ConnectionOptions,
   body: (c: Awaited<ReturnType<typeof connect>>) => Promise<T>,

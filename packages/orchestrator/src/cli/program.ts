@@ -5,6 +5,7 @@
  */
 import { Command, Option } from 'commander';
 import { graphCommand, handlersCommand, migrateCommand, taskCommand, tasksCommand } from './commands';
+import { cancelCommand, resolveCommand, retryCommand } from './manual-commands';
 import { runCommand } from './run-command';
 import { serveCommand } from './serve-command';
 
@@ -47,7 +48,9 @@ Examples:
   $ tasker serve --config tasker.config.json --tasks ./tasks.mjs
   $ tasker run shop.checkout@1.0.0 --context '{"order_id":"o-1"}' --api http://127.0.0.1:3000/tasker
   $ tasker graph shop.checkout --format mermaid --tasks ./tasks.mjs
-  $ tasker tasks --status error --api http://127.0.0.1:3000/tasker`,
+  $ tasker tasks --status error --api http://127.0.0.1:3000/tasker
+  $ tasker retry <task-id> charge --reason "card limit raised" --api http://127.0.0.1:3000/tasker
+  $ tasker resolve <task-id> charge --result '{"charged":true}' --api http://127.0.0.1:3000/tasker`,
     );
 
   program
@@ -109,6 +112,38 @@ Examples:
     .option('--dependencies', 'add the runtime dependency analysis')
     .option('--json', 'print JSON')
     .action(taskCommand);
+
+  withConnection(
+    program
+      .command('cancel')
+      .description('cancel a task and its unfinished steps')
+      .argument('<task-id>', 'the task id'),
+  )
+    .option('--json', 'print the cancelled task as JSON')
+    .action(cancelCommand);
+
+  withConnection(
+    program
+      .command('retry')
+      .description('retry a step in error: it runs again and its task resumes')
+      .argument('<task-id>', 'the task id')
+      .argument('<step>', "the step's id, or its name in the task"),
+  )
+    .option('--reason <text>', 'why, recorded with the transition')
+    .option('--json', 'print the step as JSON')
+    .action(retryCommand);
+
+  withConnection(
+    program
+      .command('resolve')
+      .description('resolve an unfinished step by hand; its children run with the result given')
+      .argument('<task-id>', 'the task id')
+      .argument('<step>', "the step's id, or its name in the task"),
+  )
+    .option('--result <json|@file>', "the step's result as JSON, or @path to a JSON file")
+    .option('--reason <text>', 'why, recorded with the transition')
+    .option('--json', 'print the step as JSON')
+    .action(resolveCommand);
 
   program
     .command('migrate')

@@ -27,11 +27,15 @@ const print = (text: string) => process.stdout.write(`${text}\n`);
 
 /** `--context '{"a":1}'` or `--context @file.json`. */
 export async function readContext(value: string | undefined): Promise<unknown> {
-  if (value === undefined) return {};
+  return value === undefined ? {} : readJsonOption('--context', value);
+}
+
+/** The value of a JSON option (`--context`, `--result`): JSON text, or `@path` to a JSON file. */
+export async function readJsonOption(option: string, value: string): Promise<unknown> {
   let text = value;
-  let source = '--context';
+  let source = option;
   if (value.startsWith('@')) {
-    source = `--context ${value}`;
+    source = `${option} ${value}`;
     try {
       text = await readFile(value.slice(1), 'utf8');
     } catch (error) {

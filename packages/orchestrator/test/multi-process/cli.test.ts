@@ -2,17 +2,18 @@
  * The `tasker` CLI end to end: the built executable (`dist/cli.js`; the root `test` script
  * builds first, since Node 20 cannot run the TypeScript sources) spawned as processes, stopped
  * by pid. `tasker serve` holds a PGlite data directory; the other commands reach it with
- * `--api`, and fail clearly when they try to open the directory instead.
+ * `--api`, and fail clearly when they try to open the directory instead. `cancel`, `retry` and
+ * `resolve` run against `tasker serve` on PostgreSQL, and what they did is read from its API.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/store/migrations';
-import { CLI, type CliRun, runCli, CLI_TASKS as TASKS } from '../support/cli';
+import { CLI, type CliRun, runCli, type ServeProcess, startServe, CLI_TASKS as TASKS } from '../support/cli';
 import { describeWithPostgres } from '../support/postgres';
+import { until } from '../support/until';
 
 /** Every migration as the CLI names them: `1 initial, 2 claim-routing, …`. */
 const MIGRATION_LIST = MIGRATIONS.map((m) => `${m.id} ${m.name}`).join(', ');
@@ -23,9 +24,8 @@ function tasker(args: readonly string[], env: Record<string, string> = {}): Prom
 
 describe('tasker CLI (spawned)', () => {
   let dir: string;
-  let server: ChildProcess | undefined;
+  let server: ServeProcess | undefined;
   let api = '';
-  let serverOut = '';
 
   beforeAll(async () => {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (the root "test" script does)`);
@@ -40,14 +40,25 @@ describe('tasker CLI (spawned)', () => {
     await writeFile(join(dir, 'context.json'), JSON.stringify({ order_id: 'cli-1' }));
   });
   afterAll(async () => {
-    if (server?.pid !== undefined && server.exitCode === null) process.kill(server.pid, 'SIGKILL');
+    if (server !== undefined && server.process.exitCode === null) server.process.kill('SIGKILL');
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   });
 
   it('explains itself with --help, per command too', async () => {
     const top = await tasker(['--help']);
     expect(top.code).toBe(0);
-    for (const command of ['serve', 'run', 'handlers', 'graph', 'tasks', 'task', 'migrate'])
+    for (const command of [
+      'serve',
+      'run',
+      'handlers',
+      'graph',
+      'tasks',
+      'task',
+      'cancel',
+      'retry',
+      'resolve',
+      'migrate',
+    ])
       expect(top.stdout).toContain(command);
     const run = await tasker(['run', '--help']);
     expect(run.stdout).toContain('--context <json|@file>');
@@ -91,25 +102,11 @@ describe('tasker CLI (spawned)', () => {
 
   it('serves the API and workers from a config file; others use --api, never the data directory', async () => {
     const config = join(dir, 'tasker.config.json');
-    server = spawn(process.execPath, [CLI, 'serve', '--config', config, '--tasks', TASKS, '--port', '0'], {
-      env: { ...process.env, NODE_OPTIONS: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    server = await startServe(['--config', config, '--tasks', TASKS, '--port', '0'], {
+      ...process.env,
+      NODE_OPTIONS: '',
     });
-    api = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`serve did not start: ${serverOut}`)), 60_000);
-      server?.stdout?.on('data', (d: Buffer) => {
-        serverOut += d;
-        const m = /listening on (http:\/\/127\.0\.0\.1:\d+\/tasker)/.exec(serverOut);
-        if (m !== null) {
-          clearTimeout(timer);
-          resolve(m[1] as string);
-        }
-      });
-      server?.stderr?.on('data', (d: Buffer) => {
-        serverOut += d;
-      });
-      server?.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${serverOut}`)));
-    });
+    api = server.url;
 
     const blocked = await tasker(['tasks', '--config', config]);
     expect(blocked.code).toBe(1);
@@ -150,9 +147,7 @@ describe('tasker CLI (spawned)', () => {
     expect(show.stdout).toMatch(/reserve\s+complete\s+1/);
 
     // Stop by pid: the lock goes with it, and the directory opens again, with the tasks in it.
-    process.kill(server.pid as number, 'SIGTERM');
-    const code = await new Promise<number | null>((resolve) => server?.once('exit', resolve));
-    expect(code).toBe(0);
+    expect(await server.stop(60_000)).toBe(0);
     expect(existsSync(`${join(dir, 'data')}.lock`)).toBe(false);
     const local = await tasker(['tasks', '--config', config]);
     expect(local.code).toBe(0);
@@ -188,4 +183,156 @@ describeWithPostgres('tasker CLI on PostgreSQL (the URL from TASKER_DATABASE_URL
     expect(list.code).toBe(0);
     expect(list.stdout).toContain('shop.checkout@1.0.0');
   }, 120_000);
+});
+
+describeWithPostgres('tasker cancel, retry and resolve against tasker serve on PostgreSQL', (database) => {
+  let dir: string;
+  let server: ServeProcess | undefined;
+  let api = '';
+
+  interface Step {
+    workflow_step_id: string;
+    name: string;
+    status: string;
+    results: unknown;
+  }
+  interface Task {
+    task_id: string;
+    status: string;
+    workflow_steps: Step[];
+    transitions: { step_name: string | null; from_state: string; to_state: string; reason: string | null }[];
+  }
+
+  /** Straight to the REST API, not through the CLI: what the commands did is read from there. */
+  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${api}${path}`, {
+      method,
+      ...(body === undefined
+        ? {}
+        : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    });
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as T;
+  }
+  const submit = async (name: string, context: unknown = {}) =>
+    (await call<Task>('POST', '/tasks', { namespace: 'shop', name, version: '1.0.0', context })).task_id;
+  const read = (id: string) => call<Task>('GET', `/tasks/${id}`);
+  const step = (task: Task, name: string) => task.workflow_steps.find((s) => s.name === name) as Step;
+  const statuses = (task: Task) => task.workflow_steps.map((s) => `${s.name}:${s.status}`);
+  const cli = (...args: string[]) => tasker([...args, '--api', api]);
+
+  beforeAll(async () => {
+    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (the root "test" script does)`);
+    dir = await mkdtemp(join(tmpdir(), 'tasker-cli-manual-'));
+    const config = join(dir, 'tasker.config.json');
+    await writeFile(config, JSON.stringify({ engine: { pollIntervalMs: 50 } }));
+    server = await startServe(['--config', config, '--tasks', TASKS, '--port', '0'], {
+      ...process.env,
+      NODE_OPTIONS: '',
+      TASKER_DATABASE_URL: database().url,
+    });
+    api = server.url;
+  });
+  afterAll(async () => {
+    await server?.stop();
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('cancel: a task whose step is running becomes cancelled, with the step', async () => {
+    const id = await submit('hold');
+    await until(
+      'the wait step to run',
+      () => read(id),
+      (t) => step(t, 'wait').status === 'in_progress',
+    );
+    const r = await cli('cancel', id);
+    expect(r).toEqual({
+      code: 0,
+      stdout: `cancelled task ${id} (shop.hold@1.0.0; 1 unfinished step cancelled)\n`,
+      stderr: '',
+    });
+    const task = await read(id);
+    expect(task.status).toBe('cancelled');
+    expect(statuses(task)).toEqual(['wait:cancelled']);
+  });
+
+  it('retry: a step in error, given by name, runs again; its task completes, and cancelling it then is a 409', async () => {
+    const gate = join(dir, 'retry-gate');
+    const id = await submit('gated', { gate });
+    const failed = await until(
+      'the task to fail',
+      () => read(id),
+      (t) => t.status === 'error',
+    );
+    expect(statuses(failed)).toEqual(['check:error', 'report:pending']);
+    await writeFile(gate, '');
+    const r = await cli('retry', id, 'check', '--reason', 'the gate is open now');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const checkId = step(failed, 'check').workflow_step_id;
+    expect(r.stdout).toMatch(
+      new RegExp(`^retrying step check \\(${checkId}\\) of task ${id}: (pending|in_progress|complete)\\n$`),
+    );
+    const done = await until(
+      'the task to complete',
+      () => read(id),
+      (t) => t.status === 'complete',
+    );
+    expect(statuses(done)).toEqual(['check:complete', 'report:complete']);
+    expect(step(done, 'report').results).toEqual({ check: { open: true } });
+    expect(done.transitions).toContainEqual(
+      expect.objectContaining({
+        step_name: 'check',
+        from_state: 'error',
+        to_state: 'pending',
+        reason: 'the gate is open now',
+      }),
+    );
+    const late = await cli('cancel', id);
+    expect(late).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `tasker: DELETE /tasks/${id} failed: 409 INVALID_TRANSITION Invalid task transition complete → cancelled: task "${id}"\n`,
+    });
+    expect((await read(id)).status).toBe('complete');
+  });
+
+  it('resolve: a step in error, given by id, is resolved_manually with --result, which its child gets', async () => {
+    const id = await submit('gated', { gate: join(dir, 'never-opened') });
+    const failed = await until(
+      'the task to fail',
+      () => read(id),
+      (t) => t.status === 'error',
+    );
+    const checkId = step(failed, 'check').workflow_step_id;
+    const r = await cli('resolve', id, checkId, '--result', '{"a":1}');
+    expect(r).toEqual({
+      code: 0,
+      stdout: `resolved step check (${checkId}) of task ${id}: resolved_manually, result {"a":1}\n`,
+      stderr: '',
+    });
+    const done = await until(
+      'the task to complete',
+      () => read(id),
+      (t) => t.status === 'complete',
+    );
+    expect(step(done, 'check')).toMatchObject({ status: 'resolved_manually', results: { a: 1 } });
+    expect(step(done, 'report')).toMatchObject({ status: 'complete', results: { check: { a: 1 } } });
+  });
+
+  it("fails with the API's message and exit code 1 for an unknown task, and names an unknown step", async () => {
+    const id = await submit('gated', { gate: join(dir, 'not-here') });
+    const unknown = '00000000-0000-4000-8000-00000000abcd';
+    const [missing, noStep] = await Promise.all([cli('cancel', unknown), cli('retry', id, 'chek')]);
+    expect(missing).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `tasker: DELETE /tasks/${unknown} failed: 404 TASK_NOT_FOUND No task with id "${unknown}"\n`,
+    });
+    expect(noStep).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `tasker: task ${id} has no step named "chek" (its steps: check, report); give a step's name or id\n`,
+    });
+  });
 });
