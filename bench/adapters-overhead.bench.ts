@@ -89,7 +89,7 @@ async function run(
   pair: number,
   stack: TelemetryStack | undefined | 'router',
 ): Promise<Run> {
-  await driver.exec('truncate tasker.transitions, tasker.step_edges, tasker.steps, tasker.tasks');
+  await driver.exec('truncate tasker.tasks cascade');
   const before = stack === undefined || stack === 'router' ? undefined : await stack.counts();
   const tasker = createTasker({
     store,

@@ -164,7 +164,7 @@ export async function createSigkillRig(
 
   async function round(round: number): Promise<SigkillRound> {
     await admin.query(
-      'truncate tasker.transitions, tasker.step_edges, tasker.steps, tasker.tasks, tasker.workers',
+      'truncate tasker.tasks, tasker.workers cascade',
     );
     const problems: string[] = [];
     const notes: string[] = [];

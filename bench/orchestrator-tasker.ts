@@ -155,7 +155,7 @@ export async function createTaskerSystem(
     });
   const reset = async () => {
     if (keepTagged === undefined) {
-      await driver.exec('truncate tasker.transitions, tasker.step_edges, tasker.steps, tasker.tasks');
+      await driver.exec('truncate tasker.tasks cascade');
     } else {
       // Steps, edges and transitions go with their task (on delete cascade).
       await driver.query('delete from tasker.tasks where not ($1::text = any(tags))', [keepTagged]);

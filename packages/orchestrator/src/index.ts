@@ -70,7 +70,7 @@ export {
 } from './states/task-states';
 export type { PgliteStoreOptions, PostgresStoreOptions } from './store/create-store';
 export { createPgliteStore, createPostgresStore } from './store/create-store';
-export type { QueryResult, SqlDriver, SqlExecutor } from './store/driver';
+export type { PoolStats, QueryResult, SqlDriver, SqlExecutor } from './store/driver';
 export type { ManualOptions } from './store/manual-operations';
 export { migrate } from './store/migrate';
 export type { Migration } from './store/migrations';

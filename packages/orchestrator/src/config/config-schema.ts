@@ -126,8 +126,25 @@ export const configSchema = z.strictObject({
     .prefault({}),
   health: z
     .strictObject({
-      /** A worker whose loop has not run for this long reports itself unhealthy (ms). Default 60 000. */
+      /**
+       * `/health/ready` fails when this process runs workers and its claim loop has not begun a
+       * turn for this long (ms; an idle loop turns every `engine.pollIntervalMs`). Default 60 000.
+       */
       staleAfterMs: int(1, 3_600_000).default(60_000),
+      /** `/health/status` computes its answer at most once per this many ms (0: every call). Default 15 000, the original's. */
+      statusCacheMs: int(0, 3_600_000).default(15_000),
+      /** The window of `/health/status`'s counts and error rate (ms). Default 300 000 (5 minutes). */
+      windowMs: int(1_000, 86_400_000).default(300_000),
+      /** Unhealthy above this share of step attempts failed in the window, 0..1. Default 0.5, the original's. */
+      maxErrorRate: z
+        .number({ error: msg('a number from 0 to 1') })
+        .min(0, { error: msg('a number from 0 to 1') })
+        .max(1, { error: msg('a number from 0 to 1') })
+        .default(0.5),
+      /** The error rate counts only once this many attempts ended in the window. Default 10. */
+      minAttempts: int(1, 1_000_000).default(10),
+      /** Unhealthy when a step has waited this long to be claimed (ms); none by default (reported only). */
+      maxQueueLagMs: int(1, 86_400_000).optional(),
     })
     .prefault({}),
   store: z

@@ -124,6 +124,12 @@ export interface TaskerStats {
   readonly completed: number;
   readonly inFlight: number;
   readonly state: string;
+  /**
+   * When this process's claim loop last began a turn (wall clock, epoch ms); absent before
+   * `start()`. An idle loop turns at least every `engine.pollIntervalMs`; one stuck (a claim
+   * that does not return) stops moving it.
+   */
+  readonly loopAt?: number;
   /** The database clock: absent with an injected clock or before the store is open. */
   readonly clock?: { readonly offsetMs: number; readonly errorBoundMs: number };
 }

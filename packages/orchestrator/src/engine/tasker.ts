@@ -408,6 +408,7 @@ class Engine implements Tasker {
       completed: this.#worker?.completed ?? 0,
       inFlight: this.#worker?.inFlight ?? 0,
       state: this.#worker?.state ?? 'idle',
+      ...(this.#worker === undefined ? {} : { loopAt: this.#worker.lastLoopAt }),
       ...(synced === undefined
         ? {}
         : { clock: { offsetMs: synced.offsetMs, errorBoundMs: synced.errorBoundMs } }),

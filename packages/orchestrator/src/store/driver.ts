@@ -42,6 +42,19 @@ export interface SqlDriver extends SqlExecutor {
     onMessage: (payload: string) => void,
     onReconnect?: () => void,
   ): Promise<() => Promise<void>>;
+  /**
+   * The connection pool's use now, for `/health/status`: its size limit, connections open,
+   * idle ones, and queries waiting for one. Absent on drivers without a pool (PGlite).
+   */
+  poolStats?(): PoolStats;
   /** Closes every connection the driver opened (not a pool or instance passed in). */
   close(): Promise<void>;
+}
+
+/** A pool's use (see {@link SqlDriver.poolStats}). */
+export interface PoolStats {
+  readonly max: number;
+  readonly total: number;
+  readonly idle: number;
+  readonly waiting: number;
 }

@@ -41,6 +41,11 @@ export interface PgPoolLike {
   connect(): Promise<PgPoolClientLike>;
   end(): Promise<void>;
   on(event: 'error', listener: (error: Error) => void): unknown;
+  /** pg.Pool's counters (read by `poolStats`; absent on a pool-like without them). */
+  readonly totalCount?: number;
+  readonly idleCount?: number;
+  readonly waitingCount?: number;
+  readonly options?: { readonly max?: number };
 }
 
 /** Options of {@link createPostgresDriver}: a connection string, or a pool you made. */
@@ -174,6 +179,12 @@ export async function createPostgresDriver(options: PostgresDriverOptions): Prom
       }
     },
     listen: (channel, onMessage, onReconnect) => listener.listen(channel, onMessage, onReconnect),
+    poolStats: () => ({
+      max: thePool.options?.max ?? options.poolSize ?? 10,
+      total: thePool.totalCount ?? 0,
+      idle: thePool.idleCount ?? 0,
+      waiting: thePool.waitingCount ?? 0,
+    }),
     async close() {
       await listener.close();
       if (owned) await thePool.end();

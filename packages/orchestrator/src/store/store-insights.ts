@@ -7,22 +7,32 @@ import { num } from './records';
 import {
   appliedMigrations,
   errorPatterns,
-  healthCounts,
+  healthFigures,
   performanceWindows,
   ping,
+  pinIndexScans,
   slowestSteps,
   slowestTasks,
 } from './sql/insights';
 import { assertStorableText } from './storable';
 import type { StoreContext } from './store-context';
 
-/** Counts behind `/health/status`. */
-export interface HealthCounts {
+/** The figures behind `/health/status`, over one window (see `healthFigures` in sql/insights.ts). */
+export interface HealthFigures {
+  /** Tasks created in the window, by their state now. */
   readonly tasks: Readonly<Record<string, number>>;
-  readonly steps: Readonly<Record<string, number>>;
-  readonly retriedSteps: number;
-  readonly totalRetries: number;
-  readonly exhaustedSteps: number;
+  /** Step attempts that ended in the window. */
+  readonly attempts: {
+    readonly ended: number;
+    /** Ended in `error` or `waiting_for_retry`. */
+    readonly failed: number;
+    /** Ended in `error`: failed for good. */
+    readonly errored: number;
+  };
+  /** Retries in the window (automatic, or by hand from `error`), and the steps retried. */
+  readonly retries: { readonly total: number; readonly steps: number };
+  /** The earliest time a step now waiting to be claimed became claimable (epoch ms), if any. */
+  readonly oldestReadyAt: number | undefined;
 }
 
 /** Figures of one time window. */
@@ -103,15 +113,21 @@ export class StoreInsights {
     return MIGRATIONS.filter((m) => !applied.has(m.id)).map((m) => m.id);
   }
 
-  async healthCounts(): Promise<HealthCounts> {
-    const r = await this.#ctx.query(healthCounts);
-    const row = r.rows[0] ?? {};
+  /**
+   * The health figures of the window from `since` to `now` (epoch ms). One statement, planned
+   * with full-table scans off (its transaction's setting), so it reads index ranges only,
+   * however large the tables.
+   */
+  async healthFigures(now: number, since: number): Promise<HealthFigures> {
+    const row = await this.#ctx.transaction(async (run) => {
+      await run(pinIndexScans);
+      return (await run(healthFigures, [now, since])).rows[0] ?? {};
+    });
     return {
       tasks: (row.tasks as Record<string, number> | null) ?? {},
-      steps: (row.steps as Record<string, number> | null) ?? {},
-      retriedSteps: num(row.retried_steps ?? 0),
-      totalRetries: num(row.total_retries ?? 0),
-      exhaustedSteps: num(row.exhausted_steps ?? 0),
+      attempts: { ended: num(row.ended ?? 0), failed: num(row.failed ?? 0), errored: num(row.errored ?? 0) },
+      retries: { total: num(row.retries ?? 0), steps: num(row.retried_steps ?? 0) },
+      oldestReadyAt: optNum(row.oldest_ready_at) ?? undefined,
     };
   }
 

@@ -11,7 +11,7 @@ import type { StepState } from '../states/step-states';
 import type { TaskState } from '../states/task-states';
 import { LEGACY_CLAIM_KEY } from './claim-key';
 import { createTaskRecord } from './create-task-record';
-import type { SqlDriver } from './driver';
+import type { PoolStats, SqlDriver } from './driver';
 import {
   cancelStepAndDescendants,
   cancelTask,
@@ -180,6 +180,11 @@ export class TaskStore {
   /** `pglite` or `postgres`. */
   get dialect(): SqlDriver['dialect'] {
     return this.#ctx.driver.dialect;
+  }
+
+  /** The connection pool's use now (see `SqlDriver.poolStats`), or undefined without a pool. */
+  poolStats(): PoolStats | undefined {
+    return this.#ctx.driver.poolStats?.();
   }
 
   /** Read-only aggregates for health checks and analytics. */

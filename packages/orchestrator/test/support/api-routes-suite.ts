@@ -386,21 +386,20 @@ export function apiRoutesSuite(name: string, createStore: () => Promise<TaskStor
       expect((await call('DELETE', `/tasks/${b.task_id}`)).status).toBe(409);
     });
 
-    it('reports status counts and healthy by the 50 % error-rate threshold', async () => {
+    it('reports recent counts and its verdict: 503 with the reasons when unhealthy', async () => {
       const s = await call('GET', '/health/status');
-      expect(s.status).toBe(200);
-      expect(s.json.tasks.total).toBe(
-        s.json.tasks.complete +
-          s.json.tasks.in_progress +
-          s.json.tasks.cancelled +
-          s.json.tasks.error +
-          s.json.tasks.pending +
-          s.json.tasks.resolved_manually,
-      );
+      expect(s.status).toBe(s.json.status === 'healthy' ? 200 : 503);
+      expect(s.json.reasons.length === 0).toBe(s.json.status === 'healthy');
+      const { created, ...byState } = s.json.tasks;
+      expect(created).toBe(Object.values(byState as Record<string, number>).reduce((a, b) => a + b, 0));
       expect(s.json.tasks.cancelled).toBeGreaterThanOrEqual(2);
-      expect(s.json.retries.retried_steps).toBeGreaterThanOrEqual(1); // verify ran twice
-      expect(s.json.status).toBe(s.json.error_rate > 0.5 ? 'unhealthy' : 'healthy');
+      expect(s.json.retries.steps).toBeGreaterThanOrEqual(1); // verify ran twice
+      expect(s.json.attempts.ended).toBeGreaterThanOrEqual(s.json.attempts.failed);
+      expect(s.json.error_rate).toBe(
+        s.json.attempts.ended === 0 ? 0 : s.json.attempts.failed / s.json.attempts.ended,
+      );
       expect(s.json.thresholds.max_error_rate).toBe(0.5);
+      expect(s.json.workers.filter((w: { live: boolean }) => w.live).length).toBe(s.json.live_workers);
     });
 
     it('computes performance and bottlenecks in SQL, with filters', async () => {

@@ -1,13 +1,15 @@
 /**
- * `/health/live` (the process answers), `/health/ready` (the store answers within a timeout and
- * its migrations are applied: 200, otherwise 503 with the failing check) and `/health/status`
- * (counts, retries and healthy/unhealthy by the original's 50 % error-rate threshold).
+ * `/health/live` (the process answers; with its event-loop delay), `/health/ready` (the store
+ * answers within a timeout, its migrations are applied, and this process's workers, if it runs
+ * any, run with a fresh claim loop: 200, otherwise 503 with the failing checks) and
+ * `/health/status` (recent counts, error rate, queue lag, pool use and workers; 503 with its
+ * reasons when unhealthy; cached, see `../health-status.ts`).
  */
 import { createRoute } from '@hono/zod-openapi';
+import { computeStatus, loopDelay, StatusCache, workerVerdict } from '../health-status';
 import type { RouteDeps } from '../registrar';
 import { guardedProblems } from '../schemas/common';
 import { liveSchema, readySchema, statusSchema } from '../schemas/health';
-import { healthStatusToWire } from '../wire/insights-wire';
 import { iso } from '../wire/time';
 
 const json = <S>(schema: S, description: string) => ({
@@ -50,6 +52,11 @@ async function check(probe: () => Promise<string | undefined>, timeoutMs: number
 
 export function registerHealthRoutes(deps: RouteDeps): void {
   const { app, tasker } = deps;
+  const settings = tasker.config.health;
+  const delay = loopDelay();
+  const status = new StatusCache(settings.statusCacheMs, () =>
+    computeStatus(tasker, settings, deps.now(), deps.readyTimeoutMs),
+  );
 
   app.openapi(
     deps.route(
@@ -59,10 +66,15 @@ export function registerHealthRoutes(deps: RouteDeps): void {
         path: '/health/live',
         tags: ['health'],
         summary: 'Liveness: the process answers',
+        description: "Always 200 while the process answers; reports the event loop's recent delay.",
         responses: { 200: json(liveSchema, 'Alive') },
       }),
     ),
-    (c) => c.json({ status: 'alive' as const, checked_at: iso(deps.now()) }, 200),
+    (c) =>
+      c.json(
+        { status: 'alive' as const, checked_at: iso(deps.now()), event_loop_delay_ms: delay.current() },
+        200,
+      ),
   );
 
   app.openapi(
@@ -72,7 +84,7 @@ export function registerHealthRoutes(deps: RouteDeps): void {
         method: 'get',
         path: '/health/ready',
         tags: ['health'],
-        summary: 'Readiness: the store answers and is migrated',
+        summary: "Readiness: the store answers and is migrated, and this process's workers run",
         responses: {
           200: json(readySchema, 'Ready'),
           503: json(readySchema, 'Not ready, with the failing checks'),
@@ -93,10 +105,17 @@ export function registerHealthRoutes(deps: RouteDeps): void {
               const pending = await (await tasker.store()).insights.pendingMigrations();
               return pending.length === 0 ? undefined : `migrations not applied: ${pending.join(', ')}`;
             }, timeout);
-      const ready = database.status === 'pass' && migrations.status === 'pass';
+      const own = workerVerdict(tasker.stats(), settings.staleAfterMs, Date.now());
+      const workers =
+        own === null
+          ? undefined
+          : own === undefined
+            ? { status: 'pass' as const, duration_ms: 0 }
+            : { status: 'fail' as const, duration_ms: 0, message: own };
+      const ready = database.status === 'pass' && migrations.status === 'pass' && workers?.status !== 'fail';
       const body = {
         status: ready ? ('ready' as const) : ('not_ready' as const),
-        checks: { database, migrations },
+        checks: { database, migrations, ...(workers === undefined ? {} : { workers }) },
         checked_at: iso(deps.now()),
       };
       return ready ? c.json(body, 200) : c.json(body, 503);
@@ -110,23 +129,23 @@ export function registerHealthRoutes(deps: RouteDeps): void {
         method: 'get',
         path: '/health/status',
         tags: ['health'],
-        summary: 'Counts of tasks and steps by state, retries, and healthy or unhealthy',
-        description: 'Unhealthy when more than 50 % of the tasks are in error (the original threshold).',
-        responses: { 200: json(statusSchema, 'Status'), ...guardedProblems() },
+        summary: 'Recent counts, error rate, queue lag, pool use and workers; 503 when unhealthy',
+        description:
+          'Computed from time-windowed index reads (health.windowMs) and cached for health.statusCacheMs. ' +
+          'Unhealthy (503, with `reasons`) when the database does not answer, when more than ' +
+          'health.maxErrorRate of the step attempts that ended in the window failed (once health.minAttempts ' +
+          "ended), when no worker is live, when this process's workers are stopped or stale, or when a step " +
+          'waited longer than health.maxQueueLagMs to be claimed.',
+        responses: {
+          ...guardedProblems(),
+          200: json(statusSchema, 'Healthy'),
+          503: json(statusSchema, 'Unhealthy, with the reasons'),
+        },
       }),
     ),
     async (c) => {
-      const counts = await (await tasker.store()).insights.healthCounts();
-      const stats = tasker.stats();
-      return c.json(
-        healthStatusToWire(
-          counts,
-          { id: tasker.workerId, state: stats.state, inFlight: stats.inFlight, completed: stats.completed },
-          deps.now(),
-          await tasker.workers(),
-        ),
-        200,
-      );
+      const answer = await status.get();
+      return answer.healthy ? c.json(answer.body, 200) : c.json(answer.body, 503);
     },
   );
 }

@@ -3,7 +3,13 @@ import { z } from '@hono/zod-openapi';
 import { timeSchema } from './common';
 
 export const liveSchema = z
-  .object({ status: z.literal('alive'), checked_at: timeSchema })
+  .object({
+    status: z.literal('alive'),
+    checked_at: timeSchema,
+    event_loop_delay_ms: z
+      .object({ mean: z.number(), p99: z.number(), max: z.number() })
+      .openapi({ description: 'Event-loop delay over the last 10 s window, sampled every 20 ms' }),
+  })
   .openapi('HealthLive');
 
 const checkSchema = z
@@ -17,7 +23,14 @@ const checkSchema = z
 export const readySchema = z
   .object({
     status: z.enum(['ready', 'not_ready']),
-    checks: z.object({ database: checkSchema, migrations: checkSchema }),
+    checks: z.object({
+      database: checkSchema,
+      migrations: checkSchema,
+      workers: checkSchema.optional().openapi({
+        description:
+          'Present when this process runs workers: they run, and their claim loop turned within health.staleAfterMs',
+      }),
+    }),
     checked_at: timeSchema,
   })
   .openapi('HealthReady');
@@ -27,43 +40,68 @@ const count = z.number().int();
 export const statusSchema = z
   .object({
     status: z.enum(['healthy', 'unhealthy']),
-    checked_at: timeSchema,
-    tasks: z.object({
-      total: count,
-      pending: count,
-      in_progress: count,
-      complete: count,
-      error: count,
-      cancelled: count,
-      resolved_manually: count,
+    reasons: z.array(z.string()).openapi({ description: 'Why it is unhealthy; empty when healthy' }),
+    checked_at: timeSchema.openapi({
+      description: 'When this answer was computed (it is cached for thresholds.cache_ms)',
     }),
-    steps: z.object({
-      total: count,
-      pending: count,
-      in_progress: count,
-      waiting_for_retry: count,
-      complete: count,
-      error: count,
-      cancelled: count,
-      resolved_manually: count,
-      skipped: count,
-    }),
+    window: z
+      .object({ ms: count, since: timeSchema })
+      .openapi({ description: 'The window of the counts and the error rate (health.windowMs)' }),
+    tasks: z
+      .object({
+        created: count,
+        pending: count,
+        in_progress: count,
+        complete: count,
+        error: count,
+        cancelled: count,
+        resolved_manually: count,
+      })
+      .openapi({ description: 'Tasks created in the window, by their state now' }),
+    attempts: z
+      .object({
+        ended: count.openapi({ description: 'Step attempts that ended in the window' }),
+        failed: count.openapi({ description: 'Of them, failed (error or waiting_for_retry)' }),
+        errored: count.openapi({ description: 'Of them, failed for good (error)' }),
+      })
+      .openapi({ description: 'Step attempts from the audit trail' }),
     retries: z.object({
-      retried_steps: count.openapi({ description: 'Steps retried at least once (automatically or by hand)' }),
-      total_retries: count.openapi({
-        description: 'Retries: transitions to waiting_for_retry, and error → pending by hand',
+      total: count.openapi({
+        description: 'Retries in the window: to waiting_for_retry, or error → pending by hand',
       }),
-      waiting_for_retry: count,
-      exhausted_steps: count.openapi({ description: 'Steps in error after using every retry' }),
+      steps: count.openapi({ description: 'Steps retried in the window' }),
     }),
-    error_rate: z.number().openapi({ description: 'Tasks in error / all tasks (0..1)' }),
-    thresholds: z.object({ max_error_rate: z.number() }),
+    error_rate: z.number().openapi({ description: 'attempts.failed / attempts.ended (0 when none ended)' }),
+    queue: z.object({
+      oldest_ready_at: timeSchema
+        .nullable()
+        .openapi({ description: 'Since when the longest-waiting claimable step waits' }),
+      lag_ms: count.openapi({ description: 'How long it has waited (0 when nothing waits)' }),
+    }),
+    database: z.object({
+      answered: z.boolean(),
+      pool: z
+        .object({ max: count, open: count, idle: count, waiting: count })
+        .nullable()
+        .openapi({ description: "This process's connection pool (null on PGlite)" }),
+    }),
+    thresholds: z.object({
+      max_error_rate: z.number(),
+      min_attempts: count,
+      max_queue_lag_ms: count.nullable(),
+      stale_after_ms: count,
+      cache_ms: count,
+    }),
     worker: z.object({
       id: z.string(),
       state: z.string(),
       in_flight: count,
       completed: count,
+      loop_age_ms: count
+        .nullable()
+        .openapi({ description: 'Since the claim loop last began a turn; null without workers' }),
     }),
+    live_workers: count.openapi({ description: 'Engine processes of the registry that are live' }),
     workers: z
       .array(
         z.object({

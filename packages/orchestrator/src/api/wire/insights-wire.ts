@@ -1,63 +1,8 @@
-/** Health counts and analytics → the API's snake_case JSON. */
+/** Analytics → the API's snake_case JSON. */
 import type { z } from 'zod';
-import { isLiveWorker } from '../../engine/waiting-reason';
-import { STEP_STATES } from '../../states/step-states';
-import { TASK_STATES } from '../../states/task-states';
-import type { Bottlenecks, HealthCounts, PerformanceWindow } from '../../store/store-insights';
-import type { WorkerRecord } from '../../store/task-store';
+import type { Bottlenecks, PerformanceWindow } from '../../store/store-insights';
 import type { bottlenecksSchema, performanceSchema } from '../schemas/analytics';
-import type { statusSchema } from '../schemas/health';
 import { iso } from './time';
-
-/** The original's threshold: unhealthy when more than half of the tasks are in error. */
-export const MAX_ERROR_RATE = 0.5;
-
-export function healthStatusToWire(
-  counts: HealthCounts,
-  worker: { id: string; state: string; inFlight: number; completed: number },
-  now: number,
-  workers: readonly WorkerRecord[] = [],
-): z.infer<typeof statusSchema> {
-  const tasks = Object.fromEntries(TASK_STATES.map((s) => [s, counts.tasks[s] ?? 0])) as Record<
-    (typeof TASK_STATES)[number],
-    number
-  >;
-  const steps = Object.fromEntries(STEP_STATES.map((s) => [s, counts.steps[s] ?? 0])) as Record<
-    (typeof STEP_STATES)[number],
-    number
-  >;
-  const taskTotal = Object.values(tasks).reduce((a, b) => a + b, 0);
-  const stepTotal = Object.values(steps).reduce((a, b) => a + b, 0);
-  const errorRate = taskTotal === 0 ? 0 : tasks.error / taskTotal;
-  return {
-    status: errorRate > MAX_ERROR_RATE ? 'unhealthy' : 'healthy',
-    checked_at: iso(now),
-    tasks: { total: taskTotal, ...tasks },
-    steps: { total: stepTotal, ...steps },
-    retries: {
-      retried_steps: counts.retriedSteps,
-      total_retries: counts.totalRetries,
-      waiting_for_retry: steps.waiting_for_retry,
-      exhausted_steps: counts.exhaustedSteps,
-    },
-    error_rate: errorRate,
-    thresholds: { max_error_rate: MAX_ERROR_RATE },
-    worker: { id: worker.id, state: worker.state, in_flight: worker.inFlight, completed: worker.completed },
-    workers: workers.map((w) => ({
-      worker_id: w.workerId,
-      hostname: w.hostname,
-      pid: w.pid,
-      started_at: iso(w.startedAt),
-      heartbeat_at: iso(w.heartbeatAt),
-      live: isLiveWorker(w, now),
-      claims: w.claimKeys
-        .filter((k) => k !== '')
-        .map((k) => ({ queue: k.slice(0, k.indexOf(' ')), task: k.slice(k.indexOf(' ') + 1) })),
-      concurrency: w.concurrency,
-      in_flight: w.inFlight,
-    })),
-  };
-}
 
 export function performanceToWire(
   windows: readonly PerformanceWindow[],

@@ -15,27 +15,59 @@ export const appliedMigrations = sql(
 );
 
 /**
- * Counts of tasks and steps by state, and retry counts from the audit trail: a retry is a step
- * transition into `waiting_for_retry` (automatic) or from `error` back to `pending` (by hand).
+ * The figures of `/health/status`, all from index ranges (the caller pins the plan: no table is
+ * read in full, however large). $1 now, $2 the window's start.
+ *
+ * - `tasks`: tasks created in the window, by their state now (`tasks_created_idx`).
+ * - `attempts`: step attempts that ended in the window, from the audit (`transitions_created_brin`):
+ *   `ended` (in_progress → complete, error or waiting_for_retry), `failed` (the last two),
+ *   `errored` (→ error: failed for good), `retries` (→ waiting_for_retry, or error → pending by
+ *   hand) and the steps they concern.
+ * - `oldest_ready_at`: the earliest `ready_at` at or before now of a step waiting to be claimed
+ *   (ready, or a retry that fell due): one probe of `steps_claim_idx` per claim key, whose
+ *   distinct values are walked by skipping through the index.
  */
-export const healthCounts = sql(
-  'insights_health_counts',
+export const healthFigures = sql(
+  'insights_health_figures',
   `
-with retries as (
-  select step_id from tasker.transitions
-  where step_id is not null
-    and (to_state = 'waiting_for_retry' or (from_state = 'error' and to_state = 'pending'))
+with recursive keys as (
+  (select claim_key from tasker.steps
+   where ready_at is not null and state <> 'in_progress' order by claim_key limit 1)
+  union all
+  select (select s.claim_key from tasker.steps s
+          where s.ready_at is not null and s.state <> 'in_progress' and s.claim_key > k.claim_key
+          order by s.claim_key limit 1)
+  from keys k where k.claim_key is not null
+), oldest as (
+  select (select s.ready_at from tasker.steps s
+          where s.claim_key = k.claim_key and s.ready_at is not null and s.state <> 'in_progress'
+            and s.ready_at <= $1::bigint
+          order by s.ready_at limit 1) as ready_at
+  from keys k where k.claim_key is not null
+), attempts as (
+  select
+    count(*) filter (where from_state = 'in_progress' and to_state in ('complete', 'error', 'waiting_for_retry'))
+      as ended,
+    count(*) filter (where from_state = 'in_progress' and to_state in ('error', 'waiting_for_retry')) as failed,
+    count(*) filter (where from_state = 'in_progress' and to_state = 'error') as errored,
+    count(*) filter (where to_state = 'waiting_for_retry' or (from_state = 'error' and to_state = 'pending'))
+      as retries,
+    count(distinct step_id) filter (where to_state = 'waiting_for_retry'
+      or (from_state = 'error' and to_state = 'pending')) as retried_steps
+  from tasker.transitions
+  where created_at >= $2::bigint and step_id is not null
 )
 select
   (select coalesce(jsonb_object_agg(state, n), '{}'::jsonb)
-     from (select state, count(*)::int as n from tasker.tasks group by state) x) as tasks,
-  (select coalesce(jsonb_object_agg(state, n), '{}'::jsonb)
-     from (select state, count(*)::int as n from tasker.steps group by state) y) as steps,
-  (select count(distinct step_id)::int from retries) as retried_steps,
-  (select count(*)::int from retries) as total_retries,
-  (select count(*)::int from tasker.steps
-     where state = 'error' and retryable and attempts > retry_limit) as exhausted_steps`,
+     from (select state, count(*)::int as n from tasker.tasks where created_at >= $2::bigint group by state) x)
+    as tasks,
+  a.ended::int, a.failed::int, a.errored::int, a.retries::int, a.retried_steps::int,
+  (select min(ready_at) from oldest) as oldest_ready_at
+from attempts a`,
 );
+
+/** Pins the plan of the health figures: index ranges only (see `healthFigures`). */
+export const pinIndexScans = sql('insights_pin_index_scans', 'set local enable_seqscan = off');
 
 /**
  * Task and step figures per time window. $1 now, $2 window labels, $3 window lengths (ms).
