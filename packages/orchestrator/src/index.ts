@@ -33,6 +33,13 @@ export { backoffDelay, DEFAULT_BACKOFF } from './engine/backoff';
 export type { Clock, ClockSample, ManualClock, SyncedClock, SyncedClockOptions } from './engine/clock';
 export { createManualClock, createSyncedClock, systemClock } from './engine/clock';
 export type { StepInfo, StepMiddleware } from './engine/middleware';
+export type {
+  RetentionPolicy,
+  RetentionRunOptions,
+  RetentionRunResult,
+  RuleFigures,
+} from './engine/retention';
+export { RETENTION_SWEPT_EVENT, retentionRules, runRetention } from './engine/retention';
 export type { SubmitRequest } from './engine/submit';
 export { createTasker } from './engine/tasker';
 export type { SubmitResult, Tasker, TaskerOptions, TaskerStats } from './engine/tasker-types';
@@ -101,6 +108,7 @@ export type {
   TransitionRow,
 } from './store/records';
 export type { QueryInfo, TransientRetryOptions } from './store/store-context';
+export type { RetentionRule, RetentionRunRecord, StoreRetention, SweptCounts } from './store/store-retention';
 export { DEFAULT_PAGE_BYTES, type TaskFilter, type TaskListItem, type TaskPage } from './store/task-reads';
 export type { NewStep, NewTask, StepOutcome, TaskStoreOptions } from './store/task-store';
 export { TaskStore } from './store/task-store';

@@ -16,6 +16,14 @@ const int = (min: number, max: number, what = `an integer from ${min} to ${max}`
     .min(min, { error: msg(what) })
     .max(max, { error: msg(what) });
 
+const keep = int(0, 3_650 * 86_400_000, 'a duration in ms from 0 to 10 years').optional();
+const keepByState = z
+  .strictObject(
+    { complete: keep, error: keep, cancelled: keep, resolved_manually: keep },
+    { error: msg('an object of finished state → ms') },
+  )
+  .prefault({});
+
 export const configSchema = z.strictObject({
   engine: z
     .strictObject({
@@ -145,6 +153,38 @@ export const configSchema = z.strictObject({
       minAttempts: int(1, 1_000_000).default(10),
       /** Unhealthy when a step has waited this long to be claimed (ms); none by default (reported only). */
       maxQueueLagMs: int(1, 86_400_000).optional(),
+    })
+    .prefault({}),
+  retention: z
+    .strictObject({
+      /**
+       * How long finished tasks are kept, per state (ms after they finished); a state left out
+       * is kept for ever. For example `{ complete: 604_800_000, error: 2_592_000_000 }` keeps
+       * completed tasks 7 days and failed ones 30. No state set: no sweep.
+       */
+      keepMs: keepByState,
+      /** Per-namespace keeps, over `keepMs` for the states they set: namespace → keep by state. */
+      namespaces: z
+        .record(
+          z.string({ error: msg('a namespace') }).min(1, { error: 'expected a namespace' }),
+          keepByState,
+          {
+            error: msg('an object of namespace → keep by state'),
+          },
+        )
+        .default({}),
+      /** Move a removed task's audit to `tasker.transitions_archive` instead of deleting it. Default false. */
+      archive: z.boolean({ error: msg('a boolean') }).default(false),
+      /** How often a worker runs the sweep (ms; one process at a time sweeps). Default 600 000 (10 minutes). */
+      intervalMs: int(1_000, 86_400_000).default(600_000),
+      /** Tasks removed per batch, at most (each batch is one transaction). Default 500. */
+      batchSize: int(1, 10_000).default(500),
+      /** A batch slower than this (ms) halves the next one; each statement is cut off at 10× it. Default 250. */
+      batchTimeMs: int(10, 60_000).default(250),
+      /** Pause between batches (ms), leaving the database to the claims. Default 20. */
+      pauseMs: int(0, 60_000).default(20),
+      /** A run stops after this long (ms) and the next one goes on. Default 60 000. */
+      maxRunMs: int(1_000, 3_600_000).default(60_000),
     })
     .prefault({}),
   store: z

@@ -9,10 +9,12 @@ import type { HandlerMap } from '../handlers/step-handler';
 import type { TaskRegistry } from '../registry/task-registry';
 import type { ManualOptions } from '../store/manual-operations';
 import type { JsonValue, TaskDetails } from '../store/records';
+import type { RetentionRunRecord } from '../store/store-retention';
 import type { TaskFilter, TaskPage } from '../store/task-reads';
 import type { TaskStore, WorkerRecord } from '../store/task-store';
 import type { Clock } from './clock';
 import type { StepMiddleware } from './middleware';
+import type { RetentionRunResult } from './retention';
 import type { SubmitRequest } from './submit';
 
 /** Options of {@link createTasker}. */
@@ -110,6 +112,14 @@ export interface Tasker {
   workers(windowMs?: number): Promise<WorkerRecord[]>;
   /** A page of tasks (summaries unless `include: 'context'`), at most `maxBytes` of JSON; `nextCursor` pages on. */
   listTasks(filter?: TaskFilter): Promise<TaskPage>;
+  /**
+   * Runs the retention sweep once, now, with the configured policy (`retention`); `dryRun`
+   * counts what it would remove. Workers also run it every `retention.intervalMs` when the
+   * policy removes anything.
+   */
+  runRetention(options?: { dryRun?: boolean }): Promise<RetentionRunResult>;
+  /** The newest recorded retention runs (default 10), newest first. */
+  retentionRuns(limit?: number): Promise<RetentionRunRecord[]>;
   /** The store (opened on first use). */
   store(): Promise<TaskStore>;
   /**

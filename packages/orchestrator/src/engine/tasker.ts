@@ -12,6 +12,7 @@ import { createTaskRegistry, type TaskRegistry } from '../registry/task-registry
 import { createPgliteStore, createPostgresStore } from '../store/create-store';
 import type { ManualOptions } from '../store/manual-operations';
 import type { Change, TaskDetails } from '../store/records';
+import type { RetentionRunRecord } from '../store/store-retention';
 import { WAIT_END_STATES } from '../store/task-finished';
 import type { TaskFilter, TaskPage } from '../store/task-reads';
 import type { TaskStore, WorkerRecord } from '../store/task-store';
@@ -21,6 +22,13 @@ import { type Clock, createSyncedClock, type SyncedClock } from './clock';
 import { EventPublisher } from './event-publisher';
 import { leaseTiming } from './lease-timing';
 import { Presence } from './presence';
+import {
+  RETENTION_SWEPT_EVENT,
+  type RetentionRunResult,
+  RetentionSweeper,
+  retentionEnabled,
+  runRetention,
+} from './retention';
 import { buildNewTask, type SubmitRequest } from './submit';
 import type { SubmitResult, Tasker, TaskerOptions, TaskerStats } from './tasker-types';
 import { readySteps, withWaitingReasons } from './waiting-reason';
@@ -57,6 +65,7 @@ class Engine implements Tasker {
   #stopped = false;
   #worker: Worker | undefined;
   #presence: Presence | undefined;
+  #sweeper: RetentionSweeper | undefined;
   /** The claim keys of the registry's definitions, and the registry revision they were made at. */
   #claimKeys: { revision: number | undefined; keys: readonly string[] } | undefined;
   readonly #onError: (error: unknown, during: string) => void;
@@ -94,6 +103,7 @@ class Engine implements Tasker {
         }
       }
     }
+    options.router?.registerEvent({ ...RETENTION_SWEPT_EVENT, firedBy: [...RETENTION_SWEPT_EVENT.firedBy] });
   }
 
   store(): Promise<TaskStore> {
@@ -279,10 +289,46 @@ class Engine implements Tasker {
     });
     await this.#worker.start();
     await this.#presence?.beatNow();
+    if (retentionEnabled(this.config.retention)) {
+      this.#sweeper = new RetentionSweeper(
+        (stopping) => this.#sweep({}, stopping),
+        this.config.retention.intervalMs,
+        (error) => this.#onError(error, 'retention sweep'),
+      );
+      this.#sweeper.start(this.#options.random);
+    }
+  }
+
+  runRetention(options: { dryRun?: boolean } = {}): Promise<RetentionRunResult> {
+    return this.#sweep(options, () => this.#stopped);
+  }
+
+  async retentionRuns(limit = 10): Promise<RetentionRunRecord[]> {
+    return (await this.store()).retention.recent(limit);
+  }
+
+  async #sweep(options: { dryRun?: boolean }, stopping: () => boolean): Promise<RetentionRunResult> {
+    const store = await this.store();
+    const result = await runRetention(store, this.config.retention, {
+      ...options,
+      now: () => this.#now(),
+      workerId: this.workerId,
+      stopping,
+    });
+    if (result.skipped === undefined) {
+      const { byRule: _, ...figures } = result;
+      this.#options.router?.route(
+        RETENTION_SWEPT_EVENT.name,
+        { ...figures, workerId: this.workerId },
+        result.finishedAt,
+      );
+    }
+    return result;
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    await this.#sweeper?.stop();
     const worker = this.#worker;
     if (worker !== undefined) await worker.stop();
     await this.#presence?.stop();

@@ -44,6 +44,7 @@ import {
   type TransientRetryOptions,
 } from './store-context';
 import { StoreInsights } from './store-insights';
+import { StoreRetention } from './store-retention';
 import { FINISHED_CHANNEL, finishedPayloads, finishedTaskIds, parseFinishedPayload } from './task-finished';
 import {
   getTaskDetails,
@@ -142,6 +143,7 @@ export class TaskStore {
   readonly #ctx: StoreContext;
   #migrated: Promise<number[]> | undefined;
   #insights: StoreInsights | undefined;
+  #retention: StoreRetention | undefined;
 
   /**
    * The payload of this store's NOTIFYs. Its own listeners ignore them: the engines on this
@@ -191,6 +193,12 @@ export class TaskStore {
   get insights(): StoreInsights {
     this.#insights ??= new StoreInsights(this.#ctx);
     return this.#insights;
+  }
+
+  /** The retention sweep's statements (the engine's `runRetention` drives them). */
+  get retention(): StoreRetention {
+    this.#retention ??= new StoreRetention(this.#ctx);
+    return this.#retention;
   }
 
   /**
