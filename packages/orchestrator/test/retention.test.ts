@@ -172,6 +172,10 @@ describe('retention on PGlite', () => {
       expect(swept?.name).toBe('retention.swept');
       expect(swept?.payload).toMatchObject({ tasks: 1, transitions: 6, complete: true, dryRun: false });
       expect((await tasker.retentionRuns(1))[0]).toMatchObject({ dryRun: false, complete: true });
+      // A router without a mapping for it gets one: to metrics and logs, like task outcomes.
+      const plain = createEventRouter();
+      createTasker({ tasks: [], router: plain });
+      expect(plain.mappingFor('retention.swept')?.backends).toEqual(['metrics', 'logs']);
     } finally {
       await tasker.stop();
     }

@@ -10,6 +10,7 @@ export const METRIC_NAMES = Object.freeze({
   stepDuration: 'tasker_step_duration_seconds',
   stepRetries: 'tasker_step_retries_total',
   stepsInProgress: 'tasker_steps_in_progress',
+  retentionRemoved: 'tasker_retention_removed_total',
 });
 
 /** Help texts, shared by the Prometheus-named backends. */
@@ -23,6 +24,8 @@ export const METRIC_HELP = Object.freeze({
   stepRetries:
     'Retries of steps (automatic after a retryable failure, or requested by hand); scaled by 1/sampling rate.',
   stepsInProgress: 'Steps this process is running now.',
+  retentionRemoved:
+    'Rows the retention sweep removed, by kind (tasks, transitions, identity_keys), and audit rows it archived (archived).',
 });
 
 export const TASK_LABELS = ['namespace', 'name', 'version'] as const;

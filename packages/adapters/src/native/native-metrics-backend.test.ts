@@ -173,6 +173,19 @@ describe('createNativeMetricsBackend', () => {
     expect(warnings.length).toBe(3);
   });
 
+  it('counts what the retention sweep removed, by kind, and nothing for a dry run', () => {
+    const registry = createRegistry();
+    const backend = createNativeMetricsBackend({ registry, warn: quiet });
+    const figures = { tasks: 3, transitions: 15, archived: 0, identityKeys: 2, complete: true };
+    backend.handle(event('retention.swept', { ...figures, dryRun: false }));
+    backend.handle(event('retention.swept', { ...figures, dryRun: true }));
+    backend.handle(event('retention.swept', { ...figures, tasks: 'many', dryRun: false }));
+    const removed = (kind: string) => value(registry, 'tasker_retention_removed_total', { kind });
+    expect([removed('tasks'), removed('transitions'), removed('identity_keys')]).toEqual([3, 30, 4]);
+    expect(removed('archived')).toBeUndefined();
+    expect(backend.stats().dropped).toEqual({ 'retention.tasks': 1 });
+  });
+
   it('ignores events it has no metric for', () => {
     const b = createNativeMetricsBackend({ registry: createRegistry() });
     b.handle(event('workflow.viable_steps_discovered', SAMPLE_PAYLOADS['workflow.viable_steps_discovered']));

@@ -80,6 +80,7 @@ interface Instruments {
   readonly stepDuration: LabelledHistogram<StepLabel>;
   readonly retries: LabelledCounter<StepOnly>;
   readonly inProgress: LabelledGauge<StepOnly>;
+  readonly retention: LabelledCounter<'kind'>;
   readonly exemplars: boolean;
 }
 
@@ -195,11 +196,17 @@ export function createNativeMetricsBackend(options: NativeMetricsBackendOptions)
       help: METRIC_HELP.stepsInProgress,
       labelNames: STEP_LABELS,
     }),
+    retention: r.counter({
+      name: METRIC_NAMES.retentionRemoved,
+      help: METRIC_HELP.retentionRemoved,
+      labelNames: ['kind'],
+    }),
     exemplars: o.exemplars,
   };
   const sink: LifecycleMetricsSink = {
     task: (labels) => new NativeTaskSeries(i, labels),
     step: (labels) => new NativeStepSeries(i, labels),
+    retention: (kind, by) => i.retention.labels({ kind }).inc(by),
   };
   const core = new LifecycleMetrics(o.name, sink, o.labelSetLimit, o.warn ?? defaultWarn);
   return {

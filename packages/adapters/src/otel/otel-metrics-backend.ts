@@ -30,6 +30,7 @@ export const OTEL_METRIC_NAMES = Object.freeze({
   stepDuration: 'tasker.step.duration',
   stepRetries: 'tasker.step.retries',
   stepsInProgress: 'tasker.steps.in_progress',
+  retentionRemoved: 'tasker.retention.removed',
 });
 
 /** Options of {@link createOtelMetricsBackend}. */
@@ -173,7 +174,13 @@ export function createOtelMetricsBackend(options: OtelMetricsBackendOptions): Me
       unit: '{step}',
     }),
   };
+  const retention = m.createCounter(OTEL_METRIC_NAMES.retentionRemoved, {
+    description:
+      'Rows the retention sweep removed (tasks, transitions, identity_keys) or archived, by tasker.kind.',
+    unit: '{row}',
+  });
   const sink: LifecycleMetricsSink = {
+    retention: (kind, by) => retention.add(by, { 'tasker.kind': kind }),
     task: (labels) => new OtelTaskSeries(i, taskAttributes(labels)),
     step: (labels: StepLabels) =>
       new OtelStepSeries(i, { ...taskAttributes(labels), 'tasker.step_name': labels.step }),

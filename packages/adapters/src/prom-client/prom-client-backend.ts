@@ -171,9 +171,16 @@ export function createPromClientBackend(options: PromClientBackendOptions): Metr
       registers,
     }),
   };
+  const retention = new Counter({
+    name: METRIC_NAMES.retentionRemoved,
+    help: METRIC_HELP.retentionRemoved,
+    labelNames: ['kind'],
+    registers,
+  });
   const sink: LifecycleMetricsSink = {
     task: (labels) => new PromTaskSeries(i, labels),
     step: (labels) => new PromStepSeries(i, labels),
+    retention: (kind, by) => retention.labels({ kind }).inc(by),
   };
   const core = new LifecycleMetrics(o.name, sink, o.labelSetLimit, o.warn ?? defaultWarn);
   return { name: o.name, handle: (event: RoutedEvent) => core.handle(event), stats: () => core.stats() };

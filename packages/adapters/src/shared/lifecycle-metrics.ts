@@ -12,6 +12,7 @@
  * | `step.retry_requested`                  | step retries                                            |
  * | `step.execution_requested`              | enters in-progress                                      |
  * | `step.before_transition` from `in_progress` | leaves in-progress (a lease that expired)           |
+ * | `retention.swept`                       | rows removed by the orchestrator's retention sweep, by kind |
  *
  * Counts are scaled by `1 / event.samplingRate`, so that counters estimate the true totals when
  * events are sampled. Durations and the in-progress gauge are not scaled (see the README).
@@ -55,11 +56,24 @@ export interface StepSeries {
   inProgress(delta: 1 | -1): void;
 }
 
+/** What the retention sweep removes (or archives), as counted by `retention.swept`. */
+export type RetentionKind = 'tasks' | 'transitions' | 'archived' | 'identity_keys';
+
 /** Where a metrics backend records: it binds a label set's instruments once, when first seen. */
 export interface LifecycleMetricsSink {
   task(labels: TaskLabels): TaskSeries;
   step(labels: StepLabels): StepSeries;
+  /** Rows the retention sweep removed (archived), by kind. */
+  retention(kind: RetentionKind, by: number): void;
 }
+
+/** `retention.swept` payload fields → the kind they count. */
+const RETENTION_FIELDS: readonly (readonly [string, RetentionKind])[] = [
+  ['tasks', 'tasks'],
+  ['transitions', 'transitions'],
+  ['archived', 'archived'],
+  ['identityKeys', 'identity_keys'],
+];
 
 /** What a metrics backend counted about itself. */
 export interface MetricsBackendStats {
@@ -167,6 +181,15 @@ const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
     },
   ],
   [
+    'retention.swept',
+    (core, event) => {
+      // A dry run removes nothing.
+      const p = event.payload as Payload;
+      if (p.dryRun === true) return false;
+      return core.retention(p);
+    },
+  ],
+  [
     'step.before_transition',
     (core, event) => {
       const p = event.payload as Payload;
@@ -225,6 +248,21 @@ export class LifecycleMetrics {
       overflowed: this.#overflowed,
       inProgress: this.#running.size,
     };
+  }
+
+  /** @internal Counts a retention run's removals; a missing or bad figure is dropped. */
+  retention(p: Payload): boolean {
+    let counted = false;
+    for (const [field, kind] of RETENTION_FIELDS) {
+      const n = p[field];
+      if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) {
+        this.#drops.drop(`retention.${field}`, () => `dropped retention.swept's ${field}: not a count`);
+        continue;
+      }
+      if (n > 0) this.#sink.retention(kind, n);
+      counted = true;
+    }
+    return counted;
   }
 
   /** @internal The task entry of a payload's labels, or undefined (dropped) when they are bad. */

@@ -103,7 +103,13 @@ class Engine implements Tasker {
         }
       }
     }
-    options.router?.registerEvent({ ...RETENTION_SWEPT_EVENT, firedBy: [...RETENTION_SWEPT_EVENT.firedBy] });
+    if (options.router !== undefined) {
+      const router = options.router;
+      router.registerEvent({ ...RETENTION_SWEPT_EVENT, firedBy: [...RETENTION_SWEPT_EVENT.firedBy] });
+      // Unless the user routes it, a sweep's figures go where the default table sends outcomes.
+      if (router.mappingFor(RETENTION_SWEPT_EVENT.name) === undefined)
+        router.map(RETENTION_SWEPT_EVENT.name, { backends: ['metrics', 'logs'] });
+    }
   }
 
   store(): Promise<TaskStore> {
