@@ -627,6 +627,37 @@ export function engineSuite(name: string, createSubject: () => Promise<EngineSub
       });
     }, 60_000);
 
+    it('aborts a running handler as soon as its task is cancelled (the manual clock never renews a lease)', async () => {
+      let started!: () => void;
+      const running = new Promise<void>((resolve) => {
+        started = resolve;
+      });
+      let reason: unknown;
+      const { tasker, namespace } = await boot({
+        name: 'long',
+        steps: [
+          {
+            name: 'wait',
+            handler: async (ctx) => {
+              started();
+              await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()));
+              reason = ctx.signal.reason;
+              return 'stopped';
+            },
+          },
+        ],
+      });
+      const { taskId } = await tasker.submit({ namespace, name: 'long', context: {} });
+      await running;
+      await tasker.cancel(taskId, { actor: 'ops' });
+      await until(
+        async () => reason,
+        (r) => r !== undefined,
+      );
+      expect(String((reason as Error).message)).toMatch(/was cancelled or resolved by hand/);
+      expect((await tasker.getTask(taskId))?.state).toBe('cancelled');
+    }, 60_000);
+
     it('hash identities can cover chosen fields only', async () => {
       const { tasker, namespace } = await boot(
         { name: 'per-customer', steps: [{ name: 'a', handler: async () => 1 }] },
