@@ -40,6 +40,7 @@ const TABLE: readonly { method: string; path: string; permission: string }[] = [
   { method: 'GET', path: '/metrics', permission: 'tasker.metrics:index' },
   { method: 'GET', path: '/analytics/performance', permission: 'tasker.analytics:index' },
   { method: 'GET', path: '/analytics/bottlenecks', permission: 'tasker.analytics:index' },
+  { method: 'GET', path: '/retention', permission: 'tasker.retention:index' },
 ];
 const OPEN = [
   '/health/live',
@@ -130,8 +131,9 @@ describe('authorization matrix over HTTP (JWT + claims coordinator)', () => {
     expect(guarded.sort()).toEqual(TABLE.map((r) => `${r.method} ${r.path} ${r.permission}`).sort());
     const open = h.api.routes.filter((r) => r.permission === null).map((r) => r.path.slice('/tasker'.length));
     expect(open.sort()).toEqual([...OPEN].sort());
-    // The original's 18, and tasker.task:index_all, which widens owner scoping and guards no route.
-    expect(PERMISSIONS).toHaveLength(19);
+    // The original's 18, tasker.task:index_all (it widens owner scoping and guards no route) and
+    // tasker.retention:index.
+    expect(PERMISSIONS).toHaveLength(20);
     for (const row of TABLE) expect(PERMISSIONS).toContain(row.permission);
   });
 

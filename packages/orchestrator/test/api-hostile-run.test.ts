@@ -596,6 +596,7 @@ const BASELINES: Record<string, BaselineOf> = {
     mayConflict: true,
   }),
   'GET /analytics/bottlenecks': () => ({ params: {} }),
+  'GET /retention': () => ({ params: {} }),
   'GET /docs/assets/{file}': (_s, r) => ({
     params: { file: r.pick(['swagger-ui.css', 'favicon-32x32.png']) },
   }),

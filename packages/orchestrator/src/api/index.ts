@@ -1,6 +1,6 @@
 /**
  * `@tasker/orchestrator/api`: the REST API (hono, zod schemas, OpenAPI 3.1, Swagger UI),
- * authentication (pluggable, JWT built in) and authorization (the original's 18 permissions).
+ * authentication (pluggable, JWT built in) and authorization (the original's 18 permissions and two more, see `PERMISSIONS`).
  * A separate entry point, so programs that serve no HTTP never load hono or jose.
  */
 export type { ApiErrorCode, FieldError } from './api-error';

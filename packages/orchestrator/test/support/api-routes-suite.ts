@@ -5,10 +5,12 @@
  */
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TaskStore } from '../../src/index';
-import { type ApiHarness, routeOf, startApiHarness } from './api-harness';
+import { createTaskerApi } from '../../src/api/index';
+import { createTasker, type TaskStore } from '../../src/index';
+import { type ApiHarness, type Called, responseChecker, routeOf, startApiHarness } from './api-harness';
 
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
+const DAY = 86_400_000;
 
 export function apiRoutesSuite(name: string, createStore: () => Promise<TaskStore>): void {
   describe(`REST API on ${name}`, () => {
@@ -493,6 +495,117 @@ export function apiRoutesSuite(name: string, createStore: () => Promise<TaskStor
       expect(css.headers.get('content-type')).toContain('text/css');
       exercised.add('GET /tasker/docs/assets/{file}');
       expect((await call('GET', '/docs/assets/..%2Fpackage.json')).status).toBe(400);
+    });
+
+    it('shows the retention policy, its rules and the newest runs; 400 for a bad limit', async () => {
+      // The harness's engine has no policy: nothing is swept.
+      const none = await call('GET', '/retention');
+      expect(none.status).toBe(200);
+      expect(none.json.policy).toMatchObject({
+        enabled: false,
+        keep_ms: { complete: null, error: null, cancelled: null, resolved_manually: null },
+        namespaces: {},
+        rules: [],
+      });
+      // An engine on the same store with a policy: cancelled tasks go at once, but in ops.
+      const keeper = createTasker({
+        store,
+        tasks: [],
+        config: {
+          retention: {
+            keepMs: { cancelled: 0, error: 30 * DAY },
+            namespaces: { ops: { cancelled: 7 * DAY } },
+            archive: true,
+            pauseMs: 0,
+          },
+        },
+        onError: () => {},
+      });
+      const api = createTaskerApi({ tasker: keeper });
+      const server = await api.listen();
+      try {
+        const cancelled = (await call('GET', '/tasks?status=cancelled&limit=100')).json.tasks as {
+          namespace: string;
+        }[];
+        const due = cancelled.filter((t) => t.namespace !== 'ops').length;
+        expect(due).toBeGreaterThanOrEqual(2); // the previous test cancelled two shop tasks
+        const dry = await keeper.runRetention({ dryRun: true });
+        const run = await keeper.runRetention();
+        expect(run).toMatchObject({ tasks: due, transitions: dry.transitions, complete: true });
+        expect(run.archived).toBe(dry.transitions);
+        expect((await call('GET', '/tasks?status=cancelled')).json.pagination.total).toBe(
+          cancelled.length - due,
+        );
+
+        const response = await fetch(`${server.url}/tasker/retention?limit=2`);
+        const body = (await response.json()) as Called['json'];
+        expect(response.status).toBe(200);
+        responseChecker(api.openapi())(
+          routeOf(api.routes, 'GET', '/tasker/retention')!,
+          200,
+          response.headers.get('content-type') ?? '',
+          body,
+        );
+        expect(body.policy).toEqual({
+          enabled: true,
+          keep_ms: { complete: null, error: 30 * DAY, cancelled: 0, resolved_manually: null },
+          namespaces: { ops: { complete: null, error: null, cancelled: 7 * DAY, resolved_manually: null } },
+          archive: true,
+          interval_ms: 600_000,
+          batch_size: 500,
+          batch_time_ms: 250,
+          pause_ms: 0,
+          max_run_ms: 60_000,
+          rules: [
+            { state: 'error', namespace: null, excluded_namespaces: [], keep_ms: 30 * DAY },
+            { state: 'cancelled', namespace: 'ops', excluded_namespaces: [], keep_ms: 7 * DAY },
+            { state: 'cancelled', namespace: null, excluded_namespaces: ['ops'], keep_ms: 0 },
+          ],
+        });
+        // Newest first: the run, then the dry run.
+        expect(body.runs).toHaveLength(2);
+        const [latest, dryRun] = body.runs;
+        expect(latest).toMatchObject({
+          dry_run: false,
+          worker_id: keeper.workerId,
+          tasks: due,
+          transitions: run.transitions,
+          archived: run.transitions,
+          identity_keys: run.identityKeys,
+          batches: run.batches,
+          complete: true,
+          error: null,
+          started_at: new Date(run.startedAt).toISOString(),
+          duration_ms: run.finishedAt - run.startedAt,
+        });
+        expect(latest.by_rule).toEqual(
+          run.byRule.map((r) => ({
+            state: r.state,
+            namespace: r.namespace,
+            keep_ms: r.keepMs,
+            cutoff: new Date(r.cutoff).toISOString(),
+            tasks: r.tasks,
+            transitions: r.transitions,
+            archived: r.archived,
+          })),
+        );
+        expect(latest.by_rule.map((r: { tasks: number }) => r.tasks)).toEqual([0, 0, due]);
+        expect(dryRun).toMatchObject({ dry_run: true, tasks: due, archived: 0, batches: 0 });
+        expect(latest.id).toBeGreaterThan(dryRun.id);
+
+        // Any process's API lists the runs recorded in the store.
+        const one = await call('GET', '/retention?limit=1');
+        expect(one.json.runs.map((r: { id: number }) => r.id)).toEqual([latest.id]);
+      } finally {
+        await server.close();
+        await keeper.stop();
+      }
+      for (const limit of ['0', '101', 'x', '1.5', '', '-1']) {
+        const bad = await call('GET', `/retention?limit=${limit}`);
+        expect(bad.status, `limit=${limit}`).toBe(400);
+        expect(bad.json.code).toBe('VALIDATION_FAILED');
+        expect(bad.json.errors.map((e: { field: string }) => e.field)).toEqual(['limit']);
+      }
     });
 
     it('exercised every route of the table', () => {

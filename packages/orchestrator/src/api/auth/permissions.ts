@@ -1,10 +1,12 @@
 /**
- * The original Tasker's 18 permission strings, `resource:action`. A route needs exactly one of
- * them (see `ROUTE_PERMISSIONS` in `../route-table.ts`); the `destroy` actions guard no route of
- * this API and stay in the registry for custom coordinators.
+ * The permission strings, `resource:action`: the original Tasker's 18 and two of this one's, 20
+ * in all. A guarded route needs exactly one of them (each route names its own when it is
+ * registered; `TaskerApi.routes` lists them); the `destroy` actions guard no route of this API
+ * and stay in the registry for custom coordinators.
  *
- * One more, `tasker.task:index_all`, guards no route either: with owner scoping on
- * (`auth.scopeToOwner`), a principal that holds it sees and acts on every task, not only its own.
+ * `tasker.task:index_all` guards no route either: with owner scoping on (`auth.scopeToOwner`), a
+ * principal that holds it sees and acts on every task, not only its own.
+ * `tasker.retention:index` guards `GET /retention` (the retention policy and its recent runs).
  */
 
 /** Resources of the permission registry. */
@@ -15,9 +17,10 @@ export const RESOURCES = Object.freeze({
   handler: 'tasker.handler',
   metrics: 'tasker.metrics',
   analytics: 'tasker.analytics',
+  retention: 'tasker.retention',
 } as const);
 
-/** Every permission, in the original's order. */
+/** Every permission: the original's 18 in its order, then this implementation's own. */
 export const PERMISSIONS = Object.freeze([
   'tasker.task:index',
   'tasker.task:show',
@@ -38,9 +41,10 @@ export const PERMISSIONS = Object.freeze([
   'tasker.metrics:index',
   'tasker.analytics:index',
   'tasker.task:index_all',
+  'tasker.retention:index',
 ] as const);
 
-/** One of the permission strings: the original's 18, and `tasker.task:index_all`. */
+/** One of the 20 permission strings: the original's 18, `tasker.task:index_all` and `tasker.retention:index`. */
 export type Permission = (typeof PERMISSIONS)[number];
 
 /** A permission's resource (`tasker.task`) and action (`index`). */
@@ -49,7 +53,7 @@ export function splitPermission(permission: Permission): { resource: string; act
   return { resource: permission.slice(0, at), action: permission.slice(at + 1) };
 }
 
-/** True for one of the 18 permission strings. */
+/** True for one of the 20 permission strings. */
 export function isPermission(value: unknown): value is Permission {
   return typeof value === 'string' && (PERMISSIONS as readonly string[]).includes(value);
 }

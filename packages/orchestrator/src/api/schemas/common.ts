@@ -76,6 +76,19 @@ export function guardedProblems<const S extends keyof typeof problems>(...status
   return out as Pick<typeof problems, S | 401 | 403>;
 }
 
+/**
+ * An integer query parameter from `min` to `max` (a query value is text: it is coerced, and
+ * anything else, an empty value included, is refused naming the range).
+ */
+export function queryInteger(min: number, max: number) {
+  const what = `expected an integer from ${min} to ${max}`;
+  return z.coerce
+    .number({ error: (i) => `${what}, received ${JSON.stringify(i.input)}` })
+    .int({ error: what })
+    .min(min, { error: what })
+    .max(max, { error: what });
+}
+
 export const taskIdParams = z.object({ id: idSchema('task') });
 export const stepParams = z.object({ id: idSchema('task'), stepId: idSchema('step') });
 

@@ -1,7 +1,14 @@
 /** Task shapes: the submit, update and list requests and the task responses. */
 import { z } from '@hono/zod-openapi';
 import { TASK_STATES } from '../../states/task-states';
-import { idSchema, jsonValueSchema, optionalTimeSchema, paginationSchema, timeSchema } from './common';
+import {
+  idSchema,
+  jsonValueSchema,
+  optionalTimeSchema,
+  paginationSchema,
+  queryInteger,
+  timeSchema,
+} from './common';
 import { dependencyAnalysisSchema } from './dependency-analysis';
 import { stepSchema } from './steps';
 
@@ -131,15 +138,6 @@ export const updateTaskSchema = z
 export const MAX_PAGE_SIZE = 100;
 export const SORT_KEYS = ['created_at', 'updated_at', 'completed_at', 'namespace', 'name', 'status'] as const;
 
-const integer = (min: number, max: number) => {
-  const what = `expected an integer from ${min} to ${max}`;
-  return z.coerce
-    .number({ error: (i) => `${what}, received ${JSON.stringify(i.input)}` })
-    .int({ error: what })
-    .min(min, { error: what })
-    .max(max, { error: what });
-};
-
 const statusList = z
   .string()
   .transform((s, ctx) => {
@@ -162,8 +160,8 @@ export const listTasksQuerySchema = z.object({
   name: text(200).optional(),
   version: text(100).optional(),
   status: statusList.optional(),
-  limit: integer(1, MAX_PAGE_SIZE).default(25).openapi({ type: 'integer' }),
-  offset: integer(0, 1_000_000)
+  limit: queryInteger(1, MAX_PAGE_SIZE).default(25).openapi({ type: 'integer' }),
+  offset: queryInteger(0, 1_000_000)
     .default(0)
     .openapi({ type: 'integer', description: 'Rows to skip (kept for compatibility; page with `cursor`)' }),
   cursor: z
