@@ -29,7 +29,28 @@ export class ApiClient {
     return this.#base;
   }
 
+  /** The answer's body; any status but 2xx becomes a `CliError` naming the API's code and detail. */
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const { status, body: parsed } = await this.#send(method, path, body);
+    if (status < 200 || status > 299) throw this.#refusal(method, path, status, parsed);
+    return parsed as T;
+  }
+
+  /**
+   * The answer's status and body when its status is one of `expected` (a health route's 503
+   * carries its verdict); any other status becomes a `CliError` as with {@link request}.
+   */
+  async answer<T>(
+    method: string,
+    path: string,
+    expected: readonly number[],
+  ): Promise<{ status: number; body: T }> {
+    const { status, body } = await this.#send(method, path, undefined);
+    if (!expected.includes(status)) throw this.#refusal(method, path, status, body);
+    return { status, body: body as T };
+  }
+
+  async #send(method: string, path: string, body: unknown): Promise<{ status: number; body: unknown }> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.#token !== undefined) headers.authorization = `Bearer ${this.#token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -50,22 +71,21 @@ export class ApiClient {
       );
     }
     const text = await response.text();
-    let parsed: unknown;
     try {
-      parsed = text === '' ? undefined : JSON.parse(text);
+      return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
     } catch {
       throw new CliError(
         `${method} ${path}: the server answered ${response.status} with a body that is not JSON`,
       );
     }
-    if (!response.ok) {
-      const p = (parsed ?? {}) as ProblemBody;
-      const fields = (p.errors ?? []).map((e) => `\n  ${e.field}: ${e.message}`).join('');
-      throw new CliError(
-        `${method} ${path} failed: ${response.status} ${p.code ?? ''} ${p.detail ?? ''}`.trim() + fields,
-        EXIT.failed,
-      );
-    }
-    return parsed as T;
+  }
+
+  #refusal(method: string, path: string, status: number, parsed: unknown): CliError {
+    const p = (parsed ?? {}) as ProblemBody;
+    const fields = (p.errors ?? []).map((e) => `\n  ${e.field}: ${e.message}`).join('');
+    return new CliError(
+      `${method} ${path} failed: ${status} ${p.code ?? ''} ${p.detail ?? ''}`.trim() + fields,
+      EXIT.failed,
+    );
   }
 }

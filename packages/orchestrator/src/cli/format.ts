@@ -121,3 +121,29 @@ export function taskDetails(t: TaskWire): string {
   }
   return lines.join('\n');
 }
+
+const UNITS: readonly [string, number][] = [
+  ['d', 86_400_000],
+  ['h', 3_600_000],
+  ['min', 60_000],
+  ['s', 1_000],
+];
+
+/** Milliseconds in the largest unit that holds them exactly: `7 d`, `90 s`, `1500 ms`. */
+export function duration(ms: number): string {
+  for (const [unit, size] of UNITS) if (ms >= size && ms % size === 0) return `${ms / size} ${unit}`;
+  return `${ms} ms`;
+}
+
+/** Which finished tasks a retention rule covers: `cancelled in ops`, `complete in every namespace but ops`. */
+export function ruleLabel(rule: {
+  state: string;
+  namespace: string | null;
+  excluded_namespaces?: readonly string[];
+}): string {
+  if (rule.namespace !== null) return `${rule.state} in ${rule.namespace}`;
+  const excluded = rule.excluded_namespaces ?? [];
+  return excluded.length === 0
+    ? `${rule.state} in every namespace`
+    : `${rule.state} in every namespace but ${excluded.join(', ')}`;
+}

@@ -5,7 +5,9 @@
  */
 import { Command, Option } from 'commander';
 import { graphCommand, handlersCommand, migrateCommand, taskCommand, tasksCommand } from './commands';
+import { healthCommand } from './health-command';
 import { cancelCommand, resolveCommand, retryCommand } from './manual-commands';
+import { retentionRunCommand, retentionShowCommand } from './retention-commands';
 import { runCommand } from './run-command';
 import { serveCommand } from './serve-command';
 
@@ -14,14 +16,18 @@ const CONFIG_HELP =
   'TASKER_DATABASE_URL, TASKER_JWT_SECRET, TASKER_JWT_PUBLIC_KEY, TASKER_JWT_JWKS_URL';
 const TASKS_HELP = 'module (.js, .mjs, .cjs) exporting `tasks` (task definitions) and `handlers`';
 
-function withConnection(command: Command): Command {
+/** `--api`, `--token` and `--config`: a command that reads the API, remote or in-process. */
+function withApi(command: Command): Command {
   return command
     .addOption(
       new Option('--api <url>', 'talk to a running "tasker serve", e.g. http://127.0.0.1:3000/tasker'),
     )
     .addOption(new Option('--token <jwt>', 'bearer token for --api').env('TASKER_API_TOKEN'))
-    .option('-c, --config <file>', CONFIG_HELP)
-    .option('-t, --tasks <module>', TASKS_HELP);
+    .option('-c, --config <file>', CONFIG_HELP);
+}
+
+function withConnection(command: Command): Command {
+  return withApi(command).option('-t, --tasks <module>', TASKS_HELP);
 }
 
 /** Options of {@link createProgram}. */
@@ -50,7 +56,9 @@ Examples:
   $ tasker graph shop.checkout --format mermaid --tasks ./tasks.mjs
   $ tasker tasks --status error --api http://127.0.0.1:3000/tasker
   $ tasker retry <task-id> charge --reason "card limit raised" --api http://127.0.0.1:3000/tasker
-  $ tasker resolve <task-id> charge --result '{"charged":true}' --api http://127.0.0.1:3000/tasker`,
+  $ tasker resolve <task-id> charge --result '{"charged":true}' --api http://127.0.0.1:3000/tasker
+  $ tasker health --api http://127.0.0.1:3000/tasker
+  $ tasker retention run --dry-run --config tasker.config.json`,
     );
 
   program
@@ -144,6 +152,55 @@ Examples:
     .option('--reason <text>', 'why, recorded with the transition')
     .option('--json', 'print the step as JSON')
     .action(resolveCommand);
+
+  withApi(
+    program
+      .command('health')
+      .description('ask /health/ready and /health/status and print both verdicts; exit 1 when either is 503'),
+  )
+    .option('--json', 'print both answers as JSON')
+    .addHelpText(
+      'after',
+      `
+With --api, /health/status needs a token holding tasker.health_status:index when the server
+requires authentication (--token or TASKER_API_TOKEN; not with auth.healthStatusRequiresAuth
+false). With --config, the API is built in this process over the configured store, without
+authentication (as for every local command): no token is needed, and since this process runs no
+workers, the verdict covers the database and the workers of the other processes on that store.`,
+    )
+    .action(async (options) => setExitCode(await healthCommand(options)));
+
+  const retention = program
+    .command('retention')
+    .description("show the retention policy and its runs, or sweep once with the configuration's policy");
+  withApi(
+    retention
+      .command('show')
+      .description(
+        "print the retention policy of the API's process (or of --config) and the newest recorded runs",
+      ),
+  )
+    .option('--limit <n>', 'how many runs, 1–100', '10')
+    .option('--json', 'print JSON')
+    .action(retentionShowCommand);
+  retention
+    .command('run')
+    .description(
+      "sweep once now with the configuration's `retention` policy (retention.keepMs, retention.namespaces, " +
+        'archive, batch sizes), opening the store of --config directly, and print what each rule removed',
+    )
+    .option('-c, --config <file>', CONFIG_HELP)
+    .option('--dry-run', 'count what the policy would remove, and remove nothing')
+    .addHelpText(
+      'after',
+      `
+The run uses the retention group of the --config file (not a server's): finished tasks older
+than their keep are removed with their steps and audit (moved to tasker.transitions_archive with
+retention.archive), then expired identity windows. It is recorded like a worker's run (tasker
+retention show lists it). Exit 0 when it ran (also when another process holding the sweep's lock
+made it stop, which it says), 1 when it stopped on an error, 2 without a retention policy.`,
+    )
+    .action(retentionRunCommand);
 
   program
     .command('migrate')

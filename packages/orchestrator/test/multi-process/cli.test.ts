@@ -57,6 +57,8 @@ describe('tasker CLI (spawned)', () => {
       'cancel',
       'retry',
       'resolve',
+      'health',
+      'retention',
       'migrate',
     ])
       expect(top.stdout).toContain(command);
