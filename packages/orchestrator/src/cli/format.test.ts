@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { taskDetails } from './format';
+import { duration, ruleLabel, taskDetails } from './format';
 
 describe('taskDetails', () => {
   const task = {
@@ -42,5 +42,28 @@ describe('taskDetails', () => {
       'waiting',
     );
     expect(taskDetails({ ...task, workflow_steps: [step] })).not.toContain('waiting');
+  });
+});
+
+describe('duration and ruleLabel', () => {
+  it('writes milliseconds in the largest unit that holds them exactly', () => {
+    expect([604_800_000, 5_400_000, 600_000, 90_000, 1_500, 0].map(duration)).toEqual([
+      '7 d',
+      '90 min',
+      '10 min',
+      '90 s',
+      '1500 ms',
+      '0 ms',
+    ]);
+  });
+
+  it('names the tasks a retention rule covers', () => {
+    expect(ruleLabel({ state: 'complete', namespace: 'billing' })).toBe('complete in billing');
+    expect(ruleLabel({ state: 'error', namespace: null, excluded_namespaces: [] })).toBe(
+      'error in every namespace',
+    );
+    expect(ruleLabel({ state: 'complete', namespace: null, excluded_namespaces: ['billing', 'ops'] })).toBe(
+      'complete in every namespace but billing, ops',
+    );
   });
 });
