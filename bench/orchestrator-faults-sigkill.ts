@@ -163,9 +163,7 @@ export async function createSigkillRig(
   const env = (role: 'victim' | 'survivor') => ({ FAULTS_DATABASE_URL: url, FAULTS_ROLE: role });
 
   async function round(round: number): Promise<SigkillRound> {
-    await admin.query(
-      'truncate tasker.tasks, tasker.workers cascade',
-    );
+    await admin.query('truncate tasker.tasks, tasker.workers cascade');
     const problems: string[] = [];
     const notes: string[] = [];
     const failed = (problem: string): SigkillRound => ({

@@ -24,6 +24,15 @@ const health = {
   maxErrorRate: 0.5,
 };
 
+/** The fields of the ready and status bodies this test reads. */
+interface HealthBody {
+  readonly status: string;
+  readonly checks: Record<string, { status: string; message?: string }>;
+  readonly reasons: string[];
+  readonly attempts: { ended: number; failed: number; errored: number };
+  readonly database: { answered: boolean; pool: { max: number } | null };
+}
+
 const fails = defineTask({
   namespace: 'health',
   name: 'fails',
@@ -62,7 +71,7 @@ describeWithPrivatePostgres('health endpoints under faults', (server) => {
     await admin.connect();
     const get = async (path: string) => {
       const r = await fetch(`${http.url}${api.prefix}/health/${path}`);
-      return { status: r.status, json: (await r.json()) as Record<string, any> };
+      return { status: r.status, json: (await r.json()) as HealthBody };
     };
     const probe = (path: string, status: number, what: string) =>
       until(
@@ -88,7 +97,8 @@ describeWithPrivatePostgres('health endpoints under faults', (server) => {
       await probe('ready', 200, 'lock released');
 
       // The error rate: five attempts fail for good; they leave the 4 s window.
-      for (let i = 0; i < 5; i++) await tasker.submit({ namespace: 'health', name: 'fails', version: '1.0.0', context: { i } });
+      for (let i = 0; i < 5; i++)
+        await tasker.submit({ namespace: 'health', name: 'fails', version: '1.0.0', context: { i } });
       const failing = await probe('status', 503, 'error rate');
       expect(failing.json.reasons).toEqual([
         expect.stringMatching(/^5 of 5 step attempts failed in the last 4000 ms/),
