@@ -24,10 +24,12 @@ const health = {
   maxErrorRate: 0.5,
 };
 
+type HealthCheck = { status: string; message?: string };
+
 /** The fields of the ready and status bodies this test reads. */
 interface HealthBody {
   readonly status: string;
-  readonly checks: Record<string, { status: string; message?: string }>;
+  readonly checks: { database: HealthCheck; migrations: HealthCheck; workers: HealthCheck };
   readonly reasons: string[];
   readonly attempts: { ended: number; failed: number; errored: number };
   readonly database: { answered: boolean; pool: { max: number } | null };
