@@ -108,7 +108,13 @@ export type {
   TransitionRow,
 } from './store/records';
 export type { QueryInfo, TransientRetryOptions } from './store/store-context';
-export type { RetentionRule, RetentionRunRecord, StoreRetention, SweptCounts } from './store/store-retention';
+export type {
+  RetentionRule,
+  RetentionRunFigures,
+  RetentionRunRecord,
+  StoreRetention,
+  SweptCounts,
+} from './store/store-retention';
 export { DEFAULT_PAGE_BYTES, type TaskFilter, type TaskListItem, type TaskPage } from './store/task-reads';
 export type { NewStep, NewTask, StepOutcome, TaskStoreOptions } from './store/task-store';
 export { TaskStore } from './store/task-store';

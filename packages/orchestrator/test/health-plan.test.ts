@@ -10,46 +10,25 @@ import { describe, expect, it } from 'vitest';
 import {
   createPgliteDriver,
   createPostgresDriver,
-  type NewTask,
   type SqlDriver,
   type SqlExecutor,
   TaskStore,
 } from '../src/index';
 import { healthFigures } from '../src/store/sql/insights';
 import { insertCompletedChains } from './support/bulk-tasks';
+import { oneStepTask } from './support/one-step-task';
 import { createTestDatabase, describeWithPostgres } from './support/postgres';
 import { connectionExecutor, explainHotRead } from './support/query-plans';
 
 // Ten days after the bulk chains (created from 1 700 000 000 000): they lie outside the window.
 const NOW = 1_700_864_000_000;
 
-const waiting: NewTask = {
-  namespace: 'live',
-  name: 'wait',
-  version: '1.0.0',
-  context: {},
-  tags: [],
-  annotations: {},
-  bypassSteps: [],
-  steps: [
-    {
-      name: 'a',
-      handler: 'a',
-      retryable: true,
-      retryLimit: 3,
-      timeoutMs: undefined,
-      skippable: false,
-      dependsOn: [],
-    },
-  ],
-};
-
 async function expectIndexReads(driver: SqlDriver, planner: SqlExecutor & { close(): Promise<void> }) {
   const store = new TaskStore(driver);
   await store.migrate();
   await insertCompletedChains((text) => driver.exec(text), 3_000);
   for (let i = 0; i < 20; i++)
-    await store.createTask({ ...waiting, namespace: `live${i % 3}` }, NOW - 50_000 + i);
+    await store.createTask(oneStepTask({ namespace: `live${i % 3}` }), NOW - 50_000 + i);
   await driver.exec('analyze');
   try {
     await planner.exec('set enable_seqscan = off');

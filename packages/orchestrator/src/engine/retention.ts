@@ -11,7 +11,7 @@
  * (`tasker.retention_runs`) and announced as the `retention.swept` event.
  */
 import type { TaskerConfig } from '../config/config-schema';
-import type { RetentionRule, SweptCounts } from '../store/store-retention';
+import type { RetentionRule, RetentionRunFigures, SweptCounts } from '../store/store-retention';
 import type { TaskStore } from '../store/task-store';
 
 /** The lifecycle event announcing each run that was not skipped (a custom event the engine registers). */
@@ -57,20 +57,9 @@ export interface RuleFigures extends SweptCounts {
 }
 
 /** What a run did (or, dry, would do). */
-export interface RetentionRunResult {
-  readonly dryRun: boolean;
-  readonly startedAt: number;
-  readonly finishedAt: number;
-  readonly tasks: number;
-  readonly transitions: number;
-  readonly archived: number;
-  readonly identityKeys: number;
-  readonly batches: number;
-  /** Every rule ran to its end. False: stopped by `maxRunMs`, a stop, another sweeper, or an error. */
-  readonly complete: boolean;
+export interface RetentionRunResult extends RetentionRunFigures {
   /** Set when the run stopped because another process holds the sweep's lock. */
   readonly skipped?: string;
-  readonly error?: string;
   readonly byRule: readonly RuleFigures[];
 }
 

@@ -36,13 +36,11 @@ export interface SweptCounts {
   readonly archived: number;
 }
 
-/** A recorded run of the sweep. */
-export interface RetentionRunRecord {
-  readonly id: number;
+/** The figures of one run of the sweep (see `RetentionRunResult` in ../engine/retention.ts). */
+export interface RetentionRunFigures {
   readonly startedAt: number;
   readonly finishedAt: number;
   readonly dryRun: boolean;
-  readonly workerId: string;
   readonly tasks: number;
   readonly transitions: number;
   readonly archived: number;
@@ -50,8 +48,14 @@ export interface RetentionRunRecord {
   readonly batches: number;
   /** False when the run stopped before the policy was met (its time budget, a stop, an error). */
   readonly complete: boolean;
+  readonly error?: string | undefined;
+}
+
+/** A recorded run of the sweep. */
+export interface RetentionRunRecord extends RetentionRunFigures {
+  readonly id: number;
+  readonly workerId: string;
   readonly byRule: readonly Record<string, unknown>[];
-  readonly error: string | undefined;
 }
 
 const params = (rule: RetentionRule, now: number) => [
