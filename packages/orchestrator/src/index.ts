@@ -39,7 +39,7 @@ export type {
   RetentionRunResult,
   RuleFigures,
 } from './engine/retention';
-export { RETENTION_SWEPT_EVENT, retentionRules, runRetention } from './engine/retention';
+export { pauseAfter, RETENTION_SWEPT_EVENT, retentionRules, runRetention } from './engine/retention';
 export type { SubmitRequest } from './engine/submit';
 export { createTasker } from './engine/tasker';
 export type { SubmitResult, Tasker, TaskerOptions, TaskerStats } from './engine/tasker-types';

@@ -14,6 +14,7 @@ import {
   createTasker,
   defineTask,
   parseConfig,
+  pauseAfter,
   runRetention,
   type SqlDriver,
   TaskStore,
@@ -64,6 +65,7 @@ const policy = parseConfig({
     namespaces: { billing: { complete: 20 * DAY } },
     batchSize: 500,
     pauseMs: 0,
+    dutyCycle: 1,
   },
 }).retention;
 
@@ -138,6 +140,14 @@ async function sweepsExactly(driver: SqlDriver, query: Query, n: number, archive
   ]);
 }
 
+describe('the pause between batches', () => {
+  it('keeps the sweep to its duty cycle, and to at least pauseMs', () => {
+    expect(pauseAfter(100, { pauseMs: 20, dutyCycle: 0.1 })).toBe(900);
+    expect(pauseAfter(1, { pauseMs: 20, dutyCycle: 0.1 })).toBe(20);
+    expect(pauseAfter(100, { pauseMs: 0, dutyCycle: 1 })).toBe(0);
+  });
+});
+
 describe('retention on PGlite', () => {
   it('removes exactly the tasks past the policy, with their rows, and counts it first in a dry run', async () => {
     const driver = await createPgliteDriver();
@@ -157,7 +167,7 @@ describe('retention on PGlite', () => {
     const tasker = createTasker({
       tasks: [defineTask({ name: 'noop', steps: [{ name: 'a', handler: async () => 1 }] })],
       router,
-      config: { retention: { keepMs: { complete: 0 }, intervalMs: 1_000, pauseMs: 0 } },
+      config: { retention: { keepMs: { complete: 0 }, intervalMs: 1_000, pauseMs: 0, dutyCycle: 1 } },
       random: () => 0,
     });
     try {

@@ -181,8 +181,18 @@ export const configSchema = z.strictObject({
       batchSize: int(1, 10_000).default(500),
       /** A batch slower than this (ms) halves the next one; each statement is cut off at 10× it. Default 250. */
       batchTimeMs: int(10, 60_000).default(250),
-      /** Pause between batches (ms), leaving the database to the claims. Default 20. */
+      /** Pause between batches (ms) at least, leaving the database to the claims. Default 20. */
       pauseMs: int(0, 60_000).default(20),
+      /**
+       * The share of its time the sweep may keep the database busy, 0..1: after a batch that
+       * took T ms it rests T × (1 − dutyCycle) / dutyCycle ms (and at least `pauseMs`). Default
+       * 0.1. Raise it when the sweep falls behind what your workers finish.
+       */
+      dutyCycle: z
+        .number({ error: msg('a number above 0, at most 1') })
+        .gt(0, { error: msg('a number above 0, at most 1') })
+        .max(1, { error: msg('a number above 0, at most 1') })
+        .default(0.1),
       /** A run stops after this long (ms) and the next one goes on. Default 60 000. */
       maxRunMs: int(1_000, 3_600_000).default(60_000),
     })

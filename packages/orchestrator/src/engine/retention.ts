@@ -6,7 +6,8 @@
  * `batchSize`, each one transaction that first takes the sweep's advisory lock (another process
  * sweeping makes this run stop at once) and bounds its statement to 10× `batchTimeMs`. A batch
  * slower than `batchTimeMs` halves the next one; a fast one doubles it back, up to `batchSize`.
- * Batches are `pauseMs` apart, so claims keep the database between them; a run stops after
+ * After each batch the sweep rests at least `pauseMs`, and long enough to keep the database busy
+ * for at most `dutyCycle` of its time, so claims keep it in between; a run stops after
  * `maxRunMs`, and the next one goes on. Expired identity windows go last. Each run is recorded
  * (`tasker.retention_runs`) and announced as the `retention.swept` event.
  */
@@ -75,6 +76,15 @@ export interface RetentionRunOptions {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/**
+ * The pause after a batch that took `tookMs`: at least `pauseMs`, and long enough that the sweep
+ * keeps the database busy for at most `dutyCycle` of its time (a batch of 100 ms at 0.1 is
+ * followed by 900 ms of rest).
+ */
+export function pauseAfter(tookMs: number, policy: Pick<RetentionPolicy, 'pauseMs' | 'dutyCycle'>): number {
+  return Math.max(policy.pauseMs, Math.ceil((tookMs * (1 - policy.dutyCycle)) / policy.dutyCycle));
+}
+
 function isTimeout(error: unknown): boolean {
   return (error as { code?: unknown }).code === '57014';
 }
@@ -133,7 +143,7 @@ export async function runRetention(
           if (took > policy.batchTimeMs) size = Math.max(1, Math.floor(size / 2));
           else if (took < policy.batchTimeMs / 4) size = Math.min(policy.batchSize, size * 2);
           if (!full) break;
-          if (policy.pauseMs > 0) await sleep(policy.pauseMs);
+          await sleep(pauseAfter(took, policy));
         }
       }
       byRule.push({
@@ -153,6 +163,7 @@ export async function runRetention(
             complete = false;
             break;
           }
+          const started = performance.now();
           const removed = await store.retention.deleteExpiredKeys(options.now(), policy.batchSize, timeoutMs);
           if (removed === undefined) {
             skipped = lockTaken;
@@ -161,7 +172,7 @@ export async function runRetention(
           batches++;
           identityKeys += removed;
           if (removed < policy.batchSize) break;
-          if (policy.pauseMs > 0) await sleep(policy.pauseMs);
+          await sleep(pauseAfter(performance.now() - started, policy));
         }
       }
     }

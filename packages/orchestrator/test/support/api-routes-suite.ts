@@ -517,6 +517,7 @@ export function apiRoutesSuite(name: string, createStore: () => Promise<TaskStor
             namespaces: { ops: { cancelled: 7 * DAY } },
             archive: true,
             pauseMs: 0,
+            dutyCycle: 1,
           },
         },
         onError: () => {},
@@ -555,6 +556,7 @@ export function apiRoutesSuite(name: string, createStore: () => Promise<TaskStor
           batch_size: 500,
           batch_time_ms: 250,
           pause_ms: 0,
+          duty_cycle: 1,
           max_run_ms: 60_000,
           rules: [
             { state: 'error', namespace: null, excluded_namespaces: [], keep_ms: 30 * DAY },

@@ -73,6 +73,9 @@ export const retentionSchema = z
         batch_size: count.openapi({ description: 'Tasks removed per batch (one transaction), at most' }),
         batch_time_ms: count.openapi({ description: 'A slower batch halves the next one' }),
         pause_ms: count.openapi({ description: 'Pause between batches' }),
+        duty_cycle: z
+          .number()
+          .openapi({ description: 'Share of its time the sweep may keep the database busy' }),
         max_run_ms: count.openapi({ description: 'A run stops after this long; the next one goes on' }),
         rules: z
           .array(

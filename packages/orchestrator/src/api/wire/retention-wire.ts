@@ -70,6 +70,7 @@ export function retentionToWire(policy: RetentionPolicy, runs: readonly Retentio
       batch_size: policy.batchSize,
       batch_time_ms: policy.batchTimeMs,
       pause_ms: policy.pauseMs,
+      duty_cycle: policy.dutyCycle,
       max_run_ms: policy.maxRunMs,
       rules: retentionRules(policy).map((r) => ({
         state: r.state,
