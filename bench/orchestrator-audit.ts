@@ -12,27 +12,33 @@
  *   its parent's completion row means the child started first.
  *
  * With `exceptTag`, tasks carrying that tag (and their steps and edges) are left out: work left
- * in the database on purpose, such as the errored tasks of the faults benchmark.
+ * in the database on purpose, such as the errored tasks of the faults benchmark. With
+ * `{ namespace }`, only the tasks of that namespace are checked: a run's own, in a database that
+ * holds other work (the finished tasks a retention sweep removes meanwhile, for example).
  */
 
 /** Runs one statement with `$1`-style parameters and returns its rows. */
 export type QueryRows = <Row>(text: string, params?: readonly unknown[]) => Promise<Row[]>;
 
-// FROM items for the tasks, steps and edges under audit: the whole tables, or those of tasks
-// without the tag `$1`.
-function scope(tagged: boolean) {
-  if (!tagged) return { tasks: 'tasker.tasks', steps: 'tasker.steps', edges: 'tasker.step_edges' };
+/** Which tasks a check looks at: all, those without a tag, or those of one namespace. */
+type Scope = 'whole' | 'untagged' | 'namespace';
+
+// FROM items for the tasks, steps and edges under audit: the whole tables, those of tasks
+// without the tag `$1`, or those of tasks in namespace `$1`.
+function scope(kind: Scope) {
+  if (kind === 'whole') return { tasks: 'tasker.tasks', steps: 'tasker.steps', edges: 'tasker.step_edges' };
+  const keep = kind === 'untagged' ? 'not ($1::text = any(k.tags))' : 'k.namespace = $1::text';
   const own = (table: string) =>
-    `(select x.* from ${table} x join tasker.tasks k on k.id = x.task_id where not ($1::text = any(k.tags)))`;
+    `(select x.* from ${table} x join tasker.tasks k on k.id = x.task_id where ${keep})`;
   return {
-    tasks: '(select * from tasker.tasks where not ($1::text = any(tags)))',
+    tasks: `(select * from tasker.tasks k where ${keep})`,
     steps: own('tasker.steps'),
     edges: own('tasker.step_edges'),
   };
 }
 
-function checks(tagged: boolean) {
-  const from = scope(tagged);
+function checks(kind: Scope) {
+  const from = scope(kind);
   // Completions per task and per step, from the audit: none means lost, more than one repeated.
   const completions = (table: string, match: string) => `
 select count(*) filter (where c.n = 0)::int as never, count(*) filter (where c.n > 1)::int as repeated,
@@ -59,22 +65,28 @@ where c.id is not null and (p.id is null or c.id < p.id)`,
   } as const;
 }
 
-const WHOLE = checks(false);
-const UNTAGGED = checks(true);
+const SQL: Record<Scope, ReturnType<typeof checks>> = {
+  whole: checks('whole'),
+  untagged: checks('untagged'),
+  namespace: checks('namespace'),
+};
 
 /**
  * What the database says is wrong after `tasks` tasks of `steps` steps in all ran (those not
- * tagged `exceptTag`, when given); [] if nothing.
+ * tagged `exceptTag` when it is a string, those of `namespace` when given); [] if nothing.
  */
 export async function auditRun(
   query: QueryRows,
   expected: { readonly tasks: number; readonly steps: number },
-  exceptTag?: string,
+  exceptTag?: string | { readonly namespace: string },
 ): Promise<string[]> {
   type Counts = { n: number; complete: number };
   type Completions = { never: number; repeated: number; most: number };
-  const sql = exceptTag === undefined ? WHOLE : UNTAGGED;
-  const params = exceptTag === undefined ? [] : [exceptTag];
+  const kind: Scope =
+    exceptTag === undefined ? 'whole' : typeof exceptTag === 'string' ? 'untagged' : 'namespace';
+  const sql = SQL[kind];
+  const params =
+    exceptTag === undefined ? [] : [typeof exceptTag === 'string' ? exceptTag : exceptTag.namespace];
   const one = async <Row>(text: string) => (await query<Row>(text, params))[0] as Row;
   const { tasks, steps } = expected;
   const problems: string[] = [];
