@@ -9,10 +9,11 @@
  *   check millions of rows that are consistent by construction (three times faster), then
  *   `vacuum analyze`, as autovacuum would have left them.
  * - {@link createChainRunner}: the orchestrator benchmark's chain run (`orchestrator-tasker.ts`)
- *   on a database that is not emptied: the previous run's tasks (namespace `bench`) are deleted,
- *   `count` chains are submitted with the workers stopped, the tables analyzed, and a new engine
- *   is timed from `start()` until it has completed every step. Each run is checked against the
- *   audit trail, its own tasks only (`auditRun` with the namespace).
+ *   on a database that is not emptied, cleared as that run clears one that keeps tasks: the
+ *   previous run's tasks (namespace `bench`) are deleted and the tables vacuumed and analyzed;
+ *   then `count` chains are submitted with the workers stopped, the tables analyzed, and a new
+ *   engine is timed from `start()` until it has completed every step. Each run is checked
+ *   against the audit trail, its own tasks only (`auditRun` with the namespace).
  * - {@link sweepRound}: runs without a sweep, then runs while one sweep (`runRetention`) goes on,
  *   then runs without again. A run counts as "during" only when its timed part lies wholly inside
  *   the sweep; one that straddles the sweep's end is reported and left out; one that starts after
@@ -147,7 +148,9 @@ export function createChainRunner(
 
   return {
     async run(count: number): Promise<ChainRun> {
+      // Steps, edges and transitions go with their task (on delete cascade).
       await driver.query('delete from tasker.tasks where namespace = $1', [chain.namespace]);
+      await driver.exec('vacuum analyze tasker.tasks, tasker.steps, tasker.step_edges, tasker.transitions');
       executions.clear();
       errors.length = 0;
       events = 0;

@@ -493,7 +493,7 @@ try {
           vacuumMs: Math.round(fill.vacuumMs),
           topUpsBetweenVariants: topUps,
         },
-        betweenRuns: 'delete the previous run’s tasks (namespace bench), submit, analyze',
+        betweenRuns: 'delete the previous run’s tasks (namespace bench), vacuum analyze, submit, analyze',
         planProbe: `the batch statement at limits ${batchSize} and 1 under force_generic_plan and force_custom_plan, ${PROBE_REPEATS} times each in alternating order, rolled back, before the first sweep`,
       },
       tasker: {
@@ -575,6 +575,7 @@ try {
     notes: [
       `Wall time of the whole benchmark: ${wallSeconds} s. Load averages (1 / 5 / 15 min) at the start of each part: ${loads}. The machine has ${os.cpus().length} cores, shared by the benchmark's processes, the PostgreSQL server and whatever else runs on it.`,
       'Throughput: each run is timed from starting the engine until every step is durably complete; tasks are submitted before, timed apart. A run counts as during the sweep only when its timed part lies wholly inside the sweep; the measurement is each such run over the median of the runs without the sweep (before and after it) of the same variant.',
+      `Between runs the previous run's tasks are deleted and the tables vacuumed and analyzed, as the orchestrator benchmarks clear a database that keeps tasks; the server runs with autovacuum ${server.autovacuum}, so these vacuums also clear what the sweep left (untimed, while the sweep goes on, as autovacuum would).`,
       `The main sweep ${main.round.sweep.complete ? 'removed every due task in one run' : `did not finish within its maxRunMs (${main.round.policy.maxRunMs} ms)`}: ${thousands(main.round.sweep.tasks)} tasks and ${thousands(main.round.sweep.transitions)} transitions in ${r1(main.round.sweepMs / 1000)} s, ${main.round.sweep.batches} batches.`,
       `The duty cycle: after a batch that took T ms the sweep rests max(pauseMs, T × (1 − dutyCycle) / dutyCycle) ms, so at the default ${DEFAULTS.dutyCycle} it keeps the database busy about a tenth of its run. The dutyCycle 1 row is the same engine resting only pauseMs (${DEFAULTS.pauseMs} ms) between batches, for one run of ${COMPARISON_RUN_MS / 1000} s: what the throughput and the sweep's rate are without the rest.`,
       'The sweep’s batch statement (retention_sweep_batch) is a named prepared statement: after five executions PostgreSQL keeps its generic plan when that plan’s estimated cost is below the average of the custom plans’ (plan_cache_mode auto, the default). The generic plan cannot use the partial index tasks_finished_idx (state = $1 is not known to satisfy its predicate), so each batch, whatever its limit, reads and sorts every task created before the cutoff. The sweeps table shows how many plans of each kind each sweep’s connection made; the plan table and the one-batch rows time and show both plans on the full table.',
