@@ -1,7 +1,7 @@
 /**
  * The retention part of the operations benchmark (issue #13): the chain throughput of an engine
- * while the retention sweep removes 200,000 finished tasks, against the same workload without a
- * sweep, in one process on one database.
+ * while the retention sweep works through 200,000 due finished tasks, against the same workload
+ * without a sweep, in one process on one database.
  *
  * - {@link fillFinishedChains}: the finished tasks, complete 4-step chains created in November
  *   2023 (`insertCompletedChains`: task, 4 steps, 3 edges, 15 transitions each), written by a
@@ -14,10 +14,8 @@
  *   then `count` chains are submitted with the workers stopped, the tables analyzed, and a new
  *   engine is timed from `start()` until it has completed every step. Each run is checked
  *   against the audit trail, its own tasks only (`auditRun` with the namespace).
- * - {@link sweepRound}: runs without a sweep, then runs while one sweep (`runRetention`) goes on,
- *   then runs without again. A run counts as "during" only when its timed part lies wholly inside
- *   the sweep; one that straddles the sweep's end is reported and left out; one that starts after
- *   it counts as "after".
+ * - {@link sweepRounds}: rounds of two chain runs in alternating order, one without a sweep and
+ *   one during a sweep run; each round's sweep run goes on from where the previous one stopped.
  *
  * The sweep runs in the benchmark's process on a pool of its own (one connection, so that the
  * plan cache it builds can be read afterwards). {@link probeBatchPlans} times one batch of its
@@ -200,12 +198,14 @@ export function createChainRunner(
   };
 }
 
-/** A chain run's place around the sweep. */
-export type Phase = 'before' | 'during' | 'straddling' | 'after';
+/** Whether a chain run had a sweep run going on through it. */
+export type Phase = 'without' | 'during';
 
 /** One batch of the sweep, as the benchmark saw it call the store. */
 export interface SweepBatch {
-  /** From the sweep's start, ms. */
+  /** The round whose sweep run it belongs to. */
+  readonly round: number;
+  /** From the start of that sweep run, ms. */
   readonly atMs: number;
   readonly limit: number;
   readonly tasks: number;
@@ -214,20 +214,33 @@ export interface SweepBatch {
   readonly error?: string;
 }
 
-/** One variant's round: its runs, its sweep and what the database says about both. */
-export interface SweepRound {
-  readonly runs: (ChainRun & { readonly phase: Phase })[];
-  readonly sweep: Omit<RetentionRunResult, 'byRule'>;
-  readonly sweepMs: number;
-  /** Bulk tasks due when the sweep began and left when it ended. */
+/** The sweep run of one round. */
+export interface SweepRun extends Omit<RetentionRunResult, 'byRule'> {
+  readonly round: number;
+  /** From its start to its end, ms (it ends at the first check after the chain run ended). */
+  readonly ms: number;
+}
+
+/** One variant's rounds: its runs, its sweep runs and what the database says about them. */
+export interface SweepRounds {
+  readonly runs: (ChainRun & { readonly round: number; readonly phase: Phase })[];
+  readonly sweeps: SweepRun[];
+  /** Every sweep run together. */
+  readonly sweep: {
+    readonly tasks: number;
+    readonly transitions: number;
+    readonly batches: number;
+    readonly ms: number;
+  };
+  /** Bulk tasks due before the first round and left after the last. */
   readonly dueBefore: number;
   readonly leftAfter: number;
   readonly batches: SweepBatch[];
-  /** The sweep connection's plan cache for the batch statement, read after the sweep. */
+  /** The sweep connection's plan cache for the batch statement, read after the last round. */
   readonly planCache: { readonly customPlans: number; readonly genericPlans: number } | undefined;
   /**
    * The plan that connection would run the next batch with (`EXPLAIN EXECUTE` of its prepared
-   * statement at the policy's batch size), read after the sweep.
+   * statement at the policy's batch size), read after the last round.
    */
   readonly plan: string[];
   readonly planCacheMode: string;
@@ -241,16 +254,15 @@ export interface SweepRound {
   readonly problems: string[];
 }
 
-/** What {@link sweepRound} needs. */
-export interface SweepRoundOptions {
-  /** The database's URL for the sweep's own connection (with any `options` it should carry). */
+/** What {@link sweepRounds} needs. */
+export interface SweepRoundsOptions {
+  /** The database's URL for the sweep's own connection. */
   readonly sweepUrl: string;
   /** Retention settings other than their defaults (`keepMs` is the benchmark's: 1 day). */
   readonly retention?: Omit<NonNullable<TaskerConfigInput['retention']>, 'keepMs'>;
   /** Chains per run. */
   readonly chains: number;
-  /** Runs without the sweep before it, and after it. */
-  readonly runsAround: number;
+  readonly rounds: number;
   /** Prints progress. */
   readonly log: (line: string) => void;
 }
@@ -265,34 +277,24 @@ const countBulk = async (driver: SqlDriver) =>
   );
 
 /**
- * Runs without the sweep, then one sweep of the bulk tasks (`keepMs.complete`: 1 day, every
- * other retention setting its default unless given) with runs during it, then runs without
- * again.
+ * Rounds of two chain runs, in an order that alternates: one without a sweep, and one during a
+ * sweep run of the bulk tasks (`keepMs.complete`: 1 day, every other retention setting its
+ * default unless given). That sweep run starts before the chain run clears the database and
+ * submits, and is stopped (`stopping`, checked between batches) once the chain run's timed part
+ * has ended; the next round's run goes on from where it stopped, as a run cut off by `maxRunMs`
+ * is followed by the next. The sweep runs on one connection of its own, kept for every round.
  */
-export async function sweepRound(
+export async function sweepRounds(
   driver: SqlDriver,
   runner: ChainRunner,
-  options: SweepRoundOptions,
-): Promise<SweepRound> {
-  const { chains, runsAround, log } = options;
-  const runs: SweepRound['runs'] = [];
+  options: SweepRoundsOptions,
+): Promise<SweepRounds> {
+  const { chains, log } = options;
+  const runs: SweepRounds['runs'] = [];
+  const sweeps: SweepRun[] = [];
   const problems: string[] = [];
-  const timed = async (phase: Phase) => {
-    const r = await runner.run(chains);
-    problems.push(...r.problems.map((p) => `run ${runs.length + 1} (${phase}): ${p}`));
-    runs.push({ ...r, phase });
-    log(
-      `  ${phase.padEnd(10)} ${Math.round(r.stepsPerSecond)} steps/s (${Math.round(r.runMs)} ms; submit ${Math.round(r.submitMs)} ms)`,
-    );
-    return r;
-  };
-  for (let i = 0; i < runsAround; i++) await timed('before');
-
   const policy = parseConfig({
-    retention: {
-      ...options.retention,
-      keepMs: { complete: DAY_MS },
-    },
+    retention: { ...options.retention, keepMs: { complete: DAY_MS } },
   }).retention;
   const sweepDriver = await createPostgresDriver({ connectionString: options.sweepUrl, poolSize: 1 });
   const sweepStore = new TaskStore(sweepDriver);
@@ -303,55 +305,63 @@ export async function sweepRound(
   const batches: SweepBatch[] = [];
   const retention = sweepStore.retention;
   const sweepBatch = retention.sweepBatch.bind(retention);
+  let round = 0;
   let sweepStarted = 0;
   retention.sweepBatch = async (rule, now, limit, archive, timeoutMs) => {
     const began = performance.now();
+    const batch = { round, atMs: began - sweepStarted, limit };
     try {
       const swept = await sweepBatch(rule, now, limit, archive, timeoutMs);
-      batches.push({
-        atMs: began - sweepStarted,
-        limit,
-        tasks: swept?.tasks ?? 0,
-        ms: performance.now() - began,
-      });
+      batches.push({ ...batch, tasks: swept?.tasks ?? 0, ms: performance.now() - began });
       return swept;
     } catch (error) {
-      batches.push({
-        atMs: began - sweepStarted,
-        limit,
-        tasks: 0,
-        ms: performance.now() - began,
-        error: String((error as { code?: unknown }).code ?? (error as Error).message),
-      });
+      const code = String((error as { code?: unknown }).code ?? (error as Error).message);
+      batches.push({ ...batch, tasks: 0, ms: performance.now() - began, error: code });
       throw error;
     }
   };
 
   const dueBefore = await countBulk(driver);
-  let sweepEnded: number | undefined;
-  sweepStarted = performance.now();
-  const sweeping = runRetention(sweepStore, policy, {
-    now: () => Date.now(),
-    workerId: 'bench-sweeper',
-  }).then((result) => {
-    sweepEnded = performance.now();
-    return result;
-  });
-  log(`  sweep started (${dueBefore} bulk tasks due, plan_cache_mode ${planCacheMode})`);
-  let after = 0;
-  while (sweepEnded === undefined) {
-    const r = await runner.run(chains);
-    const end = sweepEnded ?? Number.POSITIVE_INFINITY;
-    const phase: Phase = r.endedAt <= end ? 'during' : r.startedAt >= end ? 'after' : 'straddling';
-    if (phase === 'after') after++;
-    problems.push(...r.problems.map((p) => `run ${runs.length + 1} (${phase}): ${p}`));
-    runs.push({ ...r, phase });
-    log(
-      `  ${phase.padEnd(10)} ${Math.round(r.stepsPerSecond)} steps/s (${Math.round(r.runMs)} ms; submit ${Math.round(r.submitMs)} ms; ${batches.length} batches so far)`,
-    );
+  log(`  ${dueBefore} bulk tasks due, plan_cache_mode ${planCacheMode}`);
+  for (round = 1; round <= options.rounds; round++) {
+    const order: Phase[] = round % 2 === 1 ? ['without', 'during'] : ['during', 'without'];
+    for (const phase of order) {
+      let r: ChainRun;
+      let line = '';
+      if (phase === 'without') r = await runner.run(chains);
+      else {
+        let stop = false;
+        let sweepEnded: number | undefined;
+        sweepStarted = performance.now();
+        const sweeping = runRetention(sweepStore, policy, {
+          now: () => Date.now(),
+          workerId: 'bench-sweeper',
+          stopping: () => stop,
+        }).then((result) => {
+          sweepEnded = performance.now();
+          return result;
+        });
+        r = await runner.run(chains);
+        const endedBeforeRun = sweepEnded !== undefined && sweepEnded < r.endedAt;
+        stop = true;
+        const { byRule: _, ...result } = await sweeping;
+        const sweepRun: SweepRun = { ...result, round, ms: (sweepEnded as number) - sweepStarted };
+        sweeps.push(sweepRun);
+        if (endedBeforeRun)
+          problems.push(
+            `round ${round}: the sweep run ended before the chain run did (complete ${result.complete}, error ${result.error ?? 'none'})`,
+          );
+        if (result.error !== undefined)
+          problems.push(`round ${round}: the sweep run failed: ${result.error}`);
+        line = `; sweep run: ${result.tasks} tasks in ${result.batches} batches, ${Math.round(sweepRun.ms)} ms`;
+      }
+      problems.push(...r.problems.map((p) => `round ${round} (${phase}): ${p}`));
+      runs.push({ ...r, round, phase });
+      log(
+        `  round ${round} ${phase.padEnd(7)} ${Math.round(r.stepsPerSecond)} steps/s (${Math.round(r.runMs)} ms; submit ${Math.round(r.submitMs)} ms${line})`,
+      );
+    }
   }
-  const { byRule: _, ...sweep } = await sweeping;
-  const sweepMs = (sweepEnded as number) - sweepStarted;
   const plans = (
     await sweepDriver.query<{ name: string; custom_plans: number; generic_plans: number }>(
       "select name, custom_plans::int, generic_plans::int from pg_prepared_statements where name like 'tasker_retention_sweep_batch_%'",
@@ -370,21 +380,23 @@ export async function sweepRound(
         ).rows.map((r) => r['QUERY PLAN']);
   await sweepStore.close();
   const leftAfter = await countBulk(driver);
-  log(
-    `  sweep ended: ${sweep.tasks} tasks, ${sweep.transitions} transitions, ${sweep.batches} batches in ${Math.round(sweepMs)} ms (complete ${sweep.complete}${sweep.error === undefined ? '' : `, error ${sweep.error}`})`,
-  );
-  for (let i = after; i < runsAround; i++) await timed('after');
-
+  const sum = (k: 'tasks' | 'transitions' | 'batches' | 'ms') => sweeps.reduce((n, x) => n + x[k], 0);
+  const sweep = {
+    tasks: sum('tasks'),
+    transitions: sum('transitions'),
+    batches: sum('batches'),
+    ms: sum('ms'),
+  };
   if (dueBefore - leftAfter !== sweep.tasks)
-    problems.push(`the sweep says it removed ${sweep.tasks} tasks, the table lost ${dueBefore - leftAfter}`);
+    problems.push(
+      `the sweep runs say they removed ${sweep.tasks} tasks, the table lost ${dueBefore - leftAfter}`,
+    );
   if (sweep.transitions !== sweep.tasks * BULK_ROWS.transitions)
-    problems.push(`the sweep removed ${sweep.transitions} transitions for ${sweep.tasks} tasks`);
-  if (runs.filter((r) => r.phase === 'during').length === 0)
-    problems.push('no run lay wholly inside the sweep (make the runs shorter or the sweep longer)');
+    problems.push(`the sweep runs removed ${sweep.transitions} transitions for ${sweep.tasks} tasks`);
   return {
     runs,
+    sweeps,
     sweep,
-    sweepMs,
     dueBefore,
     leftAfter,
     batches,

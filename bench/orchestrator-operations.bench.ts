@@ -6,21 +6,22 @@
  * asserted.
  *
  * - **Retention sweep** ("A 200k-task sweep, with the claim's throughput during the sweep
- *   (target ≥ 90 % of without it)"): 200,000 finished 4-step chains are due; the orchestrator
- *   benchmark's chain run (2,000 chains, concurrency and batch size 32) is timed without a sweep,
- *   during one, and without again (`orchestrator-operations-retention.ts`). The sweep is the
- *   engine's `runRetention`, on a connection of its own in this process:
- *   1. with the default retention settings (batchSize 500, batchTimeMs 250, pauseMs 20,
- *      dutyCycle 0.1: after a batch of T ms the sweep rests 9 T) and a `maxRunMs` of 30 minutes,
- *      so that one run removes all 200,000 (the main row);
- *   2. first, for comparison, with dutyCycle 1 (the sweep rests only pauseMs between batches,
- *      as it did before the duty cycle) for one run of 30 s; what it removed is filled in again
- *      before the main sweep.
- *   The measurement of each is every run during its sweep divided by the median of its runs
- *   without (before and after); target ≥ 0.90. Also reported: the sweep's duration, tasks/s and
- *   rows/s (tasks + steps + transitions removed per second), every batch, and the plan the
- *   sweep's connection held for its batch statement. Before the sweeps, one batch of that
- *   statement is timed under each plan PostgreSQL may give it (generic and custom), rolled back.
+ *   (target ≥ 90 % of without it)"): 200,000 finished 4-step chains are due, and each round
+ *   times the orchestrator benchmark's chain run (2,000 chains, concurrency and batch size 32)
+ *   twice, in alternating order: once without a sweep and once during a sweep run
+ *   (`orchestrator-operations-retention.ts`). The sweep is the engine's `runRetention` on a
+ *   connection of its own in this process; each round's run goes on from where the previous one
+ *   stopped (it is stopped once its chain run has ended, as `maxRunMs` stops a run and the next
+ *   one goes on). The measurement is each round's ratio, during / without; target ≥ 0.90. Two
+ *   variants, on the same database:
+ *   1. the default retention settings (batchSize 500, batchTimeMs 250, pauseMs 20,
+ *      dutyCycle 0.1: after a batch of T ms the sweep rests 9 T), the main row;
+ *   2. then, for comparison, dutyCycle 1 (the sweep rests only pauseMs between batches, as it
+ *      did before the duty cycle), after what the first removed is filled in again.
+ *   Also reported: the sweep's tasks/s and rows/s (tasks + steps + transitions removed per
+ *   second of its runs), every run and batch, the plan the sweep's connection held for its
+ *   batch statement, and one batch of that statement timed under each plan PostgreSQL may give
+ *   it (generic and custom), rolled back, before the rounds.
  * - **Health status** ("Its time with 1M transitions in the table (target under 50 ms,
  *   uncached)"): 66,667 finished chains (1,000,005 transitions) and recent activity in the
  *   window, then rounds of `healthFigures` and of `GET /health/status` with `statusCacheMs: 0`
@@ -34,7 +35,8 @@
  * disagree with the tables, health figures without the activity, or a cancellation that does not
  * abort, fails the benchmark: it stops and exits non-zero.
  *
- * `ORCHESTRATOR_OPERATIONS_BENCH_TASKS` (200,000), `_CHAINS` (2,000), `_RUNS_AROUND` (3),
+ * `ORCHESTRATOR_OPERATIONS_BENCH_TASKS` (200,000), `_CHAINS` (2,000), `_ROUNDS` (8),
+ * `_COMPARISON_ROUNDS` (4),
  * `_HEALTH_CHAINS` (66,667), `_HEALTH_ROUNDS` (5), `_HEALTH_CALLS` (40), `_CANCEL_ROUNDS` (5)
  * make a smaller run; the results file records them.
  */
@@ -52,8 +54,8 @@ import {
   type Phase,
   type PlanProbe,
   probeBatchPlans,
-  type SweepRound,
-  sweepRound,
+  type SweepRounds,
+  sweepRounds,
 } from './orchestrator-operations-retention';
 import type { TaskerBenchSettings } from './orchestrator-tasker';
 import { quantile, type RawRun, type ReportTable, writeThroughputReport } from './throughput-report';
@@ -62,7 +64,8 @@ const env = (name: string, fallback: number) =>
   Number(process.env[`ORCHESTRATOR_OPERATIONS_BENCH_${name}`] ?? fallback);
 const TASKS = env('TASKS', 200_000);
 const CHAINS = env('CHAINS', 2_000);
-const RUNS_AROUND = env('RUNS_AROUND', 3);
+const ROUNDS = env('ROUNDS', 8);
+const COMPARISON_ROUNDS = env('COMPARISON_ROUNDS', 4);
 const HEALTH_CHAINS = env('HEALTH_CHAINS', 66_667);
 const HEALTH_ACTIVITY = 1_000;
 const HEALTH_WAITING = 20;
@@ -74,10 +77,6 @@ const CANCEL_PER_ROUND = 4;
 const CANCEL_WORKERS = 2;
 // The orchestrator benchmark's engine settings (orchestrator.bench.ts), for the same workload.
 const TASKER: TaskerBenchSettings = { concurrency: 32, batchSize: 32, submitParallelism: 8 };
-// The main sweep's maxRunMs: far more than 200,000 tasks need at the rates measured here.
-const FULL_RUN_MS = 1_800_000;
-// The comparison sweep without a duty cycle: one run this long.
-const COMPARISON_RUN_MS = 30_000;
 // The retention settings' defaults, which the main sweep keeps.
 const DEFAULTS = parseConfig().retention;
 const PROBE_REPEATS = 3;
@@ -102,64 +101,61 @@ const benchStarted = performance.now();
 let store: TaskStore | undefined;
 const topUps: number[] = [];
 
-const PHASES: Record<Phase, string> = {
-  before: 'without (before the sweep)',
-  during: 'during the sweep',
-  straddling: 'straddling the sweep’s end (not counted)',
-  after: 'without (after the sweep)',
-};
+const PHASES: Record<Phase, string> = { without: 'without a sweep', during: 'during a sweep run' };
 
 /** How one sweep variant runs (see the module comment). */
 interface VariantSpec {
   readonly key: string;
   readonly label: string;
   readonly retention: Omit<NonNullable<TaskerConfigInput['retention']>, 'keepMs'>;
+  readonly rounds: number;
 }
 
 /** One sweep variant's figures. */
 interface Variant {
   readonly key: string;
   readonly label: string;
-  readonly round: SweepRound;
+  readonly round: SweepRounds;
 }
 
-/** tasks, steps and transitions removed per second (edges, 3 a task, are not counted). */
+/** tasks, steps and transitions removed per second of sweeping (edges, 3 a task, are not counted). */
 function sweepRates(v: Variant) {
   const s = v.round.sweep;
-  const seconds = v.round.sweepMs / 1000;
+  const seconds = s.ms / 1000;
   const rows = s.tasks + s.tasks * BULK_ROWS.steps + s.transitions;
   return { seconds, tasksPerSecond: s.tasks / seconds, rowsPerSecond: rows / seconds, rows };
 }
 
-/** Each run during the sweep over the median of the runs without it. */
+/** Each round's chain throughput during its sweep run over its run without. */
 function throughputRatios(v: Variant) {
-  const without = v.round.runs
-    .filter((r) => r.phase === 'before' || r.phase === 'after')
-    .map((r) => r.stepsPerSecond);
-  const during = v.round.runs.filter((r) => r.phase === 'during').map((r) => r.stepsPerSecond);
-  const base = median(without);
-  return { without, during, ratios: during.map((d) => d / base) };
+  const of = (phase: Phase) =>
+    new Map(v.round.runs.filter((r) => r.phase === phase).map((r) => [r.round, r.stepsPerSecond]));
+  const without = of('without');
+  const during = of('during');
+  return {
+    without: [...without.values()],
+    during: [...during.values()],
+    ratios: [...during].map(([round, d]) => d / (without.get(round) as number)),
+  };
 }
 
-/** The sweep's batches in slices of `sliceMs`: how many tasks, how large, how long. */
-function progress(v: Variant, sliceMs = 10_000): string[][] {
-  const rows: string[][] = [];
-  const slices = Math.ceil(v.round.sweepMs / sliceMs);
-  for (let i = 0; i < slices; i++) {
-    const inSlice = v.round.batches.filter((b) => b.atMs >= i * sliceMs && b.atMs < (i + 1) * sliceMs);
-    if (inSlice.length === 0) continue;
-    rows.push([
+/** One row per sweep run: how many tasks, in how many batches, how large and how long. */
+function sweepRunRows(v: Variant): string[][] {
+  return v.round.sweeps.map((run) => {
+    const own = v.round.batches.filter((b) => b.round === run.round);
+    const limits = own.map((b) => b.limit);
+    return [
       v.key,
-      `${(i * sliceMs) / 1000}–${((i + 1) * sliceMs) / 1000}`,
-      String(inSlice.reduce((n, b) => n + b.tasks, 0)),
-      String(inSlice.length),
-      String(median(inSlice.map((b) => b.limit))),
-      String(Math.round(median(inSlice.map((b) => b.ms)))),
-      String(Math.round(Math.max(...inSlice.map((b) => b.ms)))),
-      String(inSlice.filter((b) => b.error !== undefined).length),
-    ]);
-  }
-  return rows;
+      String(run.round),
+      String(run.tasks),
+      String(run.batches),
+      String(r1(run.ms / 1000)),
+      own.length === 0 ? '—' : `${Math.min(...limits)}–${Math.max(...limits)} (median ${median(limits)})`,
+      own.length === 0 ? '—' : String(Math.round(median(own.map((b) => b.ms)))),
+      own.length === 0 ? '—' : String(Math.round(Math.max(...own.map((b) => b.ms)))),
+      String(own.filter((b) => b.error !== undefined).length),
+    ];
+  });
 }
 
 /** The lines of a batch plan that select the doomed tasks (its first CTE), costs left out. */
@@ -240,50 +236,50 @@ try {
   const defaults = `batchSize ${DEFAULTS.batchSize}, batchTimeMs ${DEFAULTS.batchTimeMs}, pauseMs ${DEFAULTS.pauseMs}, dutyCycle ${DEFAULTS.dutyCycle}`;
   const specs: VariantSpec[] = [
     {
-      key: 'dutyCycle 1',
-      label: `the engine as it is with dutyCycle 1 (resting only pauseMs ${DEFAULTS.pauseMs} between batches), one run of ${COMPARISON_RUN_MS / 1000} s`,
-      retention: { dutyCycle: 1, maxRunMs: COMPARISON_RUN_MS },
-    },
-    {
       key: 'default settings',
       label: `the engine as it is, default retention settings (${defaults})`,
-      retention: { maxRunMs: FULL_RUN_MS },
+      retention: {},
+      rounds: ROUNDS,
+    },
+    {
+      key: 'dutyCycle 1',
+      label: `the engine as it is with dutyCycle 1 (resting only pauseMs ${DEFAULTS.pauseMs} between batches)`,
+      retention: { dutyCycle: 1 },
+      rounds: COMPARISON_ROUNDS,
     },
   ];
   const variants: Variant[] = [];
   for (const spec of specs) {
-    // What the previous variant removed is filled in again: each sweep starts with TASKS due.
+    // What the previous variant removed is filled in again: each starts with TASKS due.
     const removed = variants.at(-1)?.round.sweep.tasks ?? 0;
     if (removed > 0) topUps.push((await fillFinishedChains(retentionUrl, removed)).tasks);
     loadByPart[spec.key] = load();
-    log(`retention, ${spec.label}, maxRunMs ${spec.retention.maxRunMs}:`);
-    const round = await sweepRound(driver, runner, {
+    log(`retention, ${spec.label}, ${spec.rounds} rounds:`);
+    const round = await sweepRounds(driver, runner, {
       sweepUrl: retentionUrl,
       retention: spec.retention,
       chains: CHAINS,
-      runsAround: RUNS_AROUND,
+      rounds: spec.rounds,
       log,
     });
     const problems = [...round.problems];
     if (round.dueBefore !== TASKS) problems.push(`${round.dueBefore} tasks were due, not ${TASKS}`);
     if (round.policy.batchSize !== batchSize)
       problems.push(`the policy's batch size is ${round.policy.batchSize}, the probe's ${batchSize}`);
-    assertChecked(`the retention round "${spec.key}"`, problems);
+    assertChecked(`the retention rounds "${spec.key}"`, problems);
     variants.push({ key: spec.key, label: spec.label, round });
   }
   loadByPart.retentionEnd = load();
-  // The main row first.
-  variants.unshift(variants.pop() as Variant);
 
   // The report.
   const measurements: Measurement[] = [];
   for (const v of variants) {
     const { ratios, without, during } = throughputRatios(v);
-    const removed = `${thousands(v.round.sweep.tasks)} of ${thousands(v.round.dueBefore)} due tasks removed in ${r1(v.round.sweepMs / 1000)} s`;
     const rates = sweepRates(v);
+    const removed = `${thousands(v.round.sweep.tasks)} of ${thousands(v.round.dueBefore)} due tasks removed in ${r1(rates.seconds)} s of sweep runs`;
     measurements.push(
       measurement(
-        `${v.label}: chain throughput during the retention sweep / without (${CHAINS} 4-step chains per run; ${removed})`,
+        `${v.label}: chain throughput during a retention sweep / without, per round (${CHAINS} 4-step chains per run; ${removed})`,
         '×',
         ratios,
         THROUGHPUT_TARGET,
@@ -291,11 +287,18 @@ try {
       ),
       measurement(`${v.label}: chain throughput without the sweep`, 'steps/s', without.map(Math.round)),
       measurement(`${v.label}: chain throughput during the sweep`, 'steps/s', during.map(Math.round)),
-      measurement(`${v.label}: sweep duration (${removed})`, 's', [r3(rates.seconds)]),
-      measurement(`${v.label}: tasks removed per second`, 'tasks/s', [Math.round(rates.tasksPerSecond)]),
-      measurement(`${v.label}: rows removed per second (tasks + steps + transitions)`, 'rows/s', [
-        Math.round(rates.rowsPerSecond),
-      ]),
+      measurement(
+        `${v.label}: tasks removed per second of sweeping, each round's sweep run`,
+        'tasks/s',
+        v.round.sweeps.map((x) => Math.round(x.tasks / (x.ms / 1000))),
+      ),
+      measurement(
+        `${v.label}: rows removed per second of sweeping (tasks + steps + transitions), each round's sweep run`,
+        'rows/s',
+        v.round.sweeps.map((x) =>
+          Math.round((x.tasks * (1 + BULK_ROWS.steps) + x.transitions) / (x.ms / 1000)),
+        ),
+      ),
     );
   }
   const probeMs = (mode: PlanProbe['mode'], limit: number) =>
@@ -381,17 +384,15 @@ try {
         'variant',
         'pauseMs',
         'dutyCycle',
-        'maxRunMs',
+        'rounds',
         'due before',
         'tasks removed',
         'transitions removed',
-        'seconds',
+        'seconds of sweep runs',
         'tasks/s',
         'rows/s',
         'batches',
-        'complete',
         'plans of the batch statement (custom / generic)',
-        'error',
       ],
       rows: variants.map((v) => {
         const rates = sweepRates(v);
@@ -399,7 +400,7 @@ try {
           v.key,
           String(v.round.policy.pauseMs),
           String(v.round.policy.dutyCycle),
-          String(v.round.policy.maxRunMs),
+          String(v.round.sweeps.length),
           String(v.round.dueBefore),
           String(v.round.sweep.tasks),
           String(v.round.sweep.transitions),
@@ -407,29 +408,28 @@ try {
           String(Math.round(rates.tasksPerSecond)),
           String(Math.round(rates.rowsPerSecond)),
           String(v.round.sweep.batches),
-          String(v.round.sweep.complete),
           v.round.planCache === undefined
             ? '—'
             : `${v.round.planCache.customPlans} / ${v.round.planCache.genericPlans}`,
-          v.round.sweep.error ?? '—',
         ];
       }),
-      note: `Rows are tasks + steps (${BULK_ROWS.steps} a task) + transitions (${BULK_ROWS.transitions} a task); the ${BULK_ROWS.edges} edges of each task go too and are not counted. The plan counts are those of the sweep's one connection (plan_cache_mode ${server.planCacheMode}, the server's), read after its run from pg_prepared_statements.`,
+      note: `Rows are tasks + steps (${BULK_ROWS.steps} a task) + transitions (${BULK_ROWS.transitions} a task); the ${BULK_ROWS.edges} edges of each task go too and are not counted. The plan counts are those of the sweep's one connection (plan_cache_mode ${server.planCacheMode}, the server's), read after its last run from pg_prepared_statements.`,
     },
     {
-      title: 'Retention sweeps, batch by batch in slices of 10 s (from the sweep’s start)',
+      title: 'Retention sweeps, every sweep run (one a round, during that round’s chain run)',
       header: [
         'variant',
-        'seconds',
+        'round',
         'tasks removed',
         'batches',
-        'median batch limit',
+        'seconds',
+        'batch limits',
         'median batch ms',
         'slowest batch ms',
         'failed batches',
       ],
-      rows: variants.flatMap((v) => progress(v)),
-      note: 'Each batch as the sweep called the store (its limit, the tasks it removed, its time); every batch is in the JSON file.',
+      rows: variants.flatMap((v) => sweepRunRows(v)),
+      note: 'Each batch as the sweep called the store (its limit, the tasks it removed, its time); every batch is in the JSON file. A run is stopped once its round’s chain run has ended: the batch then under way, and the rest after it, finish first.',
     },
     {
       title: `The sweep’s batch statement under each plan, ${thousands(TASKS)} tasks due (EXPLAIN ANALYZE, limit ${batchSize}, rolled back; the part that selects the tasks)`,
@@ -475,14 +475,14 @@ try {
     description:
       `Tasker (@tasker/orchestrator) operations on PostgreSQL (issue #13): the chain throughput during a retention ` +
       `sweep of ${thousands(TASKS)} due finished tasks against without one (default retention settings, and for ` +
-      'comparison without the duty cycle), the sweep’s rate, the time of /health/status’s figures with a million transitions, and the time from ' +
+      'comparison without the duty cycle; runs during and without a sweep paired round by round), the sweep’s rate, the time of /health/status’s figures with a million transitions, and the time from ' +
       'a cancel to the abort of the handler in another process. Wall-clock time on a shared machine (see the load ' +
       'averages).',
     settings: {
       retention: {
         dueTasks: TASKS,
         chainsPerRun: CHAINS,
-        runsWithoutBeforeAndAfter: RUNS_AROUND,
+        rounds: Object.fromEntries(variants.map((v) => [v.key, v.round.sweeps.length])),
         policy: { keepMs: { complete: '1 day' }, archive: false },
         variants: Object.fromEntries(variants.map((v) => [v.key, v.round.policy])),
         sweep: 'runRetention in the benchmark process, on a pool of its own (1 connection)',
@@ -542,7 +542,7 @@ try {
             v.key,
             {
               sweep: v.round.sweep,
-              sweepMs: r1(v.round.sweepMs),
+              runs: v.round.sweeps.map((x) => ({ ...x, ms: r1(x.ms) })),
               dueBefore: v.round.dueBefore,
               leftAfter: v.round.leftAfter,
               planCache: v.round.planCache,
@@ -574,10 +574,10 @@ try {
     before,
     notes: [
       `Wall time of the whole benchmark: ${wallSeconds} s. Load averages (1 / 5 / 15 min) at the start of each part: ${loads}. The machine has ${os.cpus().length} cores, shared by the benchmark's processes, the PostgreSQL server and whatever else runs on it.`,
-      'Throughput: each run is timed from starting the engine until every step is durably complete; tasks are submitted before, timed apart. A run counts as during the sweep only when its timed part lies wholly inside the sweep; the measurement is each such run over the median of the runs without the sweep (before and after it) of the same variant.',
+      'Throughput: each run is timed from starting the engine until every step is durably complete; tasks are submitted before, timed apart. Each round has one run without a sweep and one during a sweep run (started before that run clears the database and submits, stopped once its timed part has ended), in alternating order; the measurement is each round’s ratio, during / without.',
       `Between runs the previous run's tasks are deleted and the tables vacuumed and analyzed, as the orchestrator benchmarks clear a database that keeps tasks; the server runs with autovacuum ${server.autovacuum}, so these vacuums also clear what the sweep left (untimed, while the sweep goes on, as autovacuum would).`,
-      `The main sweep ${main.round.sweep.complete ? 'removed every due task in one run' : `did not finish within its maxRunMs (${main.round.policy.maxRunMs} ms)`}: ${thousands(main.round.sweep.tasks)} tasks and ${thousands(main.round.sweep.transitions)} transitions in ${r1(main.round.sweepMs / 1000)} s, ${main.round.sweep.batches} batches.`,
-      `The duty cycle: after a batch that took T ms the sweep rests max(pauseMs, T × (1 − dutyCycle) / dutyCycle) ms, so at the default ${DEFAULTS.dutyCycle} it keeps the database busy about a tenth of its run. The dutyCycle 1 row is the same engine resting only pauseMs (${DEFAULTS.pauseMs} ms) between batches, for one run of ${COMPARISON_RUN_MS / 1000} s: what the throughput and the sweep's rate are without the rest.`,
+      `The sweep is measured in runs, one a round, of the length of a chain run (${CHAINS} chains cleared, submitted and run), not in one run through all ${thousands(TASKS)}: at the rate of its default settings here (${Math.round(sweepRates(main).tasksPerSecond)} tasks/s) one such run would take ${Math.round(TASKS / sweepRates(main).tasksPerSecond / 60)} min. Its runs went on from one another, oldest tasks first, as the runs of a worker do every intervalMs; what they removed in all is in the sweeps table.`,
+      `The duty cycle: after a batch that took T ms the sweep rests max(pauseMs, T × (1 − dutyCycle) / dutyCycle) ms, so at the default ${DEFAULTS.dutyCycle} it keeps the database busy about a tenth of its run. The dutyCycle 1 row is the same engine resting only pauseMs (${DEFAULTS.pauseMs} ms) between batches: what the throughput and the sweep's rate are without the rest.`,
       'The sweep’s batch statement (retention_sweep_batch) is a named prepared statement: after five executions PostgreSQL keeps its generic plan when that plan’s estimated cost is below the average of the custom plans’ (plan_cache_mode auto, the default). The generic plan cannot use the partial index tasks_finished_idx (state = $1 is not known to satisfy its predicate), so each batch, whatever its limit, reads and sorts every task created before the cutoff. The sweeps table shows how many plans of each kind each sweep’s connection made; the plan table and the one-batch rows time and show both plans on the full table.',
       `Health: the statement is timed as the store runs it (one transaction that pins index scans); GET /health/status adds the worker registry read and the JSON body. ${HEALTH_WARMUP} untimed calls of each came first; the rounds alternate which of the two goes first.`,
       `Cancellation: ${CANCEL_WORKERS} worker processes with the engine's default settings hold ${CANCEL_PER_ROUND} running steps a round; each is cancelled from this process after a random pause and its abort awaited before the next.`,
