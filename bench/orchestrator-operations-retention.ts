@@ -17,8 +17,8 @@
  * - {@link sweepRounds}: rounds of two chain runs in alternating order, one without a sweep and
  *   one during a sweep run; each round's sweep run goes on from where the previous one stopped.
  *
- * The sweep runs in the benchmark's process on a pool of its own (one connection, so that the
- * plan cache it builds can be read afterwards). {@link probeBatchPlans} times one batch of its
+ * The sweep runs in the benchmark's process on a pool of its own: one connection, kept for every
+ * round (so that its plan cache lasts, as on an engine's busy pool, and can be read afterwards). {@link probeBatchPlans} times one batch of its
  * statement under each plan PostgreSQL may choose for it, rolled back.
  */
 import {
@@ -296,7 +296,11 @@ export async function sweepRounds(
   const policy = parseConfig({
     retention: { ...options.retention, keepMs: { complete: DAY_MS } },
   }).retention;
-  const sweepDriver = await createPostgresDriver({ connectionString: options.sweepUrl, poolSize: 1 });
+  // One connection, never closed for being idle (pg's default closes it after 10 s, and with it
+  // its prepared statements): an engine's busy pool keeps its connections, and the sweep's
+  // plan cache with them, from one run to the next.
+  const sweepPool = new pg.Pool({ connectionString: options.sweepUrl, max: 1, idleTimeoutMillis: 0 });
+  const sweepDriver = await createPostgresDriver({ pool: sweepPool });
   const sweepStore = new TaskStore(sweepDriver);
   const planCacheMode = String(
     (await sweepDriver.query<{ plan_cache_mode: string }>('show plan_cache_mode')).rows[0]?.plan_cache_mode,
@@ -379,6 +383,7 @@ export async function sweepRounds(
           )
         ).rows.map((r) => r['QUERY PLAN']);
   await sweepStore.close();
+  await sweepPool.end();
   const leftAfter = await countBulk(driver);
   const sum = (k: 'tasks' | 'transitions' | 'batches' | 'ms') => sweeps.reduce((n, x) => n + x[k], 0);
   const sweep = {

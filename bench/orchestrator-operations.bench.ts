@@ -485,7 +485,8 @@ try {
         rounds: Object.fromEntries(variants.map((v) => [v.key, v.round.sweeps.length])),
         policy: { keepMs: { complete: '1 day' }, archive: false },
         variants: Object.fromEntries(variants.map((v) => [v.key, v.round.policy])),
-        sweep: 'runRetention in the benchmark process, on a pool of its own (1 connection)',
+        sweep:
+          'runRetention in the benchmark process, on a pool of its own (1 connection, kept for every round)',
         fill: {
           how: 'insertCompletedChains (complete 4-step chains of November 2023), foreign-key triggers skipped (session_replication_role = replica), then vacuum analyze',
           triggersSkipped: fill.triggersSkipped,
