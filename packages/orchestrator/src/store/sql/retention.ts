@@ -18,10 +18,15 @@ export const tryRetentionLock = sql(
   'select pg_try_advisory_xact_lock($1::bigint) as locked',
 );
 
-/** Bounds each statement of this transaction (ms). */
+/**
+ * Bounds each statement of this transaction (ms), and plans them for their values: after five
+ * executions PostgreSQL may keep a generic plan of the batch, which cannot use
+ * `tasks_finished_idx` for an unknown state and cutoff and scans and sorts every due task at
+ * each batch (116 ms against 2.4 ms for a one-task batch at 200,000 due, in the benchmark).
+ */
 export const retentionStatementTimeout = sql(
   'retention_statement_timeout',
-  "select set_config('statement_timeout', $1::text, true)",
+  "select set_config('statement_timeout', $1::text, true), set_config('plan_cache_mode', 'force_custom_plan', true)",
 );
 
 /**
