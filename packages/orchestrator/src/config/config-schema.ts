@@ -68,6 +68,13 @@ export const configSchema = z.strictObject({
        */
       identityWindowMs: int(1, 31 * 86_400_000).default(60_000),
       /**
+       * Priority aging: a ready step counts one priority level higher for every this many ms it
+       * has waited, so a step of priority p is passed over by a step of priority q > p only
+       * when that one became ready less than (q − p) × priorityAgingMs after it. 0: strict
+       * priority (a lower priority waits while any higher one is ready). Default 60 000.
+       */
+      priorityAgingMs: int(0, 86_400_000).default(60_000),
+      /**
        * What a `hash` identity covers besides the task's name and version: `context`,
        * `context.<path>` (one field of the context), `initiator`, `sourceSystem`. Default all of
        * the context, the initiator and the source system.

@@ -11,6 +11,7 @@ import type { StepHandler } from '../handlers/step-handler';
 import { describeIssues, showValue } from '../validation-message';
 import { type ContextSchema, type ContextValidator, compileContextSchema } from './context-schema';
 import { findCycle, findUnknownDependency, topologicalOrder } from './dag';
+import { type FlowControl, type FlowControlInput, flowControlFields, mergeFlowControl } from './flow-control';
 
 /** A custom event a step may emit; registered with the router with the definition. */
 export interface CustomEventInput {
@@ -19,8 +20,11 @@ export interface CustomEventInput {
   readonly firedBy?: readonly string[];
 }
 
-/** One step of a task, as written by the user. */
-export interface StepTemplateInput {
+/**
+ * One step of a task, as written by the user. Its `priority`, `concurrency` and `rateLimit`
+ * (see {@link FlowControlInput}) replace the task's, each on its own.
+ */
+export interface StepTemplateInput extends FlowControlInput {
   readonly name: string;
   /** The handler function, or its name in the engine's handler map. */
   readonly handler: StepHandler | string;
@@ -46,8 +50,11 @@ export interface StepTemplateInput {
   readonly queue?: string;
 }
 
-/** What `defineTask` accepts. */
-export interface TaskDefinitionInput {
+/**
+ * What `defineTask` accepts. `priority`, `concurrency` and `rateLimit` (see
+ * {@link FlowControlInput}) apply to every step that does not set its own.
+ */
+export interface TaskDefinitionInput extends FlowControlInput {
   /** Default `default`, as in the original. */
   readonly namespace?: string;
   readonly name: string;
@@ -78,6 +85,8 @@ export interface StepTemplate {
   readonly backoff: BackoffOverride | undefined;
   /** The queue it is claimed from (its own, or its task's). */
   readonly queue: string;
+  /** Its priority, concurrency limit and rate limit (its own, or its task's). */
+  readonly flow: FlowControl;
 }
 
 /** A validated, frozen task definition. */
@@ -93,6 +102,8 @@ export interface TaskDefinition {
   readonly backoff: BackoffOverride | undefined;
   /** The task's queue (a step may name another). */
   readonly queue: string;
+  /** The task's default priority (a submit may give another); undefined: 0. */
+  readonly priority: number | undefined;
   readonly contextSchema: ContextSchema | undefined;
   /** Validates a context; the message names the offending field. */
   readonly validateContext: ContextValidator;
@@ -156,6 +167,7 @@ const stepSchema = z.strictObject({
   customEvents: z.array(customEventSchema).default([]),
   backoff: backoffSchema.optional(),
   queue: identifier.optional(),
+  ...flowControlFields,
 });
 
 const taskSchema = z.strictObject({
@@ -176,6 +188,7 @@ const taskSchema = z.strictObject({
     .min(1, { error: 'expected at least one step' }),
   backoff: backoffSchema.optional(),
   queue: identifier.default('default'),
+  ...flowControlFields,
 });
 
 /**
@@ -262,6 +275,7 @@ export function defineTask(input: TaskDefinitionInput): TaskDefinition {
       ),
       backoff: s.backoff === undefined ? undefined : Object.freeze({ ...s.backoff }),
       queue: s.queue ?? data.queue,
+      flow: mergeFlowControl(data, s),
     } satisfies StepTemplate);
   });
   return Object.freeze({
@@ -273,6 +287,7 @@ export function defineTask(input: TaskDefinitionInput): TaskDefinition {
     steps: Object.freeze(steps),
     backoff: data.backoff === undefined ? undefined : Object.freeze({ ...data.backoff }),
     queue: data.queue,
+    priority: data.priority,
     contextSchema: data.contextSchema,
     validateContext,
   });

@@ -1,6 +1,7 @@
 /** Validates a submit request against its definition and turns it into the store's `NewTask`. */
 import type { TraceContext } from '@tasker/router';
 import type { TaskDefinition } from '../definitions/define-task';
+import { MAX_PRIORITY, MIN_PRIORITY, resolveLimitKey } from '../definitions/flow-control';
 import { TaskerError } from '../errors';
 import type { JsonValue } from '../store/records';
 import type { NewTask } from '../store/task-store';
@@ -30,6 +31,65 @@ export interface SubmitRequest {
   readonly identityKey?: string;
   /** An opaque trace-propagation record stored with the task (trace adapters fill it). */
   readonly traceContext?: TraceContext;
+  /**
+   * Start no earlier than this instant (a `Date`, epoch ms, or an ISO 8601 string), compared on
+   * the database's clock. One in the past starts now. Not with `delay`.
+   */
+  readonly runAt?: Date | number | string;
+  /** Start no earlier than this many ms after the task is created. Not with `runAt`. */
+  readonly delay?: number;
+  /** Higher is claimed first (an integer from -1000 to 1000); default the definition's, else 0. */
+  readonly priority?: number;
+}
+
+/** The longest delay a submit may ask for: about ten years. */
+const MAX_DELAY_MS = 10 * 366 * 86_400_000;
+
+/** `runAt` or `delay` as the store takes them, or a `SUBMIT_INVALID` error naming the field. */
+function startOf(request: SubmitRequest): { runAt?: number; delayMs?: number } {
+  if (request.runAt !== undefined && request.delay !== undefined)
+    throw new TaskerError('SUBMIT_INVALID', 'runAt, delay: give one of them, not both');
+  if (request.delay !== undefined) {
+    const d = request.delay;
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0 || d > MAX_DELAY_MS)
+      throw new TaskerError(
+        'SUBMIT_INVALID',
+        `delay: expected an integer number of ms from 0 to ${MAX_DELAY_MS}`,
+      );
+    return d === 0 ? {} : { delayMs: d };
+  }
+  if (request.runAt === undefined) return {};
+  const r = request.runAt;
+  const ms =
+    r instanceof Date
+      ? r.getTime()
+      : typeof r === 'number'
+        ? r
+        : typeof r === 'string'
+          ? Date.parse(r)
+          : Number.NaN;
+  const valid =
+    Number.isInteger(ms) &&
+    ms >= 0 &&
+    ms <= 253_402_300_799_999 &&
+    (typeof r !== 'string' || /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(r));
+  if (!valid)
+    throw new TaskerError(
+      'SUBMIT_INVALID',
+      'runAt: expected a Date, epoch milliseconds, or an ISO 8601 date-time with its offset (e.g. 2026-12-24T18:00:00Z)',
+    );
+  return { runAt: ms };
+}
+
+function priorityOf(request: SubmitRequest, definition: TaskDefinition): number | undefined {
+  const p = request.priority;
+  if (p === undefined) return definition.priority;
+  if (typeof p !== 'number' || !Number.isInteger(p) || p < MIN_PRIORITY || p > MAX_PRIORITY)
+    throw new TaskerError(
+      'SUBMIT_INVALID',
+      `priority: expected an integer from ${MIN_PRIORITY} to ${MAX_PRIORITY}`,
+    );
+  return p;
 }
 
 /** How a task's identity is derived when a submit gives no `identityKey` (the engine config's). */
@@ -85,6 +145,8 @@ export function buildNewTask(
       );
     }
   }
+  const start = startOf(request);
+  const priority = priorityOf(request, definition);
   const fields = identity.fields ?? DEFAULT_IDENTITY_FIELDS;
   const identityWindow =
     request.identityKey === undefined && identity.strategy === 'hash'
@@ -109,6 +171,8 @@ export function buildNewTask(
     ...(identityWindow === undefined ? {} : { identityWindow }),
     ...(request.traceContext === undefined ? {} : { traceContext: request.traceContext }),
     bypassSteps: bypass,
+    ...start,
+    ...(priority === undefined ? {} : { priority }),
     steps: definition.steps.map((s) => ({
       name: s.name,
       handler: typeof s.handler === 'string' ? s.handler : s.handler.name || s.name,
@@ -118,6 +182,23 @@ export function buildNewTask(
       skippable: s.skippable,
       dependsOn: s.dependsOn,
       queue: s.queue,
+      ...(s.flow.priority === undefined ? {} : { priority: s.flow.priority }),
+      ...(s.flow.concurrency === undefined
+        ? {}
+        : {
+            concurrency: {
+              key: resolveLimitKey(s.flow.concurrency.key, validated.value, 'concurrency', definition.key),
+              limit: s.flow.concurrency.limit,
+            },
+          }),
+      ...(s.flow.rateLimit === undefined
+        ? {}
+        : {
+            rateLimit: {
+              ...s.flow.rateLimit,
+              key: resolveLimitKey(s.flow.rateLimit.key, validated.value, 'rate limit', definition.key),
+            },
+          }),
     })),
   };
 }

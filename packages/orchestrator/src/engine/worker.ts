@@ -211,6 +211,7 @@ export class Worker {
               want,
               engine.leaseMs,
               this.#d.claimKeys(),
+              engine.priorityAgingMs,
             );
             got = claimed.steps.length;
             for (const c of claimed.steps) this.#begin(c, claimNow + engine.leaseMs);

@@ -26,6 +26,10 @@ function assertStorableTask(input: NewTask): void {
   assertStorableText('source_system', input.sourceSystem);
   assertStorableText('reason', input.reason);
   for (const [i, tag] of (input.tags ?? []).entries()) assertStorableText(`tags[${i}]`, tag);
+  for (const s of input.steps) {
+    assertStorableText('concurrency key', s.concurrency?.key);
+    assertStorableText('rate limit key', s.rateLimit?.key);
+  }
   assertStorableJson('annotations', input.annotations);
   assertStorableText('identity_key', input.identityKey);
   assertStorableText('identity_key', input.identityWindow?.key);
@@ -62,6 +66,9 @@ export async function createTaskRecord(
     { kind: 'task', task, from: 'pending', to: 'in_progress', at: now },
   ];
   const ready: ReadySteps = { task, stepIds: [], stepNames: [] };
+  // A delayed start: its root steps become ready at `runAt`, not now.
+  const runAt = input.delayMs === undefined ? input.runAt : now + input.delayMs;
+  const delayed = runAt !== undefined && runAt > now;
   input.steps.forEach((s, i) => {
     const base = {
       kind: 'step',
@@ -75,14 +82,18 @@ export async function createTaskRecord(
     transitions.push({ ...base, from: null, to: 'pending' });
     if (skipped.has(s.name))
       transitions.push({ ...base, from: 'pending', to: 'skipped', reason: 'bypassed' });
-    else if (pendingParents[i] === 0) {
+    else if (pendingParents[i] === 0 && !delayed) {
       (ready.stepIds as string[]).push(base.stepId);
       (ready.stepNames as string[]).push(s.name);
     }
   });
   if (unfinished === 0)
     transitions.push({ kind: 'task', task, from: 'in_progress', to: 'complete', at: now });
-  const change: Change = { transitions, ready: ready.stepIds.length > 0 ? [ready] : [] };
+  const change: Change = {
+    transitions,
+    ready: ready.stepIds.length > 0 ? [ready] : [],
+    ...(delayed && unfinished > 0 ? { delayed: true } : {}),
+  };
   const edges = input.steps.flatMap((s) => s.dependsOn.map((d) => [ids.get(d), ids.get(s.name)]));
   const context = JSON.stringify(input.context ?? null);
 
@@ -120,7 +131,7 @@ export async function createTaskRecord(
     transitions.map((t) => t.to),
     transitions.map((t) => t.reason ?? null),
     transitions.map((t) => JSON.stringify(metadataOf(t))),
-    change.ready.length > 0 ? READY_CHANNEL : null,
+    change.ready.length > 0 || change.delayed === true ? READY_CHANNEL : null,
     notifyPayload,
     input.steps.map((s) => s.queue ?? DEFAULT_QUEUE),
     input.steps.map((s) => claimKey(s.queue ?? DEFAULT_QUEUE, input.namespace, input.name, input.version)),
@@ -129,6 +140,15 @@ export async function createTaskRecord(
     input.requestedInitiator ?? null,
     input.identityWindow?.key ?? null,
     input.identityWindow?.windowMs ?? 0,
+    delayed ? runAt : null,
+    input.priority ?? 0,
+    input.steps.map((s) => s.priority ?? input.priority ?? 0),
+    input.steps.map((s) => s.concurrency?.key ?? null),
+    input.steps.map((s) => s.concurrency?.limit ?? null),
+    input.steps.map((s) => s.rateLimit?.key ?? null),
+    input.steps.map((s) => s.rateLimit?.limit ?? null),
+    input.steps.map((s) => s.rateLimit?.periodMs ?? null),
+    input.steps.map((s) => s.rateLimit?.burst ?? null),
   ]);
   if (r.rows[0]?.id != null) {
     const ids = r.rows[0].transition_ids as readonly unknown[] | null;

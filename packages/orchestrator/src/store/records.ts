@@ -70,6 +70,8 @@ export interface ReadySteps {
 export interface Change {
   readonly transitions: TransitionRecord[];
   readonly ready: ReadySteps[];
+  /** Steps will become ready later (a delayed start): idle workers should claim to learn when. */
+  readonly delayed?: boolean;
 }
 
 /** A step claimed by a worker, with everything its handler needs. */

@@ -64,8 +64,17 @@ function transitionIdsOf(row: Record<string, unknown>): number[] {
   return first === last ? [first] : [first, last];
 }
 
+/**
+ * How long a ready step waits before it counts one priority level higher in the claim's order
+ * (the engine's `engine.priorityAgingMs`).
+ */
+export const DEFAULT_PRIORITY_AGING_MS = 60_000;
+
 function scheduledRetry(change: Change): boolean {
-  return change.transitions.some((t) => t.kind === 'step' && t.to === 'waiting_for_retry');
+  return (
+    change.delayed === true ||
+    change.transitions.some((t) => t.kind === 'step' && t.to === 'waiting_for_retry')
+  );
 }
 
 /** One step of a task to create, parents first. */
@@ -79,6 +88,17 @@ export interface NewStep {
   readonly dependsOn: readonly string[];
   /** The queue the step is claimed from. Default `default`. */
   readonly queue?: string;
+  /** Claim priority: higher first. Default 0. */
+  readonly priority?: number;
+  /** At most `limit` steps with this key (as resolved from the context) in progress at once. */
+  readonly concurrency?: { readonly key: string; readonly limit: number };
+  /** At most `limit` starts per `periodMs` with this key, plus `burst` at once. */
+  readonly rateLimit?: {
+    readonly key: string;
+    readonly limit: number;
+    readonly periodMs: number;
+    readonly burst: number;
+  };
 }
 
 /** A task to create. */
@@ -107,6 +127,12 @@ export interface NewTask {
   readonly traceContext?: TraceContext;
   readonly bypassSteps: readonly string[];
   readonly steps: readonly NewStep[];
+  /** Its root steps are ready at this time (epoch ms, the database's clock), not before. */
+  readonly runAt?: number;
+  /** Its root steps are ready this many ms after its creation (in place of `runAt`). */
+  readonly delayMs?: number;
+  /** The task's priority (its steps' unless a step has its own). Default 0. */
+  readonly priority?: number;
 }
 
 /** The result of a claimed step's attempt. */
@@ -384,8 +410,9 @@ export class TaskStore {
     limit: number,
     leaseMs: number,
     keys?: readonly string[],
+    priorityAgingMs: number = DEFAULT_PRIORITY_AGING_MS,
   ): Promise<ClaimedStep[]> {
-    return (await this.claimReady(workerId, now, limit, leaseMs, keys)).steps;
+    return (await this.claimReady(workerId, now, limit, leaseMs, keys, priorityAgingMs)).steps;
   }
 
   /**
@@ -398,6 +425,7 @@ export class TaskStore {
     limit: number,
     leaseMs: number,
     keys?: readonly string[],
+    priorityAgingMs: number = DEFAULT_PRIORITY_AGING_MS,
   ): Promise<{ steps: ClaimedStep[]; nextReadyAt: number | undefined }> {
     const claimKeys = keys ?? (await this.#claimKeysInUse());
     // Not retried on a transient error: a retry would claim with a stale `now` (and hand out
@@ -409,6 +437,7 @@ export class TaskStore {
       leaseMs,
       claimKeys,
       this.registry.writer,
+      priorityAgingMs,
     ]);
     const steps: ClaimedStep[] = [];
     for (const r of claimed.rows) {

@@ -5,6 +5,7 @@
  */
 import type { NewStep, NewTask, TaskStore } from '../store/task-store';
 import type { ContractTestApi } from './contract-test-api';
+import { runFlowContract } from './flow-contract';
 
 /** What the suite needs to know about the store under test. */
 export interface StoreContractSubject {
@@ -522,5 +523,7 @@ export function runStoreContract(t: ContractTestApi, subject: StoreContractSubje
       const a = await store.databaseNow();
       expect(Math.abs(a - Date.now())).toBeLessThan(60_000);
     });
+
+    runFlowContract(t, () => store, window);
   });
 }

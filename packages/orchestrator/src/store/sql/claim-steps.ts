@@ -4,19 +4,27 @@ import { sql } from './query';
  * Claims up to `$2` ready steps for worker `$3`, atomically, in one statement, among the steps
  * whose claim key (`<queue> <namespace>/<name>@<version>`) is one of the worker's, `$5`:
  *
- * - per key, two index ranges in claim order: running steps whose lease expired
- *   (`tasker.claimable_expired` on `steps_lease_idx`, taken over first: their work is the
- *   oldest) and ready steps (`tasker.claimable_ready` on `steps_claim_idx`, by `ready_at`:
- *   pending with parents satisfied, or a retry now due). Each walk stops at the batch size, so
- *   a claim costs two short index scans per key whatever lies in the table (errored tasks'
- *   steps are not in the indexes at all: a task that leaves `in_progress` clears their
- *   `ready_at`). The walks are functions of migration 2 whose plans are pinned (no sort, no
- *   bitmap scan), so that they stay index walks whatever the statistics say;
+ * - per key, `tasker.claim_walk` (migration 7) walks the claim index in claim order: running
+ *   steps whose lease expired (lane 0, taken over first: their work is the oldest), then each
+ *   priority level present, highest first, by `ready_at` (lane 1: pending with parents
+ *   satisfied and not before the task's `run_at`, or a retry now due). Each walk stops at the
+ *   batch size, so a claim costs a few short index scans per key whatever lies in the table
+ *   (errored tasks' steps are not in the index: a task that leaves `in_progress` clears their
+ *   `ready_at`, and parked steps are out of it too). The walks' plans are pinned (no sort, no
+ *   bitmap scan). The walk's last row (lane 2, no id) carries when the key's next step becomes
+ *   claimable (a retry's `nextAttemptAt`, a delayed start, a lease expiring);
  * - `for no key update of s skip locked` lets many workers claim side by side without waiting
  *   (`no key`: it never conflicts with the key-share locks that inserting transitions takes on
- *   the rows they reference). A key's ranges may lock a few rows that the final cut then
+ *   the rows they reference). A key's walks may lock a few rows that the final cut then
  *   leaves; they are free again when the statement commits;
- * - each claim bumps `attempts` and the fencing token `lease_token`, and sets the lease;
+ * - the candidates are ordered by lane, then `ready_at - priority × $7` (aging: a ready step
+ *   counts one priority level higher for every `$7` ms it has waited; with `$7` 0, by priority
+ *   then `ready_at`), then id, and cut at the
+ *   batch size. When a candidate has a concurrency or rate limit, `tasker.claim_admit` makes the
+ *   cut instead, in the same order, admitting only what the limits allow (it parks or puts
+ *   back the rest, and says when to claim again);
+ * - each claim bumps `attempts` and the fencing token `lease_token`, sets the lease, and clears
+ *   the step's hold;
  * - the transitions are recorded by the same statement (a lease takeover records
  *   `in_progress → pending` then `pending → in_progress`), and their ids are returned with
  *   the step, for the events' ids: `first_id` and `last_id`, the same id when the claim
@@ -25,33 +33,46 @@ import { sql } from './query';
  *   has none), so that a claim is one round trip. They are read by `tasker.parent_results`,
  *   with a snapshot taken after the walks: a walk may return a step made ready by a commit
  *   later than this statement's snapshot, whose parents that snapshot does not show complete;
- * - it also returns when the next step of these keys becomes claimable (`next_ready_at`: a
- *   retry's `nextAttemptAt` or a running step's lease expiry), always in one row at least: a
- *   row whose `id` is null carries only that.
+ * - it also returns when the next step of these keys becomes claimable (`next_ready_at`),
+ *   always in one row at least: a row whose `id` is null carries only that.
  *
- * $1 now, $2 batch size, $3 worker id, $4 lease (ms), $5 claim keys, $6 writer (registry number).
+ * $1 now, $2 batch size, $3 worker id, $4 lease (ms), $5 claim keys, $6 writer (registry number),
+ * $7 the priority aging (ms per level; 0: strict priority).
  */
 export const claimSteps = sql(
   'claim_steps',
   `
 with keys as (
   select k from unnest($5::text[]) as k
-), expired as (
-  select x.id, x.from_state, x.ready_at, 0 as lane
-  from keys cross join lateral tasker.claimable_expired(keys.k, $1::bigint, $2::int) x
-), fresh as (
-  select x.id, x.from_state, x.ready_at, 1 as lane
-  from keys cross join lateral tasker.claimable_ready(keys.k, $1::bigint, $2::int) x
-), ready as (
-  select c.id, c.from_state
-  from (select * from expired union all select * from fresh) c
-  order by c.lane, c.ready_at, c.id
+), found as (
+  select x.* from keys cross join lateral tasker.claim_walk(keys.k, $1::bigint, $2::int) x
+), candidates as (
+  select f.id, f.from_state, f.lane, f.limited,
+    row_number() over (order by f.lane, case when $7::bigint = 0 then -f.priority end,
+      f.ready_at - f.priority::bigint * $7::bigint, f.id) as ord
+  from found f where f.lane < 2
+), plain as (
+  select c.id, c.from_state, null::bigint as retry_at
+  from candidates c
+  where not exists (select 1 from candidates l where l.limited)
+  order by c.ord
   limit $2::int
+), admitted as (
+  select a.id, a.from_state, a.retry_at
+  from (select array_agg(c.id order by c.ord) as ids, array_agg(c.from_state order by c.ord) as states,
+      array_agg(c.lane order by c.ord) as lanes, array_agg(c.limited order by c.ord) as limited
+    from candidates c) c
+  cross join lateral tasker.claim_admit(c.ids, c.states, c.lanes, c.limited, $2::int, $1::bigint) a
+  where exists (select 1 from candidates l where l.limited)
+), picked as (
+  select * from plain union all select * from admitted
+), ready as (
+  select p.id, p.from_state from picked p where p.id is not null
 ), claimed as (
   update tasker.steps s
   set state = 'in_progress', attempts = s.attempts + 1, lease_token = s.lease_token + 1, lease_owner = $3::text,
     lease_expires_at = $1::bigint + $4::bigint, ready_at = $1::bigint + $4::bigint, started_at = $1::bigint,
-    ended_at = null, next_attempt_at = null
+    ended_at = null, next_attempt_at = null, hold = null
   from ready, tasker.tasks t
   where s.id = ready.id and t.id = s.task_id
   returning s.id, s.task_id, s.name, s.handler, s.position, s.attempts, s.retry_limit, s.retryable, s.lease_token,
@@ -73,14 +94,8 @@ with keys as (
   order by x.id, x.ord
   returning id, step_id
 ), upcoming as (
-  select min(x.r) as next_ready_at
-  from keys cross join lateral (
-    select min(s.ready_at) as r from tasker.steps s
-    where s.claim_key = keys.k and s.state <> 'in_progress' and s.ready_at > $1::bigint
-    union all
-    select min(s.ready_at) from tasker.steps s
-    where s.claim_key = keys.k and s.state = 'in_progress' and s.ready_at > $1::bigint
-  ) x
+  select least((select min(f.ready_at) from found f where f.lane = 2),
+    (select min(p.retry_at) from picked p where p.id is null)) as next_ready_at
 )
 select c.*, n.next_ready_at, coalesce(pr.results, '{}'::jsonb) as parent_results, a.first_id, a.last_id
 from upcoming n
@@ -147,7 +162,8 @@ select s.id from released s left join wake on true`,
  */
 export const claimKeysInUse = sql(
   'claim_keys_in_use',
-  `select claim_key from tasker.steps where ready_at is not null and state <> 'in_progress'
+  `select claim_key from tasker.steps
+where ready_at is not null and state <> 'in_progress' and hold is distinct from 'concurrency'
 union
 select claim_key from tasker.steps where state = 'in_progress'`,
 );

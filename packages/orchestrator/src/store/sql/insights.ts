@@ -24,26 +24,31 @@ export const appliedMigrations = sql(
  *   `errored` (→ error: failed for good), `retries` (→ waiting_for_retry, or error → pending by
  *   hand) and the steps they concern.
  * - `oldest_ready_at`: the earliest `ready_at` at or before now of a step waiting to be claimed
- *   (ready, or a retry that fell due): one probe of `steps_claim_idx` per claim key, whose
- *   distinct values are walked by skipping through the index.
+ *   (ready, or a retry that fell due; not a step held back by a delayed start, a rate limit or
+ *   a full concurrency key): one probe of `steps_claim_idx` per claim key and priority level,
+ *   whose distinct pairs are walked by skipping through the index.
  */
 export const healthFigures = sql(
   'insights_health_figures',
   `
-with recursive keys as (
-  (select claim_key from tasker.steps
-   where ready_at is not null and state <> 'in_progress' order by claim_key limit 1)
+with recursive levels as (
+  (select s.claim_key, s.priority from tasker.steps s
+   where s.ready_at is not null and s.state <> 'in_progress' and s.hold is distinct from 'concurrency'
+   order by s.claim_key, s.priority limit 1)
   union all
-  select (select s.claim_key from tasker.steps s
-          where s.ready_at is not null and s.state <> 'in_progress' and s.claim_key > k.claim_key
-          order by s.claim_key limit 1)
-  from keys k where k.claim_key is not null
+  select x.claim_key, x.priority
+  from levels l cross join lateral (
+    select s.claim_key, s.priority from tasker.steps s
+    where s.ready_at is not null and s.state <> 'in_progress' and s.hold is distinct from 'concurrency'
+      and (s.claim_key, s.priority) > (l.claim_key, l.priority)
+    order by s.claim_key, s.priority limit 1
+  ) x
 ), oldest as (
   select (select s.ready_at from tasker.steps s
-          where s.claim_key = k.claim_key and s.ready_at is not null and s.state <> 'in_progress'
-            and s.ready_at <= $1::bigint
+          where s.claim_key = l.claim_key and s.priority = l.priority and s.ready_at is not null
+            and s.state <> 'in_progress' and s.hold is distinct from 'concurrency' and s.ready_at <= $1::bigint
           order by s.ready_at limit 1) as ready_at
-  from keys k where k.claim_key is not null
+  from levels l
 ), attempts as (
   select
     count(*) filter (where from_state = 'in_progress' and to_state in ('complete', 'error', 'waiting_for_retry'))

@@ -1,0 +1,319 @@
+/**
+ * Migration 7: flow control (issue #14): a task may start later, run before others, and its
+ * steps may be held to a concurrency limit or a rate limit per key.
+ *
+ * - `tasks.run_at`: a delayed start. The task's root steps are ready at `run_at` (their
+ *   `ready_at`), not before; a task that leaves `in_progress` and comes back keeps it.
+ * - `steps.priority` (the task's, or the step definition's own): the claim takes higher
+ *   priority first. `steps_claim_idx` becomes `(claim_key, priority, ready_at, id)`: a claim
+ *   walks each priority level present for its key (a skip scan, one index descent per level),
+ *   each by `ready_at` and stopped at the batch size, and the engine orders what the walks found
+ *   by `ready_at - priority × agingMs` (aging: a step counts one level higher for every
+ *   `agingMs` it has been ready).
+ * - Concurrency limits: `steps.concurrency_key` and `concurrency_limit`. A claim admits a step
+ *   of a key only while fewer than the limit are `in_progress`, counted under a transaction-scoped
+ *   advisory lock on the key that the claim tries (`pg_try_advisory_xact_lock`: a key another
+ *   claim holds is skipped, never waited on). A step of a key at its limit is parked
+ *   (`hold = 'concurrency'`): out of the claim index, so claims do not read past it again. A step
+ *   of the key that leaves `in_progress` unparks as many as the key has room for (a trigger,
+ *   under the same lock, waited on), in claim order, and wakes idle workers.
+ * - Rate limits: `steps.rate_key`, `rate_limit` starts per `rate_period_ms`, `rate_burst`. The
+ *   key's row in `tasker.rate_limits` holds its theoretical arrival time (`tat`, GCRA): a start at
+ *   `now` is admitted when `now ≥ tat − burst × T` (T = period / limit), and then
+ *   `tat = max(tat, now) + T`. Any window of one period then holds at most limit + burst starts.
+ *   A step refused is put back to the time a start would be admitted (`hold = 'rate'`).
+ * - The walks of migration 2 are redefined for engines of the previous version still running
+ *   during a rolling deploy: they claim only steps without a limit or hold, so an older engine
+ *   never breaks a limit it does not know. Their index is gone (it would cost every claim a
+ *   second index write), so their walks read their key's whole range: correct, slower; the
+ *   README's upgrade notes say to keep that window short.
+ *
+ * The claim index is rebuilt inside the migration's transaction, which blocks writes to
+ * `tasker.steps` while it builds (a scan of the table; seconds for millions of rows), as
+ * migration 2 explains; the index itself holds only live steps.
+ */
+export const migration0007 = {
+  id: 7,
+  name: 'flow-control',
+  sql: `
+alter table tasker.tasks add column run_at bigint;
+alter table tasker.tasks add column priority integer not null default 0;
+
+alter table tasker.steps add column priority integer not null default 0;
+alter table tasker.steps add column concurrency_key text;
+alter table tasker.steps add column concurrency_limit integer;
+alter table tasker.steps add column rate_key text;
+alter table tasker.steps add column rate_limit integer;
+alter table tasker.steps add column rate_period_ms integer;
+alter table tasker.steps add column rate_burst integer;
+-- Why a ready step is held back: 'concurrency' (parked until its key has room) or 'rate'
+-- (put back to when its key admits a start). Cleared when it is claimed.
+alter table tasker.steps add column hold text;
+
+drop index tasker.steps_claim_idx;
+create index steps_claim_idx on tasker.steps (claim_key, priority, ready_at, id)
+  where ready_at is not null and state <> 'in_progress' and hold is distinct from 'concurrency';
+create index steps_running_key_idx on tasker.steps (concurrency_key)
+  where state = 'in_progress' and concurrency_key is not null;
+create index steps_parked_idx on tasker.steps (concurrency_key, priority desc, ready_at, id)
+  where hold = 'concurrency';
+
+create table tasker.rate_limits (
+  key text primary key,
+  -- The theoretical arrival time of the next start (epoch ms, fractional).
+  tat double precision not null default 0
+);
+
+-- The walks of a claim for key k (issue #14), locked as they go and stopped at n rows each:
+-- running steps whose lease expired (lane 0), then, for each priority level present, highest
+-- first, the ready steps by ready_at (lane 1). A last row (lane 2, no id) carries when the next
+-- step of the key becomes claimable (a level's first step not yet due, or a lease expiring),
+-- or nothing. Sorting and bitmap scans are off, as in migration 2, so each walk is an index walk.
+create function tasker.claim_walk(k text, now_ms bigint, n int)
+  returns table (id uuid, from_state text, ready_at bigint, priority int, lane int, limited boolean)
+  language plpgsql volatile set enable_sort = off set enable_bitmapscan = off
+as $fn$
+declare
+  levels int[];
+  upcoming bigint;
+begin
+  with recursive lv(p) as (
+    (select s.priority from tasker.steps s
+     where s.claim_key = k and s.ready_at is not null and s.state <> 'in_progress'
+       and s.hold is distinct from 'concurrency'
+     order by s.priority desc limit 1)
+    union all
+    select (select s.priority from tasker.steps s
+            where s.claim_key = k and s.ready_at is not null and s.state <> 'in_progress'
+              and s.hold is distinct from 'concurrency' and s.priority < lv.p
+            order by s.priority desc limit 1)
+    from lv where lv.p is not null
+  )
+  select array_agg(lv.p) filter (where lv.p is not null),
+    least(
+      min((select s.ready_at from tasker.steps s
+           where s.claim_key = k and s.priority = lv.p and s.ready_at > now_ms and s.state <> 'in_progress'
+             and s.hold is distinct from 'concurrency'
+           order by s.ready_at limit 1)),
+      (select min(s.ready_at) from tasker.steps s
+       where s.claim_key = k and s.state = 'in_progress' and s.ready_at > now_ms))
+  into levels, upcoming
+  from lv;
+
+  return query
+  select s.id, s.state, s.ready_at, s.priority, 0, false
+  from tasker.steps s
+  where s.claim_key = k and s.state = 'in_progress' and s.ready_at <= now_ms
+    and (select t.state from tasker.tasks t where t.id = s.task_id) = 'in_progress'
+  order by s.ready_at, s.id
+  limit n
+  for no key update of s skip locked;
+
+  if levels is not null then
+    return query
+    select w.id, w.state, w.ready_at, w.priority, 1, w.limited
+    from unnest(levels) as lv(p)
+    cross join lateral (
+      select s.id, s.state, s.ready_at, s.priority,
+        (s.concurrency_key is not null or s.rate_key is not null) as limited
+      from tasker.steps s
+      where s.claim_key = k and s.priority = lv.p and s.ready_at <= now_ms and s.state <> 'in_progress'
+        and s.hold is distinct from 'concurrency'
+        and (select t.state from tasker.tasks t where t.id = s.task_id) = 'in_progress'
+      order by s.ready_at, s.id
+      limit n
+      for no key update of s skip locked
+    ) w;
+  end if;
+
+  if upcoming is not null then
+    return query select null::uuid, null::text, upcoming, null::int, 2, false;
+  end if;
+end
+$fn$;
+alter function tasker.claim_walk(text, bigint, int) rows 17;
+
+-- Admits, in claim order, the candidates a claim found (ids, their lanes and whether a limit
+-- applies), up to n: a step without a limit as it is; a step with a concurrency key while the
+-- key has room (its limit less the steps in progress, counted under the key's advisory lock,
+-- which is tried: a key held by another claim is left for it); a step with a rate key while its
+-- bucket admits a start (the key's row, locked with skip locked). A step refused by its key is
+-- parked (concurrency) or put back to when the bucket admits it (rate). Returns the admitted
+-- steps, and a row without an id whose retry_at says when to claim again: now when a candidate
+-- was parked, put back or left (more may be ready behind it), else the earliest put-back time.
+create function tasker.claim_admit(ids uuid[], from_states text[], lanes int[], limited boolean[], n int,
+    now_ms bigint)
+  returns table (id uuid, from_state text, retry_at bigint)
+  language plpgsql volatile
+as $fn$
+declare
+  taken int := 0;
+  retry bigint;
+  st record;
+  ckeys text[] := '{}';
+  cheld boolean[] := '{}';
+  crunning int[] := '{}';
+  rkeys text[] := '{}';
+  rtats double precision[] := '{}';
+  rnext double precision[] := '{}';
+  i int;
+  j int;
+  t double precision;
+  admitted_at double precision;
+begin
+  for i in 1 .. coalesce(array_length(ids, 1), 0) loop
+    exit when taken >= n;
+    if lanes[i] = 0 or not limited[i] then
+      id := ids[i]; from_state := from_states[i]; retry_at := null;
+      taken := taken + 1;
+      return next;
+      continue;
+    end if;
+    select s.concurrency_key, s.concurrency_limit, s.rate_key, s.rate_limit, s.rate_period_ms, s.rate_burst
+    into st from tasker.steps s where s.id = ids[i];
+
+    if st.concurrency_key is not null then
+      j := array_position(ckeys, st.concurrency_key);
+      if j is null then
+        ckeys := ckeys || st.concurrency_key;
+        j := array_length(ckeys, 1);
+        cheld := cheld || pg_try_advisory_xact_lock(1952538475, hashtext(st.concurrency_key));
+        crunning := crunning || (case when cheld[j] then
+          (select count(*)::int from tasker.steps r
+           where r.concurrency_key = st.concurrency_key and r.state = 'in_progress') else 0 end);
+      end if;
+      if not cheld[j] then
+        retry := least(retry, now_ms + 10);
+        continue;
+      end if;
+      if crunning[j] >= st.concurrency_limit then
+        update tasker.steps s set hold = 'concurrency' where s.id = ids[i];
+        retry := now_ms;
+        continue;
+      end if;
+    end if;
+
+    if st.rate_key is not null then
+      j := array_position(rkeys, st.rate_key);
+      if j is null then
+        rkeys := rkeys || st.rate_key;
+        j := array_length(rkeys, 1);
+        rtats := rtats || (select r.tat from tasker.rate_limits r where r.key = st.rate_key
+                           for no key update skip locked);
+        rnext := rnext || null::double precision;
+      end if;
+      if rtats[j] is null then
+        -- Another claim holds the key's bucket (or it has none yet): left for later.
+        retry := least(retry, now_ms + 10);
+        continue;
+      end if;
+      t := st.rate_period_ms::double precision / st.rate_limit;
+      if now_ms < rtats[j] - st.rate_burst * t then
+        -- Refused: put back to when the bucket admits a start, behind the ones put back before.
+        admitted_at := coalesce(rnext[j], rtats[j] - st.rate_burst * t);
+        rnext[j] := admitted_at + t;
+        update tasker.steps s set hold = 'rate', ready_at = ceil(admitted_at)::bigint where s.id = ids[i];
+        retry := least(retry, ceil(admitted_at)::bigint);
+        continue;
+      end if;
+      rtats[j] := greatest(rtats[j], now_ms) + t;
+    end if;
+
+    if st.concurrency_key is not null then
+      j := array_position(ckeys, st.concurrency_key);
+      crunning[j] := crunning[j] + 1;
+    end if;
+    id := ids[i]; from_state := from_states[i]; retry_at := null;
+    taken := taken + 1;
+    return next;
+  end loop;
+
+  for j in 1 .. coalesce(array_length(rkeys, 1), 0) loop
+    if rtats[j] is not null then
+      update tasker.rate_limits r set tat = rtats[j] where r.key = rkeys[j] and r.tat <> rtats[j];
+    end if;
+  end loop;
+
+  if retry is not null then
+    id := null; from_state := null; retry_at := retry;
+    return next;
+  end if;
+end
+$fn$;
+
+-- A step of a concurrency key that leaves in_progress makes room: under the key's advisory
+-- lock (waited on: the claims that hold it never wait while they do), the parked steps of the
+-- key are unparked, in claim order, as many as the key now has room for, and idle workers are
+-- woken. Parked steps another transaction has locked are left; the next step to leave
+-- in_progress unparks them.
+create function tasker.unpark_concurrency() returns trigger language plpgsql as $fn$
+declare
+  freed int;
+begin
+  perform pg_advisory_xact_lock(1952538475, hashtext(new.concurrency_key));
+  with room as (
+    select greatest(0, new.concurrency_limit - (select count(*) from tasker.steps r
+      where r.concurrency_key = new.concurrency_key and r.state = 'in_progress'))::int as n
+  ), next_up as (
+    select p.id from tasker.steps p
+    where p.concurrency_key = new.concurrency_key and p.hold = 'concurrency'
+    order by p.priority desc, p.ready_at, p.id
+    limit (select n from room)
+    for no key update skip locked
+  ), unparked as (
+    update tasker.steps s set hold = null from next_up where s.id = next_up.id returning s.id
+  )
+  select count(*) into freed from unparked;
+  if freed > 0 then
+    perform pg_notify('tasker_ready', '');
+  end if;
+  return null;
+end
+$fn$;
+
+create trigger steps_unpark_concurrency after update of state on tasker.steps
+  for each row
+  when (old.state = 'in_progress' and new.state <> 'in_progress' and new.concurrency_key is not null)
+  execute function tasker.unpark_concurrency();
+
+-- A task coming back to in_progress puts its root steps back no earlier than its run_at, and
+-- unparks its steps (a claim parks them again if their key is still full).
+create or replace function tasker.steps_follow_task() returns trigger language plpgsql as $fn$
+begin
+  if new.state = 'in_progress' then
+    update tasker.steps s
+    set ready_at = case
+        when s.state = 'pending' and s.pending_parents = 0 then greatest(new.updated_at, coalesce(new.run_at, 0))
+        when s.state = 'waiting_for_retry' then s.next_attempt_at
+        when s.state = 'in_progress' then s.lease_expires_at
+      end,
+      hold = null
+    where s.task_id = new.id and s.state in ('pending', 'waiting_for_retry', 'in_progress');
+  else
+    update tasker.steps s set ready_at = null where s.task_id = new.id and s.ready_at is not null;
+  end if;
+  return null;
+end
+$fn$;
+
+-- The previous version's walks (engines not yet upgraded during a rolling deploy): steps
+-- without a limit or hold only.
+create or replace function tasker.claimable_ready(k text, now_ms bigint, n int)
+  returns table (id uuid, from_state text, ready_at bigint)
+  language plpgsql volatile set enable_sort = off set enable_bitmapscan = off
+as $fn$
+begin
+  return query
+  select s.id, s.state, s.ready_at
+  from tasker.steps s
+  where s.claim_key = k and s.state <> 'in_progress' and s.ready_at <= now_ms
+    and s.hold is distinct from 'concurrency' and s.hold is null
+    and s.concurrency_key is null and s.rate_key is null
+    and (select t.state from tasker.tasks t where t.id = s.task_id) = 'in_progress'
+  order by s.ready_at, s.id
+  limit n
+  for no key update of s skip locked;
+end
+$fn$;
+`,
+} as const;
