@@ -252,6 +252,8 @@ function badInputCases(label: string, makeStore: () => Promise<TaskStore>) {
     annotations: { note: 'n', meta: { source: 'suite', refs: ['r1', 'r2'] } },
     identity_key: `bad-input-${++seq}`,
     bypass_steps: [],
+    run_at: '2020-01-01T00:00:00Z',
+    priority: 2,
   });
   /** shop/checkout has a context schema and a skippable step (`notify`) to bypass. */
   const checkoutBody = (): JsonObject => ({

@@ -55,6 +55,8 @@ describe('OpenAPI request bodies: every optional field is optional', () => {
         identity_key: `optional-${++seq}`,
         bypass_steps: [],
         annotations: { note: 'x' },
+        run_at: '2020-01-01T00:00:00Z',
+        priority: 3,
       };
     if (method === 'patch' && path === '/tasks/{id}') return { reason: 'r', tags: ['a'] };
     if (method === 'patch') return { retry_limit: 5, inputs: { a: 1 } };

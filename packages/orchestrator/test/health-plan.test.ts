@@ -42,7 +42,15 @@ async function expectIndexReads(driver: SqlDriver, planner: SqlExecutor & { clos
         .filter((n) => n.includes(' using '))
         .map((n) => n.slice(n.indexOf(' using ') + 7));
       expect(new Set(indexes), shown).toEqual(
-        new Set(['transitions_created_brin', 'tasks_created_idx', 'steps_claim_idx']),
+        new Set([
+          'transitions_created_brin',
+          'tasks_created_idx',
+          'steps_claim_idx',
+          'steps_parked_idx',
+          'steps_rate_held_idx',
+          'tasks_run_at_idx',
+          'steps_task_id_name_key',
+        ]),
       );
     }
     // It answers with what the data holds: 20 tasks created in the window, 20 steps waiting.

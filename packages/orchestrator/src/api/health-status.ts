@@ -133,7 +133,15 @@ export async function computeStatus(
     attempts: { ended: attempts.ended, failed: attempts.failed, errored: attempts.errored },
     retries: { total: figures?.retries.total ?? 0, steps: figures?.retries.steps ?? 0 },
     error_rate: errorRate,
-    queue: { oldest_ready_at: oldest === undefined ? null : iso(oldest), lag_ms: lagMs },
+    queue: {
+      oldest_ready_at: oldest === undefined ? null : iso(oldest),
+      lag_ms: lagMs,
+      held: {
+        scheduled: figures?.held.scheduled ?? 0,
+        concurrency: figures?.held.concurrency ?? 0,
+        rate_limited: figures?.held.rateLimited ?? 0,
+      },
+    },
     database: {
       answered: figures !== undefined,
       pool:

@@ -10,6 +10,9 @@ import { z } from 'zod';
 import { TaskerError } from '../errors';
 import { showValue } from '../validation-message';
 
+/** The longest delay a submit may ask for: about ten years. */
+export const MAX_DELAY_MS = 10 * 366 * 86_400_000;
+
 /** The lowest and highest priority. */
 export const MIN_PRIORITY = -1000;
 export const MAX_PRIORITY = 1000;

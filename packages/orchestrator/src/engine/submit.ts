@@ -1,7 +1,7 @@
 /** Validates a submit request against its definition and turns it into the store's `NewTask`. */
 import type { TraceContext } from '@tasker/router';
 import type { TaskDefinition } from '../definitions/define-task';
-import { MAX_PRIORITY, MIN_PRIORITY, resolveLimitKey } from '../definitions/flow-control';
+import { MAX_DELAY_MS, MAX_PRIORITY, MIN_PRIORITY, resolveLimitKey } from '../definitions/flow-control';
 import { TaskerError } from '../errors';
 import type { JsonValue } from '../store/records';
 import type { NewTask } from '../store/task-store';
@@ -41,9 +41,6 @@ export interface SubmitRequest {
   /** Higher is claimed first (an integer from -1000 to 1000); default the definition's, else 0. */
   readonly priority?: number;
 }
-
-/** The longest delay a submit may ask for: about ten years. */
-const MAX_DELAY_MS = 10 * 366 * 86_400_000;
 
 /** `runAt` or `delay` as the store takes them, or a `SUBMIT_INVALID` error naming the field. */
 function startOf(request: SubmitRequest): { runAt?: number; delayMs?: number } {

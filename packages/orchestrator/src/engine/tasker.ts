@@ -442,7 +442,14 @@ class Engine implements Tasker {
     const task = await store.getTask(taskId, options);
     if (task === undefined || readySteps(task).length === 0) return task;
     const now = this.#now();
-    return withWaitingReasons(task, await store.registry.recent(now, WORKER_WINDOW_MS), now);
+    const parkedKeys = task.steps.flatMap((s) =>
+      s.hold === 'concurrency' && s.concurrency !== undefined ? [s.concurrency.key] : [],
+    );
+    const [workers, running] = await Promise.all([
+      store.registry.recent(now, WORKER_WINDOW_MS),
+      store.insights.runningByConcurrencyKey(parkedKeys),
+    ]);
+    return withWaitingReasons(task, workers, now, running);
   }
 
   /** The processes of the worker registry seen within `windowMs` (default a minute), newest first. */

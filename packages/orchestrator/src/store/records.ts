@@ -125,18 +125,37 @@ export interface StepRecord {
   readonly claimKey: string;
   /** Parents not yet satisfied. */
   readonly pendingParents: number;
+  /** Its claim priority. */
+  readonly priority: number;
+  /** When it may be claimed (ready, a retry's or a delayed start's time, a lease's expiry). */
+  readonly readyAt: number | undefined;
+  /** Held back by its concurrency key (parked) or its rate limit (put back). */
+  readonly hold: 'concurrency' | 'rate' | undefined;
+  /** Its concurrency limit, with the key resolved from the context. */
+  readonly concurrency: { readonly key: string; readonly limit: number } | undefined;
+  /** Its rate limit, with the key resolved from the context. */
+  readonly rateLimit:
+    | { readonly key: string; readonly limit: number; readonly periodMs: number; readonly burst: number }
+    | undefined;
   /**
-   * Why a step that could run does not (set by the engine's `getTask`): no live worker
-   * runs its definition in its queue. Undefined when nothing holds it back.
+   * Why a step that could run does not (set by the engine's `getTask`). Undefined when nothing
+   * holds it back.
    */
   readonly waitingReason?: WaitingReason;
 }
 
 /** Why a ready step waits. */
 export interface WaitingReason {
-  /** `no_worker`: no live worker has registered this step's definition and queue. */
-  readonly code: 'no_worker';
+  /**
+   * - `scheduled`: its task starts later (`runAt`);
+   * - `concurrency`: its concurrency key has as many steps in progress as its limit;
+   * - `rate_limited`: its rate limit admits its start later;
+   * - `no_worker`: no live worker has registered this step's definition and queue.
+   */
+  readonly code: 'scheduled' | 'concurrency' | 'rate_limited' | 'no_worker';
   readonly message: string;
+  /** Until when, for `scheduled` and `rate_limited` (epoch ms). */
+  readonly until?: number;
 }
 
 /** One row of the audit trail. */
@@ -175,6 +194,10 @@ export interface TaskSummary {
   readonly createdAt: number;
   readonly updatedAt: number;
   readonly completedAt: number | undefined;
+  /** A delayed start: its root steps were not to start before this time. */
+  readonly runAt: number | undefined;
+  /** Its priority (its steps', unless a step has its own). */
+  readonly priority: number;
 }
 
 /** A task as `getTask` shows it, and `listTasks` with `include: 'context'`. */
@@ -238,6 +261,8 @@ export function taskSummaryFrom(row: Row): TaskSummary {
     createdAt: num(row.created_at),
     updatedAt: num(row.updated_at),
     completedAt: optNum(row.completed_at),
+    runAt: optNum(row.run_at),
+    priority: num(row.priority ?? 0),
   };
 }
 
@@ -274,6 +299,22 @@ export function stepRecordFrom(row: Row): StepRecord {
     queue: row.queue == null ? 'default' : String(row.queue),
     claimKey: row.claim_key == null ? '' : String(row.claim_key),
     pendingParents: num(row.pending_parents ?? 0),
+    priority: num(row.priority ?? 0),
+    readyAt: optNum(row.ready_at),
+    hold: row.hold === 'concurrency' || row.hold === 'rate' ? row.hold : undefined,
+    concurrency:
+      row.concurrency_key == null
+        ? undefined
+        : { key: String(row.concurrency_key), limit: num(row.concurrency_limit) },
+    rateLimit:
+      row.rate_key == null
+        ? undefined
+        : {
+            key: String(row.rate_key),
+            limit: num(row.rate_limit),
+            periodMs: num(row.rate_period_ms),
+            burst: num(row.rate_burst),
+          },
   };
 }
 

@@ -11,6 +11,7 @@ import {
   performanceWindows,
   ping,
   pinIndexScans,
+  runningByConcurrencyKey,
   slowestSteps,
   slowestTasks,
 } from './sql/insights';
@@ -33,6 +34,8 @@ export interface HealthFigures {
   readonly retries: { readonly total: number; readonly steps: number };
   /** The earliest time a step now waiting to be claimed became claimable (epoch ms), if any. */
   readonly oldestReadyAt: number | undefined;
+  /** Ready steps held back on purpose, by reason (see `WaitingReason`). */
+  readonly held: { readonly scheduled: number; readonly concurrency: number; readonly rateLimited: number };
 }
 
 /** Figures of one time window. */
@@ -128,7 +131,19 @@ export class StoreInsights {
       attempts: { ended: num(row.ended ?? 0), failed: num(row.failed ?? 0), errored: num(row.errored ?? 0) },
       retries: { total: num(row.retries ?? 0), steps: num(row.retried_steps ?? 0) },
       oldestReadyAt: optNum(row.oldest_ready_at) ?? undefined,
+      held: {
+        scheduled: num(row.held_scheduled ?? 0),
+        concurrency: num(row.held_concurrency ?? 0),
+        rateLimited: num(row.held_rate ?? 0),
+      },
     };
+  }
+
+  /** The steps in progress of each of `keys` (concurrency keys); a key with none is absent. */
+  async runningByConcurrencyKey(keys: readonly string[]): Promise<Map<string, number>> {
+    if (keys.length === 0) return new Map();
+    const r = await this.#ctx.query(runningByConcurrencyKey, [[...new Set(keys)]]);
+    return new Map(r.rows.map((row) => [String(row.key), num(row.n)]));
   }
 
   /** Figures for each window (`label` → length in ms) ending at `now`. */

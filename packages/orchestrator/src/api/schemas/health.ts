@@ -77,6 +77,10 @@ export const statusSchema = z
         .nullable()
         .openapi({ description: 'Since when the longest-waiting claimable step waits' }),
       lag_ms: count.openapi({ description: 'How long it has waited (0 when nothing waits)' }),
+      held: z.object({ scheduled: count, concurrency: count, rate_limited: count }).openapi({
+        description:
+          'Ready steps held back on purpose, by reason: a delayed start not yet come, a full concurrency key, a rate limit (they count in no lag)',
+      }),
     }),
     database: z.object({
       answered: z.boolean(),

@@ -9,10 +9,12 @@ export const stepErrorSchema = z
 
 export const waitingReasonSchema = z
   .object({
-    code: z.enum(['no_worker']).openapi({
-      description: "`no_worker`: no live worker has registered the step's task version and queue.",
+    code: z.enum(['scheduled', 'concurrency', 'rate_limited', 'no_worker']).openapi({
+      description:
+        "`scheduled`: its task starts later (`run_at`); `concurrency`: its concurrency key has as many steps in progress as its limit; `rate_limited`: its rate limit admits its start later; `no_worker`: no live worker has registered the step's task version and queue.",
     }),
-    message: z.string().openapi({ example: 'no live worker runs shop/checkout@2.0.0 in queue "default"' }),
+    message: z.string().openapi({ example: 'waiting for concurrency key context.customerId=42 (2/2)' }),
+    until: optionalTimeSchema.openapi({ description: 'For `scheduled` and `rate_limited`: until when' }),
   })
   .openapi('WaitingReason');
 
@@ -40,6 +42,20 @@ export const stepSchema = z
     duration_ms: z.number().int().nullable(),
     created_at: timeSchema,
     queue: z.string().openapi({ description: 'The queue the step is claimed from.', example: 'default' }),
+    priority: z.number().int().openapi({ description: 'Its claim priority (higher first)' }),
+    concurrency: z
+      .object({ key: z.string(), limit: z.number().int() })
+      .nullable()
+      .openapi({ description: 'Its concurrency limit, the key resolved from the context' }),
+    rate_limit: z
+      .object({
+        key: z.string(),
+        limit: z.number().int(),
+        period_ms: z.number().int(),
+        burst: z.number().int(),
+      })
+      .nullable()
+      .openapi({ description: 'Its rate limit, the key resolved from the context' }),
     waiting_reason: waitingReasonSchema.nullable().openapi({
       description: 'Why a step that is ready to run does not: null when nothing holds it back.',
     }),

@@ -1,5 +1,6 @@
 /** Task shapes: the submit, update and list requests and the task responses. */
 import { z } from '@hono/zod-openapi';
+import { MAX_PRIORITY, MIN_PRIORITY } from '../../definitions/flow-control';
 import { TASK_STATES } from '../../states/task-states';
 import {
   idSchema,
@@ -51,6 +52,13 @@ export const taskSchema = z
     created_at: timeSchema,
     updated_at: timeSchema,
     completed_at: optionalTimeSchema,
+    run_at: optionalTimeSchema.openapi({
+      description: 'A delayed start: its steps were not to start before this time (null: at once)',
+    }),
+    priority: z
+      .number()
+      .int()
+      .openapi({ description: 'Higher is claimed first (its steps, unless one has its own)' }),
   })
   .openapi('Task');
 
@@ -124,6 +132,25 @@ export const createTaskSchema = z
     identity_key: nonEmpty(500)
       .optional()
       .openapi({ description: 'Submitting the same key again answers 200 with the existing task' }),
+    run_at: z
+      .string({ error: (i) => `expected an ISO 8601 date-time with its offset, received ${typeof i.input}` })
+      .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/, {
+        error: 'expected an ISO 8601 date-time with its offset, such as 2026-12-24T18:00:00Z',
+      })
+      .refine((v) => Number.isFinite(Date.parse(v)), { error: 'expected a valid date-time' })
+      .optional()
+      .openapi({
+        description:
+          'Start no earlier than this time (by the database clock); a past time starts at once. Not with `delay_ms`',
+        example: '2026-12-24T18:00:00Z',
+      }),
+    priority: z
+      .number({ error: `expected an integer from ${MIN_PRIORITY} to ${MAX_PRIORITY}` })
+      .int({ error: `expected an integer from ${MIN_PRIORITY} to ${MAX_PRIORITY}` })
+      .min(MIN_PRIORITY, { error: `expected an integer from ${MIN_PRIORITY} to ${MAX_PRIORITY}` })
+      .max(MAX_PRIORITY, { error: `expected an integer from ${MIN_PRIORITY} to ${MAX_PRIORITY}` })
+      .optional()
+      .openapi({ description: "Higher is claimed first; default the definition's, else 0" }),
   })
   .openapi('TaskCreate');
 

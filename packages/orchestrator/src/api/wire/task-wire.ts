@@ -67,6 +67,8 @@ export function taskListItemToWire(t: TaskListItem): TaskListItemWire {
     created_at: iso(t.createdAt),
     updated_at: iso(t.updatedAt),
     completed_at: isoOrNull(t.completedAt),
+    run_at: isoOrNull(t.runAt),
+    priority: t.priority,
   };
 }
 
@@ -101,8 +103,25 @@ export function stepToWire(taskId: string, s: StepRecord): StepWire {
     duration_ms: stepDurationMs(s),
     created_at: iso(s.createdAt),
     queue: s.queue,
+    priority: s.priority,
+    concurrency: s.concurrency === undefined ? null : { key: s.concurrency.key, limit: s.concurrency.limit },
+    rate_limit:
+      s.rateLimit === undefined
+        ? null
+        : {
+            key: s.rateLimit.key,
+            limit: s.rateLimit.limit,
+            period_ms: s.rateLimit.periodMs,
+            burst: s.rateLimit.burst,
+          },
     waiting_reason:
-      s.waitingReason === undefined ? null : { code: s.waitingReason.code, message: s.waitingReason.message },
+      s.waitingReason === undefined
+        ? null
+        : {
+            code: s.waitingReason.code,
+            message: s.waitingReason.message,
+            until: isoOrNull(s.waitingReason.until),
+          },
   };
 }
 
@@ -184,6 +203,8 @@ export function submitFromWire(
       : { annotations: body.annotations as NonNullable<SubmitRequest['annotations']> }),
     ...(body.bypass_steps === undefined ? {} : { bypassSteps: body.bypass_steps }),
     ...(body.identity_key === undefined ? {} : { identityKey: body.identity_key }),
+    ...(body.run_at === undefined ? {} : { runAt: body.run_at }),
+    ...(body.priority === undefined ? {} : { priority: body.priority }),
   };
 }
 

@@ -57,6 +57,9 @@ create index steps_running_key_idx on tasker.steps (concurrency_key)
   where state = 'in_progress' and concurrency_key is not null;
 create index steps_parked_idx on tasker.steps (concurrency_key, priority desc, ready_at, id)
   where hold = 'concurrency';
+-- For the counts of held steps in /health/status (index ranges only).
+create index steps_rate_held_idx on tasker.steps (ready_at) where hold = 'rate';
+create index tasks_run_at_idx on tasker.tasks (run_at) where run_at is not null;
 
 create table tasker.rate_limits (
   key text primary key,

@@ -27,6 +27,9 @@ export const appliedMigrations = sql(
  *   (ready, or a retry that fell due; not a step held back by a delayed start, a rate limit or
  *   a full concurrency key): one probe of `steps_claim_idx` per claim key and priority level,
  *   whose distinct pairs are walked by skipping through the index.
+ * - `held_*`: ready steps held back on purpose: parked by a full concurrency key
+ *   (`steps_parked_idx`), put back by a rate limit (`steps_rate_held_idx`), or roots of tasks
+ *   whose delayed start has not come (`tasks_run_at_idx`).
  */
 export const healthFigures = sql(
   'insights_health_figures',
@@ -67,7 +70,13 @@ select
      from (select state, count(*)::int as n from tasker.tasks where created_at >= $2::bigint group by state) x)
     as tasks,
   a.ended::int, a.failed::int, a.errored::int, a.retries::int, a.retried_steps::int,
-  (select min(ready_at) from oldest) as oldest_ready_at
+  (select min(ready_at) from oldest) as oldest_ready_at,
+  (select count(*) from tasker.steps s where s.hold = 'concurrency')::int as held_concurrency,
+  (select count(*) from tasker.steps s where s.hold = 'rate' and s.ready_at > $1::bigint)::int as held_rate,
+  (select coalesce(sum((select count(*) from tasker.steps s
+     where s.task_id = t.id and s.state = 'pending' and s.pending_parents = 0 and s.ready_at > $1::bigint)), 0)
+   from tasker.tasks t where t.run_at > $1::bigint
+  )::int as held_scheduled
 from attempts a`,
 );
 
@@ -183,4 +192,12 @@ where tr.step_id is not null and tr.to_state in ('error', 'waiting_for_retry') a
 group by t.namespace, t.name, tr.step_name, error_name, error_code
 order by occurrences desc, last_seen_at desc
 limit $5::int`,
+);
+
+/** Steps in progress per concurrency key (`steps_running_key_idx`). $1 the keys. */
+export const runningByConcurrencyKey = sql(
+  'insights_running_by_concurrency_key',
+  `select concurrency_key as key, count(*)::int as n from tasker.steps
+where concurrency_key = any($1::text[]) and state = 'in_progress'
+group by concurrency_key`,
 );

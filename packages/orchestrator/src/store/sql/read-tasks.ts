@@ -3,7 +3,7 @@ import { type SqlQuery, sql } from './query';
 /** A task's columns but its context and annotations (a list's summary). */
 const TASK_COLUMNS_WITHOUT_VALUES = `t.id, t.namespace, t.name, t.version, t.state, t.initiator,
   t.requested_initiator, t.owner, t.source_system, t.reason, t.tags, t.identity_key, t.trace_context, t.bypass_steps,
-  t.created_at, t.updated_at, t.completed_at`;
+  t.created_at, t.updated_at, t.completed_at, t.run_at, t.priority`;
 
 /**
  * One task with its steps, its dependency edges and its transitions, in one round trip. Its
@@ -34,6 +34,8 @@ select ${TASK_COLUMNS_WITHOUT_VALUES},
    from (select s.id, s.name, s.handler, s.position, s.state, s.retryable, s.retry_limit, s.attempts, s.timeout_ms,
            s.skippable, s.next_attempt_at, s.lease_owner, s.lease_expires_at,
            s.started_at, s.ended_at, s.created_at, s.queue, s.claim_key, s.pending_parents,
+           s.priority, s.ready_at, s.hold, s.concurrency_key, s.concurrency_limit, s.rate_key, s.rate_limit,
+           s.rate_period_ms, s.rate_burst,
            case when s.kept then s.inputs end as inputs,
            case when s.kept then s.results end as results,
            case when s.kept then s.error end as error,
