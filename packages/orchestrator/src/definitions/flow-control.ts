@@ -73,24 +73,56 @@ export const concurrencySchema = z.strictObject(
   { error: expected('an object { key, limit }') },
 );
 
-export const rateLimitSchema = z.strictObject(
-  {
-    key: limitKey,
-    limit: positiveInt('a positive integer (starts per period)').max(1_000_000, {
-      error: expected('at most 1000000'),
-    }),
-    periodMs: positiveInt('a positive integer (ms)')
-      .max(86_400_000, { error: expected('at most 86400000 (a day)') })
-      .default(1000),
-    burst: z
-      .number({ error: expected('an integer ≥ 0') })
-      .int({ error: expected('an integer ≥ 0') })
-      .min(0, { error: expected('an integer ≥ 0') })
-      .max(1_000_000, { error: expected('at most 1000000') })
-      .default(0),
-  },
-  { error: expected('an object { key, limit, periodMs?, burst? }') },
-);
+const rateFields = {
+  key: limitKey,
+  limit: positiveInt('a positive integer (starts per period)').max(1_000_000, {
+    error: expected('at most 1000000'),
+  }),
+  periodMs: positiveInt('a positive integer (ms)')
+    .max(86_400_000, { error: expected('at most 86400000 (a day)') })
+    .default(1000),
+  burst: z
+    .number({ error: expected('an integer ≥ 0') })
+    .int({ error: expected('an integer ≥ 0') })
+    .min(0, { error: expected('an integer ≥ 0') })
+    .max(1_000_000, { error: expected('at most 1000000') })
+    .default(0),
+};
+
+export const rateLimitSchema = z.strictObject(rateFields, {
+  error: expected('an object { key, limit, periodMs?, burst? }'),
+});
+
+/** The flow-control keys of a YAML definition (the original's snake_case layout), on a task or a step. */
+export const yamlFlowControlFields = {
+  priority: prioritySchema.optional(),
+  concurrency: concurrencySchema.optional(),
+  rate_limit: z
+    .strictObject(
+      {
+        key: rateFields.key,
+        limit: rateFields.limit,
+        period_ms: rateFields.periodMs,
+        burst: rateFields.burst,
+      },
+      { error: expected('an object { key, limit, period_ms?, burst? }') },
+    )
+    .transform((r) => ({ key: r.key, limit: r.limit, periodMs: r.period_ms, burst: r.burst }))
+    .optional(),
+};
+
+/** A YAML definition's flow-control keys as `defineTask` takes them. */
+export function flowControlFromYaml(v: {
+  priority?: number | undefined;
+  concurrency?: ConcurrencyLimit | undefined;
+  rate_limit?: Required<RateLimit> | undefined;
+}): FlowControlInput {
+  return {
+    ...(v.priority === undefined ? {} : { priority: v.priority }),
+    ...(v.concurrency === undefined ? {} : { concurrency: v.concurrency }),
+    ...(v.rate_limit === undefined ? {} : { rateLimit: v.rate_limit }),
+  };
+}
 
 /** The zod fields of {@link FlowControlInput}, for the task's and the step's schemas. */
 export const flowControlFields = {

@@ -101,4 +101,42 @@ describe('YAML/JSON definitions in the original layout', () => {
       ),
     ).toThrow('step_templates.0.default_retryable: expected a boolean, received "yes"');
   });
+
+  it('reads priority, concurrency and rate_limit on the task and on a step (issue #14)', () => {
+    const def = parseTaskDefinition(
+      `name: metered
+priority: 10
+concurrency: { key: context.order_id, limit: 1 }
+step_templates:
+  - name: reserve
+    handler_class: Shop::ReserveHandler
+  - name: charge
+    handler_class: Shop::ChargeHandler
+    depends_on_step: reserve
+    priority: -5
+    rate_limit: { key: payments-api, limit: 20, period_ms: 1000, burst: 5 }
+`,
+      { handlers },
+    );
+    expect(def.priority).toBe(10);
+    const flow = Object.fromEntries(def.steps.map((s) => [s.name, s.flow]));
+    expect(flow.reserve).toEqual({
+      priority: undefined,
+      concurrency: { key: 'context.order_id', limit: 1 },
+      rateLimit: undefined,
+    });
+    expect(flow.charge).toEqual({
+      priority: -5,
+      concurrency: { key: 'context.order_id', limit: 1 },
+      rateLimit: { key: 'payments-api', limit: 20, periodMs: 1000, burst: 5 },
+    });
+    expect(() =>
+      parseTaskDefinition(
+        'name: x\nstep_templates:\n  - { name: a, handler_class: Shop::ReserveHandler, rate_limit: { key: k, limit: 0 } }\n',
+        { handlers },
+      ),
+    ).toThrow(
+      'step_templates.0.rate_limit.limit: expected a positive integer (starts per period), received 0',
+    );
+  });
 });

@@ -14,7 +14,13 @@
  *     handler_class: Shop::ChargeHandler
  *     default_retry_limit: 5
  *     handler_config: { url: https://pay.example/charge }
+ *     rate_limit: { key: payments-api, limit: 20, period_ms: 1000, burst: 5 }
+ * priority: 10
+ * concurrency: { key: context.order_id, limit: 1 }
  * ```
+ *
+ * `priority`, `concurrency` and `rate_limit` (issue #14) may be set on the task, for every
+ * step, and on a step, in place of the task's.
  *
  * Handlers are named by string (`handler_class`) and resolved through the handler map passed
  * in; an unknown name fails here, at load time. The context `schema` is a JSON Schema checked
@@ -29,6 +35,7 @@ import { TaskerError } from '../errors';
 import type { HandlerMap } from '../handlers/step-handler';
 import { describeIssues, showValue } from '../validation-message';
 import { defineTask, type StepTemplateInput, type TaskDefinition } from './define-task';
+import { flowControlFromYaml, yamlFlowControlFields } from './flow-control';
 
 const expected = (what: string) => (i: { input: unknown }) =>
   `expected ${what}, received ${showValue(i.input)}`;
@@ -53,6 +60,8 @@ const stepTemplateSchema = z.strictObject({
       }),
     )
     .optional(),
+  // Flow control (issue #14): the step's own, in place of the task's.
+  ...yamlFlowControlFields,
   // Original keys that have no meaning here; accepted so that files carry over unchanged.
   dependent_system: z.string().optional(),
 });
@@ -64,6 +73,8 @@ const fileSchema = z.strictObject({
   description: z.string().optional(),
   schema: z.record(z.string(), z.unknown(), { error: expected('a JSON Schema object') }).optional(),
   step_templates: z.array(stepTemplateSchema, { error: expected('an array of step templates') }),
+  // Flow control (issue #14): for every step that does not set its own.
+  ...yamlFlowControlFields,
   // Original keys that have no meaning here.
   task_handler_class: z.string().optional(),
   module_namespace: z.string().nullable().optional(),
@@ -125,6 +136,7 @@ export function taskDefinitionFromDocument(
         description: e.description,
         firedBy: e.fired_by,
       })),
+      ...flowControlFromYaml(t),
     };
   });
   try {
@@ -135,6 +147,7 @@ export function taskDefinitionFromDocument(
       description: doc.description,
       contextSchema: doc.schema,
       steps: steps.map(dropUndefined),
+      ...flowControlFromYaml(doc),
     });
   } catch (error) {
     if (error instanceof TaskerError && where !== '') error.message = `${error.message}${where}`;
