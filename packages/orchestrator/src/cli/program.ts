@@ -81,6 +81,8 @@ Examples:
     .option('--identity-key <key>', 'submitting the same key again returns the existing task')
     .option('--tag <tag...>', 'tags of the task')
     .option('--reason <text>', 'why the task runs')
+    .option('--run-at <time>', 'start no earlier than this ISO 8601 time, e.g. 2026-12-24T18:00:00Z')
+    .option('--priority <n>', 'higher is claimed first, -1000 to 1000 (default the definition’s, else 0)')
     .option('--timeout <seconds>', 'give up waiting after this long', '600')
     .option('--poll-ms <ms>', 'how often to read the progress', '200')
     .option('--json', 'print the final task as JSON')

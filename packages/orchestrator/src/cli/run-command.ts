@@ -17,6 +17,8 @@ export interface RunOptions extends ConnectionOptions {
   readonly identityKey?: string;
   readonly tag?: readonly string[];
   readonly reason?: string;
+  readonly runAt?: string;
+  readonly priority?: string;
   readonly timeout?: string;
   readonly pollMs?: string;
   readonly json?: boolean;
@@ -57,6 +59,14 @@ function positiveNumber(value: string | undefined, name: string, fallback: numbe
   return n;
 }
 
+/** An integer option's value (the API checks its range and names the field). */
+function integerOption(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || value.trim() === '')
+    throw new CliError(`${name}: expected an integer, received "${value}"`, EXIT.usage);
+  return n;
+}
+
 export async function runCommand(spec: string, options: RunOptions): Promise<number> {
   const ref = parseTaskRef(spec);
   const context = await readContext(options.context);
@@ -85,6 +95,8 @@ export async function runCommand(spec: string, options: RunOptions): Promise<num
       ...(options.identityKey === undefined ? {} : { identity_key: options.identityKey }),
       ...(options.tag === undefined || options.tag.length === 0 ? {} : { tags: [...options.tag] }),
       ...(options.reason === undefined ? {} : { reason: options.reason }),
+      ...(options.runAt === undefined ? {} : { run_at: options.runAt }),
+      ...(options.priority === undefined ? {} : { priority: integerOption('--priority', options.priority) }),
     });
     const id = created.task_id;
     const started = Date.now();
@@ -94,7 +106,8 @@ export async function runCommand(spec: string, options: RunOptions): Promise<num
     let task = created;
     for (;;) {
       for (const step of task.workflow_steps ?? []) {
-        const key = `${step.status}:${step.attempts}`;
+        const waiting = step.waiting_reason?.message;
+        const key = `${step.status}:${step.attempts}:${waiting ?? ''}`;
         if (seen.get(step.name) === key) continue;
         seen.set(step.name, key);
         if (options.json) continue;
@@ -106,7 +119,9 @@ export async function runCommand(spec: string, options: RunOptions): Promise<num
               ? ` (${step.error?.name ?? 'Error'}: ${step.error?.message ?? ''})`
               : step.attempts > 1
                 ? ` (attempt ${step.attempts})`
-                : '';
+                : waiting !== undefined
+                  ? ` (${waiting})`
+                  : '';
         print(`[+${elapsed}s] ${step.name}: ${step.status}${detail}`);
       }
       if (FINAL.has(task.status)) break;

@@ -185,6 +185,40 @@ describeWithPostgres('tasker CLI on PostgreSQL (the URL from TASKER_DATABASE_URL
     expect(list.code).toBe(0);
     expect(list.stdout).toContain('shop.checkout@1.0.0');
   }, 120_000);
+
+  it('run --priority and --run-at reach the task, which starts no earlier; a bad --priority is a usage error', async () => {
+    const env = { TASKER_DATABASE_URL: database().url };
+    const runAt = new Date(Date.now() + 1_500).toISOString();
+    const run = await tasker(
+      [
+        'run',
+        'shop.checkout',
+        '--tasks',
+        TASKS,
+        '--context',
+        '{"order_id":"pg-2"}',
+        '--priority',
+        '7',
+        '--run-at',
+        runAt,
+        '--json',
+      ],
+      env,
+    );
+    expect(run.code).toBe(0);
+    const task = JSON.parse(run.stdout) as {
+      priority: number;
+      run_at: string;
+      workflow_steps: { started_at: string }[];
+    };
+    expect(task.priority).toBe(7);
+    expect(task.run_at).toBe(runAt);
+    for (const step of task.workflow_steps)
+      expect(Date.parse(step.started_at)).toBeGreaterThanOrEqual(Date.parse(runAt));
+    const bad = await tasker(['run', 'shop.checkout', '--tasks', TASKS, '--priority', 'high'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--priority: expected an integer, received "high"');
+  }, 120_000);
 });
 
 describeWithPostgres('tasker cancel, retry and resolve against tasker serve on PostgreSQL', (database) => {
