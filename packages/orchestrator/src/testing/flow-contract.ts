@@ -144,6 +144,25 @@ export function runFlowContract(
     expect((await claim(now + 6, 10)).steps.map((s) => s.name)).toEqual(['c3']);
   });
 
+  it('concurrency: a cancelled task gives back its parked steps; the room goes to live ones', async () => {
+    const now = window();
+    const key = unique('conc');
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++)
+      ids.push(
+        (await store().createTask(task([step(`q${i}`, { concurrency: { key, limit: 1 } })]), now - 100 + i))
+          .taskId,
+      );
+    const [first] = (await claim(now, 10)).steps as [ClaimedStep];
+    expect(first.name).toBe('q0');
+    // q1, q2 and q3 are parked; q1's task is cancelled: its step leaves the parked index.
+    await store().cancelTask(ids[1] as string, now + 1);
+    const q1 = (await store().getTask(ids[1] as string))?.steps[0];
+    expect(q1?.hold).toBe(undefined);
+    await complete(first, now + 2);
+    expect((await claim(now + 3, 10)).steps.map((s) => s.name)).toEqual(['q2']);
+  });
+
   it('concurrency: a key at its limit is skipped, not waited on: the steps behind it run', async () => {
     const now = window();
     const key = unique('conc');

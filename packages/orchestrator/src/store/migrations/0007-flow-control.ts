@@ -259,7 +259,7 @@ begin
       where r.concurrency_key = new.concurrency_key and r.state = 'in_progress'))::int as n
   ), next_up as (
     select p.id from tasker.steps p
-    where p.concurrency_key = new.concurrency_key and p.hold = 'concurrency'
+    where p.concurrency_key = new.concurrency_key and p.hold = 'concurrency' and p.ready_at is not null
     order by p.priority desc, p.ready_at, p.id
     limit (select n from room)
     for no key update skip locked
@@ -280,7 +280,8 @@ create trigger steps_unpark_concurrency after update of state on tasker.steps
   execute function tasker.unpark_concurrency();
 
 -- A task coming back to in_progress puts its root steps back no earlier than its run_at, and
--- unparks its steps (a claim parks them again if their key is still full).
+-- unparks its steps (a claim parks them again if their key is still full); one that leaves it
+-- takes its steps out of the claim index and clears their holds.
 create or replace function tasker.steps_follow_task() returns trigger language plpgsql as $fn$
 begin
   if new.state = 'in_progress' then
@@ -293,7 +294,8 @@ begin
       hold = null
     where s.task_id = new.id and s.state in ('pending', 'waiting_for_retry', 'in_progress');
   else
-    update tasker.steps s set ready_at = null where s.task_id = new.id and s.ready_at is not null;
+    update tasker.steps s set ready_at = null, hold = null
+    where s.task_id = new.id and (s.ready_at is not null or s.hold is not null);
   end if;
   return null;
 end

@@ -71,7 +71,8 @@ select
     as tasks,
   a.ended::int, a.failed::int, a.errored::int, a.retries::int, a.retried_steps::int,
   (select min(ready_at) from oldest) as oldest_ready_at,
-  (select count(*) from tasker.steps s where s.hold = 'concurrency')::int as held_concurrency,
+  (select count(*) from tasker.steps s where s.hold = 'concurrency' and s.ready_at is not null)::int
+    as held_concurrency,
   (select count(*) from tasker.steps s where s.hold = 'rate' and s.ready_at > $1::bigint)::int as held_rate,
   (select coalesce(sum((select count(*) from tasker.steps s
      where s.task_id = t.id and s.state = 'pending' and s.pending_parents = 0 and s.ready_at > $1::bigint)), 0)

@@ -25,8 +25,8 @@ with old as (
   for no key update
 )
 update tasker.steps s
-set state = 'cancelled', ready_at = null, lease_owner = null, lease_expires_at = null, ended_at = $3::bigint,
-  lease_token = s.lease_token + 1
+set state = 'cancelled', ready_at = null, hold = null, lease_owner = null, lease_expires_at = null,
+  ended_at = $3::bigint, lease_token = s.lease_token + 1
 from old, tasker.tasks t
 where s.id = old.id and t.id = s.task_id
 returning ${STEP_EVENT_COLUMNS}, old.state as from_state, s.position`,
@@ -69,8 +69,8 @@ export const resolveStep = sql(
   `
 with old as (select id, state from tasker.steps where id = $1::uuid for no key update)
 update tasker.steps s
-set state = 'resolved_manually', results = coalesce($2::jsonb, s.results), ready_at = null, lease_owner = null,
-  lease_expires_at = null, ended_at = $3::bigint, lease_token = s.lease_token + 1
+set state = 'resolved_manually', results = coalesce($2::jsonb, s.results), ready_at = null, hold = null,
+  lease_owner = null, lease_expires_at = null, ended_at = $3::bigint, lease_token = s.lease_token + 1
 from old, tasker.tasks t
 where s.id = old.id and old.state = any($4::text[]) and t.id = s.task_id
 returning ${STEP_EVENT_COLUMNS}, old.state as from_state`,
