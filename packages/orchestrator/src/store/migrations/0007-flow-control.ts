@@ -248,7 +248,9 @@ $fn$;
 -- lock (waited on: the claims that hold it never wait while they do), the parked steps of the
 -- key are unparked, in claim order, as many as the key now has room for, and idle workers are
 -- woken. Parked steps another transaction has locked are left; the next step to leave
--- in_progress unparks them.
+-- in_progress unparks them. The trigger is deferred to the commit, after every statement of the
+-- transaction: it takes the key's lock last, so its transaction never waits on anything else
+-- while it holds it.
 create function tasker.unpark_concurrency() returns trigger language plpgsql as $fn$
 declare
   freed int;
@@ -274,7 +276,8 @@ begin
 end
 $fn$;
 
-create trigger steps_unpark_concurrency after update of state on tasker.steps
+create constraint trigger steps_unpark_concurrency after update of state on tasker.steps
+  deferrable initially deferred
   for each row
   when (old.state = 'in_progress' and new.state <> 'in_progress' and new.concurrency_key is not null)
   execute function tasker.unpark_concurrency();
