@@ -65,6 +65,22 @@ export const stepTemplateSchema = z
     skippable: z.boolean(),
     handler_config: z.record(z.string(), z.unknown()),
     custom_events: z.array(z.object({ name: z.string(), description: z.string() })),
+    queue: z.string().openapi({ description: 'The queue the step is claimed from' }),
+    priority: z.number().int().nullable().openapi({
+      description: "The step's own priority; null: the task's (as submitted, else the definition's)",
+    }),
+    concurrency: z.object({ key: z.string(), limit: z.number().int() }).nullable().openapi({
+      description: 'Its concurrency limit: a constant key, or context.<path> for one limit per value',
+    }),
+    rate_limit: z
+      .object({
+        key: z.string(),
+        limit: z.number().int(),
+        period_ms: z.number().int(),
+        burst: z.number().int(),
+      })
+      .nullable()
+      .openapi({ description: 'Its rate limit: limit starts per period_ms, and burst more at once' }),
   })
   .openapi('StepTemplate');
 
@@ -75,6 +91,7 @@ export const handlerDetailsSchema = z
     version: z.string(),
     versions: z.array(z.string()),
     description: z.string().nullable(),
+    priority: z.number().int().openapi({ description: "The tasks' priority unless a submit gives one" }),
     step_templates: z.array(stepTemplateSchema),
     dependency_graph: dependencyGraphSchema,
   })

@@ -26,6 +26,21 @@ export function stepTemplateToWire(s: StepTemplate): z.infer<typeof stepTemplate
     skippable: s.skippable,
     handler_config: { ...s.handlerConfig },
     custom_events: s.customEvents.map((e) => ({ name: e.name, description: e.description })),
+    queue: s.queue,
+    priority: s.flow.priority ?? null,
+    concurrency:
+      s.flow.concurrency === undefined
+        ? null
+        : { key: s.flow.concurrency.key, limit: s.flow.concurrency.limit },
+    rate_limit:
+      s.flow.rateLimit === undefined
+        ? null
+        : {
+            key: s.flow.rateLimit.key,
+            limit: s.flow.rateLimit.limit,
+            period_ms: s.flow.rateLimit.periodMs,
+            burst: s.flow.rateLimit.burst,
+          },
   };
 }
 
@@ -61,6 +76,7 @@ export function handlerDetailsToWire(
     version: definition.version,
     versions: [...versions],
     description: definition.description ?? null,
+    priority: definition.priority ?? 0,
     step_templates: definition.steps.map(stepTemplateToWire),
     dependency_graph: graphToWire(graph),
   };
