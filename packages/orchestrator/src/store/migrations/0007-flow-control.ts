@@ -12,11 +12,11 @@
  *   `agingMs` it has been ready).
  * - Concurrency limits: `steps.concurrency_key` and `concurrency_limit`. A claim admits a step
  *   of a key only while fewer than the limit are `in_progress`, counted under a transaction-scoped
- *   advisory lock on the key that the claim tries (`pg_try_advisory_xact_lock`: a key another
- *   claim holds is skipped, never waited on). A step of a key at its limit is parked
- *   (`hold = 'concurrency'`): out of the claim index, so claims do not read past it again. A step
- *   of the key that leaves `in_progress` unparks as many as the key has room for (a trigger,
- *   under the same lock, waited on), in claim order, and wakes idle workers.
+ *   advisory lock on the key (see `tasker.claim_admit` for the two locks and why they cannot
+ *   deadlock). A step of a key at its limit is parked (`hold = 'concurrency'`): out of the claim
+ *   index, so claims do not read past it again. A step of the key that leaves `in_progress`
+ *   unparks as many as the key has room for (a deferred trigger), in claim order, and wakes idle
+ *   workers.
  * - Rate limits: `steps.rate_key`, `rate_limit` starts per `rate_period_ms`, `rate_burst`. The
  *   key's row in `tasker.rate_limits` holds its theoretical arrival time (`tat`, GCRA): a start at
  *   `now` is admitted when `now ≥ tat − burst × T` (T = period / limit), and then
@@ -73,7 +73,8 @@ create table tasker.rate_limits (
 -- step of the key becomes claimable (a level's first step not yet due, or a lease expiring),
 -- or nothing. Sorting and bitmap scans are off, as in migration 2, so each walk is an index walk.
 create function tasker.claim_walk(k text, now_ms bigint, n int)
-  returns table (id uuid, from_state text, ready_at bigint, priority int, lane int, limited boolean)
+  returns table (id uuid, from_state text, ready_at bigint, priority int, lane int, ckey text, climit int,
+    rkey text, rlimit int, rperiod int, rburst int)
   language plpgsql volatile set enable_sort = off set enable_bitmapscan = off
 as $fn$
 declare
@@ -104,7 +105,7 @@ begin
   from lv;
 
   return query
-  select s.id, s.state, s.ready_at, s.priority, 0, false
+  select s.id, s.state, s.ready_at, s.priority, 0, null::text, null::int, null::text, null::int, null::int, null::int
   from tasker.steps s
   where s.claim_key = k and s.state = 'in_progress' and s.ready_at <= now_ms
     and (select t.state from tasker.tasks t where t.id = s.task_id) = 'in_progress'
@@ -114,11 +115,12 @@ begin
 
   if levels is not null then
     return query
-    select w.id, w.state, w.ready_at, w.priority, 1, w.limited
+    select w.id, w.state, w.ready_at, w.priority, 1, w.concurrency_key, w.concurrency_limit, w.rate_key,
+      w.rate_limit, w.rate_period_ms, w.rate_burst
     from unnest(levels) as lv(p)
     cross join lateral (
-      select s.id, s.state, s.ready_at, s.priority,
-        (s.concurrency_key is not null or s.rate_key is not null) as limited
+      select s.id, s.state, s.ready_at, s.priority, s.concurrency_key, s.concurrency_limit, s.rate_key,
+        s.rate_limit, s.rate_period_ms, s.rate_burst
       from tasker.steps s
       where s.claim_key = k and s.priority = lv.p and s.ready_at <= now_ms and s.state <> 'in_progress'
         and s.hold is distinct from 'concurrency'
@@ -130,110 +132,125 @@ begin
   end if;
 
   if upcoming is not null then
-    return query select null::uuid, null::text, upcoming, null::int, 2, false;
+    return query select null::uuid, null::text, upcoming, null::int, 2, null::text, null::int, null::text,
+      null::int, null::int, null::int;
   end if;
 end
 $fn$;
 alter function tasker.claim_walk(text, bigint, int) rows 17;
 
--- Admits, in claim order, the candidates a claim found (ids, their lanes and whether a limit
--- applies), up to n: a step without a limit as it is; a step with a concurrency key while the
--- key has room (its limit less the steps in progress, counted under the key's advisory lock,
--- which is tried: a key held by another claim is left for it); a step with a rate key while its
--- bucket admits a start (the key's row, locked with skip locked). A step refused by its key is
--- parked (concurrency) or put back to when the bucket admits it (rate). Returns the admitted
--- steps, and a row without an id whose retry_at says when to claim again: now when a candidate
--- was parked, put back or left (more may be ready behind it), else the earliest put-back time.
-create function tasker.claim_admit(ids uuid[], from_states text[], lanes int[], limited boolean[], n int,
-    now_ms bigint)
+-- Admits, in claim order, the candidates a claim found, up to n: a step without a limit as it
+-- is; a step with a concurrency key while the key has room; a step with a rate key while its
+-- bucket admits a start. Returns the admitted steps, and a row without an id whose retry_at
+-- says when to claim again: now when a candidate was parked or left (more may be ready behind
+-- it), else the earliest time a refused start is admitted.
+--
+-- Locks. A concurrency key K has two advisory locks (transaction-scoped):
+-- - admit(K), class 1952538475, exclusive, taken by claims only, all of a claim's keys first and
+--   in hash order: a claim counts K's steps in progress and admits under it, so two claims
+--   never both see one slot free. Claims hold no other lock they could wait for (their rows
+--   are skip-locked, park(K) is only tried), so claims waiting on each other cannot deadlock;
+-- - park(K), class 1952538476: a claim tries it exclusively before it parks a step of a full
+--   key, then counts again; a step of K that ends takes it shared at its commit (see
+--   tasker.unpark_concurrency). So a claim parks only after every end it could have missed has
+--   committed and been counted, or else the end's commit waits for the claim and then sees the
+--   parked step and unparks it. A claim that cannot take it leaves the candidate for the next.
+-- A rate key's bucket row is locked with skip locked; a candidate whose bucket another claim
+-- holds is left for the next claim.
+create function tasker.claim_admit(ids uuid[], from_states text[], lanes int[], ckeys text[], climits int[],
+    rkeys text[], rlimits int[], rperiods int[], rbursts int[], n int, now_ms bigint)
   returns table (id uuid, from_state text, retry_at bigint)
   language plpgsql volatile
 as $fn$
 declare
   taken int := 0;
   retry bigint;
-  st record;
-  ckeys text[] := '{}';
-  cheld boolean[] := '{}';
-  crunning int[] := '{}';
-  rkeys text[] := '{}';
-  rtats double precision[] := '{}';
-  rnext double precision[] := '{}';
+  keys text[];
+  parking boolean[];
+  running int[];
+  admitted int[];
+  bkeys text[] := '{}';
+  btats double precision[] := '{}';
+  bnext double precision[] := '{}';
   i int;
   j int;
   t double precision;
-  admitted_at double precision;
+  due double precision;
 begin
+  select coalesce(array_agg(k order by hashtext(k), k), '{}') into keys
+  from (select distinct k from unnest(ckeys) as u(k) where k is not null) d;
+  for j in 1 .. coalesce(array_length(keys, 1), 0) loop
+    perform pg_advisory_xact_lock(1952538475, hashtext(keys[j]));
+  end loop;
+  -- Counted after every lock is held, each with a snapshot of its own.
+  select coalesce(array_agg((select count(*)::int from tasker.steps r
+      where r.concurrency_key = k and r.state = 'in_progress') order by o), '{}')
+  into running from unnest(keys) with ordinality as u(k, o);
+  admitted := array_fill(0, array[coalesce(array_length(keys, 1), 0)]);
+  parking := array_fill(null::boolean, array[coalesce(array_length(keys, 1), 0)]);
+
   for i in 1 .. coalesce(array_length(ids, 1), 0) loop
     exit when taken >= n;
-    if lanes[i] = 0 or not limited[i] then
-      id := ids[i]; from_state := from_states[i]; retry_at := null;
-      taken := taken + 1;
-      return next;
-      continue;
-    end if;
-    select s.concurrency_key, s.concurrency_limit, s.rate_key, s.rate_limit, s.rate_period_ms, s.rate_burst
-    into st from tasker.steps s where s.id = ids[i];
-
-    if st.concurrency_key is not null then
-      j := array_position(ckeys, st.concurrency_key);
-      if j is null then
-        ckeys := ckeys || st.concurrency_key;
-        j := array_length(ckeys, 1);
-        cheld := cheld || pg_try_advisory_xact_lock(1952538475, hashtext(st.concurrency_key));
-        crunning := crunning || (case when cheld[j] then
-          (select count(*)::int from tasker.steps r
-           where r.concurrency_key = st.concurrency_key and r.state = 'in_progress') else 0 end);
-      end if;
-      if not cheld[j] then
-        retry := least(retry, now_ms + 10);
-        continue;
-      end if;
-      if crunning[j] >= st.concurrency_limit then
-        update tasker.steps s set hold = 'concurrency' where s.id = ids[i];
-        retry := now_ms;
-        continue;
+    if lanes[i] <> 0 and ckeys[i] is not null then
+      j := array_position(keys, ckeys[i]);
+      if running[j] + admitted[j] >= climits[i] then
+        if parking[j] is null then
+          parking[j] := pg_try_advisory_xact_lock(1952538476, hashtext(keys[j]));
+          if parking[j] then
+            running[j] := (select count(*)::int from tasker.steps r
+                           where r.concurrency_key = keys[j] and r.state = 'in_progress');
+          end if;
+        end if;
+        if not parking[j] then
+          retry := least(retry, now_ms + 5);
+          continue;
+        end if;
+        if running[j] + admitted[j] >= climits[i] then
+          update tasker.steps s set hold = 'concurrency' where s.id = ids[i];
+          retry := now_ms;
+          continue;
+        end if;
       end if;
     end if;
 
-    if st.rate_key is not null then
-      j := array_position(rkeys, st.rate_key);
+    if lanes[i] <> 0 and rkeys[i] is not null then
+      j := array_position(bkeys, rkeys[i]);
       if j is null then
-        rkeys := rkeys || st.rate_key;
-        j := array_length(rkeys, 1);
-        rtats := rtats || (select r.tat from tasker.rate_limits r where r.key = st.rate_key
+        bkeys := bkeys || rkeys[i];
+        j := array_length(bkeys, 1);
+        btats := btats || (select r.tat from tasker.rate_limits r where r.key = rkeys[i]
                            for no key update skip locked);
-        rnext := rnext || null::double precision;
+        bnext := bnext || null::double precision;
       end if;
-      if rtats[j] is null then
-        -- Another claim holds the key's bucket (or it has none yet): left for later.
-        retry := least(retry, now_ms + 10);
+      if btats[j] is null then
+        -- Another claim holds the key's bucket (or it has none yet): left for the next claim.
+        retry := least(retry, now_ms + 5);
         continue;
       end if;
-      t := st.rate_period_ms::double precision / st.rate_limit;
-      if now_ms < rtats[j] - st.rate_burst * t then
+      t := rperiods[i]::double precision / rlimits[i];
+      if now_ms < btats[j] - rbursts[i] * t then
         -- Refused: put back to when the bucket admits a start, behind the ones put back before.
-        admitted_at := coalesce(rnext[j], rtats[j] - st.rate_burst * t);
-        rnext[j] := admitted_at + t;
-        update tasker.steps s set hold = 'rate', ready_at = ceil(admitted_at)::bigint where s.id = ids[i];
-        retry := least(retry, ceil(admitted_at)::bigint);
+        due := coalesce(bnext[j], btats[j] - rbursts[i] * t);
+        bnext[j] := due + t;
+        update tasker.steps s set hold = 'rate', ready_at = ceil(due)::bigint where s.id = ids[i];
+        retry := least(retry, ceil(due)::bigint);
         continue;
       end if;
-      rtats[j] := greatest(rtats[j], now_ms) + t;
+      btats[j] := greatest(btats[j], now_ms) + t;
     end if;
 
-    if st.concurrency_key is not null then
-      j := array_position(ckeys, st.concurrency_key);
-      crunning[j] := crunning[j] + 1;
+    if lanes[i] <> 0 and ckeys[i] is not null then
+      j := array_position(keys, ckeys[i]);
+      admitted[j] := admitted[j] + 1;
     end if;
     id := ids[i]; from_state := from_states[i]; retry_at := null;
     taken := taken + 1;
     return next;
   end loop;
 
-  for j in 1 .. coalesce(array_length(rkeys, 1), 0) loop
-    if rtats[j] is not null then
-      update tasker.rate_limits r set tat = rtats[j] where r.key = rkeys[j] and r.tat <> rtats[j];
+  for j in 1 .. coalesce(array_length(bkeys, 1), 0) loop
+    if btats[j] is not null then
+      update tasker.rate_limits r set tat = btats[j] where r.key = bkeys[j] and r.tat <> btats[j];
     end if;
   end loop;
 
@@ -244,18 +261,23 @@ begin
 end
 $fn$;
 
--- A step of a concurrency key that leaves in_progress makes room: under the key's advisory
--- lock (waited on: the claims that hold it never wait while they do), the parked steps of the
--- key are unparked, in claim order, as many as the key now has room for, and idle workers are
--- woken. Parked steps another transaction has locked are left; the next step to leave
--- in_progress unparks them. The trigger is deferred to the commit, after every statement of the
--- transaction: it takes the key's lock last, so its transaction never waits on anything else
--- while it holds it.
+-- A step of a concurrency key that leaves in_progress makes room. At its transaction's commit
+-- (a deferred trigger: after every statement, so it holds nothing it could wait for while it
+-- holds this), it takes the key's park lock shared, which waits only for a claim that is
+-- parking a step of the key (claims never wait while they hold it) and keeps new parks out
+-- until it commits; then, when parked steps of the key are there, it unparks as many as the key
+-- has room for, in claim order (locked ones are left, to the next step that ends), and wakes
+-- idle workers. Ends never wait on each other (the lock is shared), nor on claims that admit.
 create function tasker.unpark_concurrency() returns trigger language plpgsql as $fn$
 declare
   freed int;
 begin
-  perform pg_advisory_xact_lock(1952538475, hashtext(new.concurrency_key));
+  perform pg_advisory_xact_lock_shared(1952538476, hashtext(new.concurrency_key));
+  if not exists (select 1 from tasker.steps p
+                 where p.concurrency_key = new.concurrency_key and p.hold = 'concurrency'
+                   and p.ready_at is not null) then
+    return null;
+  end if;
   with room as (
     select greatest(0, new.concurrency_limit - (select count(*) from tasker.steps r
       where r.concurrency_key = new.concurrency_key and r.state = 'in_progress'))::int as n

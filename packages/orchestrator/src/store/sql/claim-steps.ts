@@ -47,7 +47,8 @@ with keys as (
 ), found as (
   select x.* from keys cross join lateral tasker.claim_walk(keys.k, $1::bigint, $2::int) x
 ), candidates as (
-  select f.id, f.from_state, f.lane, f.limited,
+  select f.id, f.from_state, f.lane, f.ckey, f.climit, f.rkey, f.rlimit, f.rperiod, f.rburst,
+    f.lane = 1 and (f.ckey is not null or f.rkey is not null) as limited,
     row_number() over (order by f.lane, case when $7::bigint = 0 then -f.priority end,
       f.ready_at - f.priority::bigint * $7::bigint, f.id) as ord
   from found f where f.lane < 2
@@ -60,9 +61,13 @@ with keys as (
 ), admitted as (
   select a.id, a.from_state, a.retry_at
   from (select array_agg(c.id order by c.ord) as ids, array_agg(c.from_state order by c.ord) as states,
-      array_agg(c.lane order by c.ord) as lanes, array_agg(c.limited order by c.ord) as limited
+      array_agg(c.lane order by c.ord) as lanes, array_agg(c.ckey order by c.ord) as ckeys,
+      array_agg(c.climit order by c.ord) as climits, array_agg(c.rkey order by c.ord) as rkeys,
+      array_agg(c.rlimit order by c.ord) as rlimits, array_agg(c.rperiod order by c.ord) as rperiods,
+      array_agg(c.rburst order by c.ord) as rbursts
     from candidates c) c
-  cross join lateral tasker.claim_admit(c.ids, c.states, c.lanes, c.limited, $2::int, $1::bigint) a
+  cross join lateral tasker.claim_admit(c.ids, c.states, c.lanes, c.ckeys, c.climits, c.rkeys, c.rlimits,
+    c.rperiods, c.rbursts, $2::int, $1::bigint) a
   where exists (select 1 from candidates l where l.limited)
 ), picked as (
   select * from plain union all select * from admitted
