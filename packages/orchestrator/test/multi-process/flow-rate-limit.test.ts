@@ -77,8 +77,11 @@ describeWithPostgres('a rate limit across worker processes', (database) => {
       );
       const starts = claims.rows.map((r) => r.at);
       expect(starts.length).toBeGreaterThanOrEqual(TASKS);
-      // Every process took part: the limit held across them, not within one.
-      expect(new Set(claims.rows.map((r) => r.pid)).size).toBe(WORKERS);
+      // More than one process took part: the limit held across them, not within one. (Which
+      // process wins each start is a race of their wake-ups, all due at the same time; one whose
+      // clock estimate runs a millisecond late can lose every one of them: one run in four saw
+      // two of the three processes start steps.)
+      expect(new Set(claims.rows.map((r) => r.pid)).size).toBeGreaterThanOrEqual(2);
       const busiest = busiestWindow(starts, WINDOW_MS);
       const spanMs = (starts.at(-1) as number) - (starts[0] as number);
       console.log(
