@@ -304,6 +304,37 @@ describeWithPostgres('claim indexes (PostgreSQL)', (database) => {
     }
   });
 
+  it('claims a step its walk found though the task was created after the claim statement began', async () => {
+    const db = await createTestDatabase(database().url);
+    const own = await createPostgresStore({ connectionString: db.url, poolSize: 3 });
+    const sql = new pg.Client({ connectionString: db.url });
+    await sql.connect();
+    try {
+      await own.migrate();
+      // The walk waits half a second first, so that a task committed meanwhile is one that the
+      // statement's own snapshot (taken when it began) does not show, and the walk does.
+      await sql.query(`alter function tasker.claim_walk(text, bigint, int) rename to claim_walk_inner;
+        create function tasker.claim_walk(k text, now_ms bigint, n int)
+          returns table (id uuid, from_state text, ready_at bigint, priority int, lane int, ckey text,
+            climit int, rkey text, rlimit int, rperiod int, rburst int)
+          language plpgsql volatile as $fn$
+        begin
+          perform pg_sleep(0.5);
+          return query select * from tasker.claim_walk_inner(k, now_ms, n);
+        end $fn$;`);
+      const key = claimKey('default', 'late', 'work', '1.0.0');
+      const claiming = own.claim('w', NOW, 10, 60_000, [key]);
+      await new Promise((r) => setTimeout(r, 150));
+      const { taskId } = await own.createTask(task('late', [{ name: 'first' }]), NOW - 1);
+      const claimed = await claiming;
+      expect(claimed.map((c) => `${c.task.id}:${c.name}`)).toEqual([`${taskId}:first`]);
+    } finally {
+      await sql.end();
+      await own.close();
+      await db.drop();
+    }
+  });
+
   it('migrates a database filled under migration 1: claim keys for unfinished steps, errored tasks out of the indexes, and the engine runs on', async () => {
     const db = await createTestDatabase(database().url);
     const old = new pg.Client({ connectionString: db.url });

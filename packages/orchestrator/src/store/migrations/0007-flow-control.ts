@@ -261,6 +261,38 @@ begin
 end
 $fn$;
 
+-- Claims the admitted steps, returned in claim order: bumps their attempt and fencing token,
+-- sets the lease, clears the hold. A function, so that its update reads with a snapshot taken after the walks: a walk may
+-- find (and lock) the root step of a task committed after the claim statement began, which an
+-- update in the statement's own snapshot cannot see; it would neither claim it nor let another
+-- claim take it until this one commits.
+create function tasker.claim_apply(ids uuid[], states text[], now_ms bigint, worker text, lease_ms bigint)
+  returns table (id uuid, task_id uuid, name text, handler text, "position" int, attempts int, retry_limit int,
+    retryable boolean, lease_token bigint, timeout_ms int, inputs jsonb, from_state text, namespace text,
+    task_name text, version text, context jsonb, trace_context jsonb)
+  language plpgsql volatile
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  with c as (
+    update tasker.steps s
+    set state = 'in_progress', attempts = s.attempts + 1, lease_token = s.lease_token + 1, lease_owner = worker,
+      lease_expires_at = now_ms + lease_ms, ready_at = now_ms + lease_ms, started_at = now_ms,
+      ended_at = null, next_attempt_at = null, hold = null
+    from unnest(ids, states) with ordinality as u(id, from_state, ord), tasker.tasks t
+    where s.id = u.id and t.id = s.task_id
+    returning s.id, s.task_id, s.name, s.handler, s.position, s.attempts, s.retry_limit, s.retryable,
+      s.lease_token, s.timeout_ms, s.inputs, u.from_state, t.namespace, t.name as task_name, t.version, t.context,
+      t.trace_context, u.ord
+  )
+  select c.id, c.task_id, c.name, c.handler, c.position, c.attempts, c.retry_limit, c.retryable, c.lease_token,
+    c.timeout_ms, c.inputs, c.from_state, c.namespace, c.task_name, c.version, c.context, c.trace_context
+  from c order by c.ord;
+end
+$fn$;
+alter function tasker.claim_apply(uuid[], text[], bigint, text, bigint) rows 16;
+
 -- A step of a concurrency key that leaves in_progress makes room. At its transaction's commit
 -- (a deferred trigger: after every statement, so it holds nothing it could wait for while it
 -- holds this), it takes the key's park lock shared, which waits only for a claim that is

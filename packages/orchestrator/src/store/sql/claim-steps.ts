@@ -24,7 +24,8 @@ import { sql } from './query';
  *   cut instead, in the same order, admitting only what the limits allow (it parks or puts
  *   back the rest, and says when to claim again);
  * - each claim bumps `attempts` and the fencing token `lease_token`, sets the lease, and clears
- *   the step's hold;
+ *   the step's hold (`tasker.claim_apply`: its update reads with a snapshot taken after the
+ *   walks, so that it sees every step they found, even one created after this statement began);
  * - the transitions are recorded by the same statement (a lease takeover records
  *   `in_progress → pending` then `pending → in_progress`), and their ids are returned with
  *   the step, for the events' ids: `first_id` and `last_id`, the same id when the claim
@@ -53,13 +54,13 @@ with keys as (
       f.ready_at - f.priority::bigint * $7::bigint, f.id) as ord
   from found f where f.lane < 2
 ), plain as (
-  select c.id, c.from_state, null::bigint as retry_at
+  select c.id, c.from_state, null::bigint as retry_at, c.ord as pos
   from candidates c
   where not exists (select 1 from candidates l where l.limited)
   order by c.ord
   limit $2::int
 ), admitted as (
-  select a.id, a.from_state, a.retry_at
+  select a.id, a.from_state, a.retry_at, a.pos
   from (select array_agg(c.id order by c.ord) as ids, array_agg(c.from_state order by c.ord) as states,
       array_agg(c.lane order by c.ord) as lanes, array_agg(c.ckey order by c.ord) as ckeys,
       array_agg(c.climit order by c.ord) as climits, array_agg(c.rkey order by c.ord) as rkeys,
@@ -67,22 +68,16 @@ with keys as (
       array_agg(c.rburst order by c.ord) as rbursts
     from candidates c) c
   cross join lateral tasker.claim_admit(c.ids, c.states, c.lanes, c.ckeys, c.climits, c.rkeys, c.rlimits,
-    c.rperiods, c.rbursts, $2::int, $1::bigint) a
+    c.rperiods, c.rbursts, $2::int, $1::bigint) with ordinality as a(id, from_state, retry_at, pos)
   where exists (select 1 from candidates l where l.limited)
 ), picked as (
   select * from plain union all select * from admitted
 ), ready as (
-  select p.id, p.from_state from picked p where p.id is not null
+  select p.id, p.from_state, p.pos from picked p where p.id is not null
 ), claimed as (
-  update tasker.steps s
-  set state = 'in_progress', attempts = s.attempts + 1, lease_token = s.lease_token + 1, lease_owner = $3::text,
-    lease_expires_at = $1::bigint + $4::bigint, ready_at = $1::bigint + $4::bigint, started_at = $1::bigint,
-    ended_at = null, next_attempt_at = null, hold = null
-  from ready, tasker.tasks t
-  where s.id = ready.id and t.id = s.task_id
-  returning s.id, s.task_id, s.name, s.handler, s.position, s.attempts, s.retry_limit, s.retryable, s.lease_token,
-    s.timeout_ms, s.inputs, ready.from_state, t.namespace, t.name as task_name, t.version, t.context,
-    t.trace_context
+  select a.*, row_number() over () as ord from tasker.claim_apply((select array_agg(r.id order by r.pos) from ready r),
+    (select array_agg(r.from_state order by r.pos) from ready r),
+    $1::bigint, $3::text, $4::bigint) a
 ), audit as (
   insert into tasker.transitions (task_id, step_id, step_name, from_state, to_state, reason, metadata, created_at,
     writer)
@@ -107,7 +102,8 @@ from upcoming n
 left join claimed c on true
 left join tasker.parent_results(array(select id from claimed)) pr on pr.child_id = c.id
 left join (select step_id, min(id) as first_id, max(id) as last_id from audit group by step_id) a
-  on a.step_id = c.id`,
+  on a.step_id = c.id
+order by c.ord`,
 );
 
 /**
