@@ -11,6 +11,7 @@ import type { StepHandler } from '../handlers/step-handler';
 import { describeIssues, showValue } from '../validation-message';
 import { type ContextSchema, type ContextValidator, compileContextSchema } from './context-schema';
 import { findCycle, findUnknownDependency, topologicalOrder } from './dag';
+import { type ScheduleInput, type ScheduleTiming, scheduleInputSchema } from './schedule-spec';
 
 /** A custom event a step may emit; registered with the router with the definition. */
 export interface CustomEventInput {
@@ -61,6 +62,8 @@ export interface TaskDefinitionInput {
   readonly backoff?: BackoffOverride;
   /** The queue of this task's steps (each may name its own). Default `default`. */
   readonly queue?: string;
+  /** Cron schedules that submit this task (see the README's "Schedules"). */
+  readonly schedules?: readonly ScheduleInput[];
 }
 
 /** A validated step template, defaults applied. */
@@ -96,6 +99,8 @@ export interface TaskDefinition {
   readonly contextSchema: ContextSchema | undefined;
   /** Validates a context; the message names the offending field. */
   readonly validateContext: ContextValidator;
+  /** Its schedules, named, defaults applied, contexts validated. */
+  readonly schedules: readonly ScheduleTiming[];
 }
 
 const expected = (what: string) => (i: { input: unknown }) =>
@@ -176,6 +181,10 @@ const taskSchema = z.strictObject({
     .min(1, { error: 'expected at least one step' }),
   backoff: backoffSchema.optional(),
   queue: identifier.default('default'),
+  schedules: z
+    .array(scheduleInputSchema, { error: expected('an array of schedules') })
+    .max(100, { error: 'expected at most 100 schedules' })
+    .default([]),
 });
 
 /**
@@ -244,6 +253,7 @@ export function defineTask(input: TaskDefinitionInput): TaskDefinition {
       },
     );
   }
+  const schedules = definitionSchedules(key, data.namespace, data.name, data.schedules, validateContext);
   const byName = new Map(data.steps.map((s) => [s.name, s]));
   const steps = topologicalOrder(data.steps).map((name) => {
     const s = byName.get(name)!;
@@ -275,7 +285,57 @@ export function defineTask(input: TaskDefinitionInput): TaskDefinition {
     queue: data.queue,
     contextSchema: data.contextSchema,
     validateContext,
+    schedules,
   });
+}
+
+/**
+ * Names a definition's schedules (one unnamed schedule takes `<namespace>.<name>`), refuses a
+ * name used twice, and validates each context against the task's schema.
+ */
+function definitionSchedules(
+  key: string,
+  namespace: string,
+  name: string,
+  input: readonly (Omit<ScheduleTiming, 'name' | 'context'> & { name?: string; context?: unknown })[],
+  validateContext: ContextValidator,
+): readonly ScheduleTiming[] {
+  const seen = new Set<string>();
+  const out = input.map((s, i) => {
+    if (s.name === undefined && input.length > 1) {
+      throw new TaskerError(
+        'DEFINITION_INVALID',
+        `Invalid task definition ${key}: schedules.${i}.name: expected a name (a definition with several schedules names each)`,
+      );
+    }
+    const scheduleName = s.name ?? `${namespace}.${name}`;
+    if (seen.has(scheduleName)) {
+      throw new TaskerError(
+        'DEFINITION_INVALID',
+        `Invalid task definition ${key}: schedules.${i}.name: schedule "${scheduleName}" is defined twice`,
+      );
+    }
+    seen.add(scheduleName);
+    const context = validateContext(s.context ?? {});
+    if (!context.ok) {
+      throw new TaskerError(
+        'DEFINITION_INVALID',
+        `Invalid task definition ${key}: ${context.message
+          .split('; ')
+          .map((m) => `schedules.${i}.${m}`)
+          .join('; ')}`,
+      );
+    }
+    return Object.freeze({
+      name: scheduleName,
+      cron: s.cron,
+      timezone: s.timezone,
+      context: context.value,
+      catchUp: s.catchUp,
+      catchUpLimit: s.catchUpLimit,
+    });
+  });
+  return Object.freeze(out);
 }
 
 function describeTask(input: TaskDefinitionInput): string {

@@ -14,6 +14,13 @@
  *     handler_class: Shop::ChargeHandler
  *     default_retry_limit: 5
  *     handler_config: { url: https://pay.example/charge }
+ * schedules:                     # optional (issue #14)
+ *   - name: nightly-checkout
+ *     cron: 0 30 2 * * *         # 5 fields, or 6 with seconds first
+ *     timezone: Europe/Berlin    # default UTC
+ *     context: { order_id: batch }
+ *     catch_up: latest           # none, latest (default) or all
+ *     catch_up_limit: 100        # with all: the most recent missed slots that fire
  * ```
  *
  * Handlers are named by string (`handler_class`) and resolved through the handler map passed
@@ -29,6 +36,14 @@ import { TaskerError } from '../errors';
 import type { HandlerMap } from '../handlers/step-handler';
 import { describeIssues, showValue } from '../validation-message';
 import { defineTask, type StepTemplateInput, type TaskDefinition } from './define-task';
+import {
+  catchUpLimitSchema,
+  catchUpSchema,
+  cronSchema,
+  refineCron,
+  scheduleNameSchema,
+  timezoneSchema,
+} from './schedule-spec';
 
 const expected = (what: string) => (i: { input: unknown }) =>
   `expected ${what}, received ${showValue(i.input)}`;
@@ -57,6 +72,18 @@ const stepTemplateSchema = z.strictObject({
   dependent_system: z.string().optional(),
 });
 
+/** A schedule (issue #14): the keys of `ScheduleInput` in snake_case. */
+const scheduleSchema = z
+  .strictObject({
+    name: scheduleNameSchema.optional(),
+    cron: cronSchema,
+    timezone: timezoneSchema.default('UTC'),
+    context: z.unknown().optional(),
+    catch_up: catchUpSchema.optional(),
+    catch_up_limit: catchUpLimitSchema.optional(),
+  })
+  .superRefine(refineCron);
+
 const fileSchema = z.strictObject({
   name: z.string({ error: expected('a string') }),
   namespace_name: z.string({ error: expected('a string') }).optional(),
@@ -64,6 +91,7 @@ const fileSchema = z.strictObject({
   description: z.string().optional(),
   schema: z.record(z.string(), z.unknown(), { error: expected('a JSON Schema object') }).optional(),
   step_templates: z.array(stepTemplateSchema, { error: expected('an array of step templates') }),
+  schedules: z.array(scheduleSchema, { error: expected('an array of schedules') }).optional(),
   // Original keys that have no meaning here.
   task_handler_class: z.string().optional(),
   module_namespace: z.string().nullable().optional(),
@@ -135,6 +163,20 @@ export function taskDefinitionFromDocument(
       description: doc.description,
       contextSchema: doc.schema,
       steps: steps.map(dropUndefined),
+      ...(doc.schedules === undefined
+        ? {}
+        : {
+            schedules: doc.schedules.map((x) =>
+              dropUndefined({
+                name: x.name,
+                cron: x.cron,
+                timezone: x.timezone,
+                context: x.context,
+                catchUp: x.catch_up,
+                catchUpLimit: x.catch_up_limit,
+              }),
+            ),
+          }),
     });
   } catch (error) {
     if (error instanceof TaskerError && where !== '') error.message = `${error.message}${where}`;
