@@ -4,6 +4,7 @@ import { migration0003 } from './0003-statistics';
 import { migration0004 } from './0004-claim-plans';
 import { migration0005 } from './0005-task-principal';
 import { migration0006 } from './0006-operations';
+import { migration0008 } from './0008-schedules';
 
 /** A forward-only migration: applied once, in id order, never edited after release. */
 export interface Migration {
@@ -20,4 +21,5 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
   migration0004,
   migration0005,
   migration0006,
+  migration0008,
 ]);
