@@ -58,13 +58,43 @@ export interface ScheduleTiming {
 const expected = (what: string) => (i: { input: unknown }) =>
   `expected ${what}, received ${showValue(i.input)}`;
 
+/** What a schedule name is made of (as task names). */
+export const SCHEDULE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/;
+
+/**
+ * The schedule schemas, made with a given zod (the API's adds OpenAPI metadata to its own), so
+ * that a definition, `tasker.schedules.add` and the REST API check the same rules.
+ */
+export function scheduleSchemas(zod: typeof z) {
+  const e = (what: string) => (i: { input: unknown }) => `expected ${what}, received ${showValue(i.input)}`;
+  const limit = `an integer from 1 to ${MAX_CATCH_UP_LIMIT}`;
+  return {
+    /** Names of schedules: as task names, at most 200 characters. */
+    name: zod
+      .string({ error: e('a schedule name') })
+      .max(200, { error: 'expected at most 200 characters' })
+      .regex(SCHEDULE_NAME, { error: e('a schedule name of letters, digits, "_", ".", ":" or "-"') }),
+    timezone: zod
+      .string({ error: e('an IANA time zone such as "Europe/Berlin"') })
+      .max(100, { error: 'expected at most 100 characters' })
+      .refine(isTimeZone, { error: e('an IANA time zone such as "Europe/Berlin"') }),
+    cron: zod
+      .string({ error: e('a cron expression') })
+      .min(1, { error: 'expected a cron expression' })
+      .max(200, { error: 'expected at most 200 characters' }),
+    catchUp: zod.enum(['none', 'latest', 'all'], { error: e('"none", "latest" or "all"') }),
+    catchUpLimit: zod
+      .number({ error: e(limit) })
+      .int({ error: e(limit) })
+      .min(1, { error: e(limit) })
+      .max(MAX_CATCH_UP_LIMIT, { error: e(limit) }),
+  };
+}
+
+const schemas = scheduleSchemas(z);
+
 /** Names of schedules: as task names, at most 200 characters. */
-export const scheduleNameSchema = z
-  .string({ error: expected('a schedule name') })
-  .max(200, { error: 'expected at most 200 characters' })
-  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/, {
-    error: expected('a schedule name of letters, digits, "_", ".", ":" or "-"'),
-  });
+export const scheduleNameSchema = schemas.name;
 
 /** True when `zone` is a time zone this runtime knows (IANA names, `UTC`). */
 export function isTimeZone(zone: string): boolean {
@@ -97,25 +127,10 @@ export function cronProblem(cron: string, timezone: string): string | undefined 
   return undefined;
 }
 
-export const timezoneSchema = z
-  .string({ error: expected('an IANA time zone such as "Europe/Berlin"') })
-  .max(100, { error: 'expected at most 100 characters' })
-  .refine(isTimeZone, { error: expected('an IANA time zone such as "Europe/Berlin"') });
-
-export const cronSchema = z
-  .string({ error: expected('a cron expression') })
-  .min(1, { error: 'expected a cron expression' })
-  .max(200, { error: 'expected at most 200 characters' });
-
-export const catchUpSchema = z.enum(['none', 'latest', 'all'], {
-  error: expected('"none", "latest" or "all"'),
-});
-
-export const catchUpLimitSchema = z
-  .number({ error: expected(`an integer from 1 to ${MAX_CATCH_UP_LIMIT}`) })
-  .int({ error: expected(`an integer from 1 to ${MAX_CATCH_UP_LIMIT}`) })
-  .min(1, { error: expected(`an integer from 1 to ${MAX_CATCH_UP_LIMIT}`) })
-  .max(MAX_CATCH_UP_LIMIT, { error: expected(`an integer from 1 to ${MAX_CATCH_UP_LIMIT}`) });
+export const timezoneSchema = schemas.timezone;
+export const cronSchema = schemas.cron;
+export const catchUpSchema = schemas.catchUp;
+export const catchUpLimitSchema = schemas.catchUpLimit;
 
 /** Checks the cron expression against the (valid) time zone of the same object. */
 export function refineCron(
