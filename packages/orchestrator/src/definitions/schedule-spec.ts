@@ -55,9 +55,6 @@ export interface ScheduleTiming {
   readonly catchUpLimit: number;
 }
 
-const expected = (what: string) => (i: { input: unknown }) =>
-  `expected ${what}, received ${showValue(i.input)}`;
-
 /** What a schedule name is made of (as task names). */
 export const SCHEDULE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/;
 
