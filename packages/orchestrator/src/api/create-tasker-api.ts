@@ -245,7 +245,7 @@ export function createTaskerApi(options: TaskerApiOptions): TaskerApi {
         title: 'Tasker API',
         version: '1.0.0',
         description:
-          'Tasks, workflow steps, handler discovery, health, analytics and retention of a Tasker orchestrator. ' +
+          'Tasks, workflow steps, handler discovery, health, analytics, retention and schedules of a Tasker orchestrator. ' +
           'JSON is snake_case; errors are application/problem+json with a stable code.',
       },
     }) as unknown as Record<string, unknown>;
