@@ -66,9 +66,10 @@ describe('schedules on PGlite, on the database clock', () => {
     const db = await PGlite.create();
     const driver = await createPgliteDriver({ db });
     try {
+      // Every migration but the schedules one (8), whatever else the release adds.
       await migrate(
         driver,
-        MIGRATIONS.filter((m) => m.id <= 6),
+        MIGRATIONS.filter((m) => m.id !== 8),
       );
       const before = new TaskStore(driver);
       await before.createTask(
