@@ -21,6 +21,12 @@ export type TaskerErrorCode =
   | 'INVALID_TRANSITION'
   | 'TASK_NOT_FOUND'
   | 'STEP_NOT_FOUND'
+  /** No schedule of that name (issue #14). */
+  | 'SCHEDULE_NOT_FOUND'
+  /** A schedule of that name exists already. */
+  | 'SCHEDULE_EXISTS'
+  /** A schedule's field is invalid (`field: reason`). */
+  | 'SCHEDULE_INVALID'
   | 'CONFIG_INVALID'
   | 'STORE_ERROR'
   | 'TASKER_STOPPED'

@@ -28,6 +28,7 @@ export {
   parseTaskDefinition,
   taskDefinitionFromDocument,
 } from './definitions/load-definition';
+export type { CatchUp, ScheduleInput, ScheduleTiming } from './definitions/schedule-spec';
 export type { BackoffOverride, BackoffPolicy } from './engine/backoff';
 export { backoffDelay, DEFAULT_BACKOFF } from './engine/backoff';
 export type { Clock, ClockSample, ManualClock, SyncedClock, SyncedClockOptions } from './engine/clock';
@@ -40,6 +41,13 @@ export type {
   RuleFigures,
 } from './engine/retention';
 export { pauseAfter, RETENTION_SWEPT_EVENT, retentionRules, runRetention } from './engine/retention';
+export type {
+  FiredScheduleSlot,
+  ScheduleTickResult,
+  SkippedScheduleSlots,
+} from './engine/scheduler';
+export { SCHEDULE_FIRED_EVENT, SCHEDULE_SKIPPED_EVENT, slotIdentityKey } from './engine/scheduler';
+export type { ScheduleSpec, TaskerSchedules } from './engine/schedules';
 export type { SubmitRequest } from './engine/submit';
 export { createTasker } from './engine/tasker';
 export type { SubmitResult, Tasker, TaskerOptions, TaskerStats } from './engine/tasker-types';
@@ -115,6 +123,13 @@ export type {
   StoreRetention,
   SweptCounts,
 } from './store/store-retention';
+export type {
+  NewSchedule,
+  ScheduleFields,
+  ScheduleRecord,
+  ScheduleSource,
+  StoreSchedules,
+} from './store/store-schedules';
 export { DEFAULT_PAGE_BYTES, type TaskFilter, type TaskListItem, type TaskPage } from './store/task-reads';
 export type { NewStep, NewTask, StepOutcome, TaskStoreOptions } from './store/task-store';
 export { TaskStore } from './store/task-store';

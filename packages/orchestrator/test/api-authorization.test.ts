@@ -41,6 +41,13 @@ const TABLE: readonly { method: string; path: string; permission: string }[] = [
   { method: 'GET', path: '/analytics/performance', permission: 'tasker.analytics:index' },
   { method: 'GET', path: '/analytics/bottlenecks', permission: 'tasker.analytics:index' },
   { method: 'GET', path: '/retention', permission: 'tasker.retention:index' },
+  { method: 'GET', path: '/schedules', permission: 'tasker.schedule:index' },
+  { method: 'GET', path: '/schedules/{name}', permission: 'tasker.schedule:show' },
+  { method: 'POST', path: '/schedules', permission: 'tasker.schedule:create' },
+  { method: 'POST', path: '/schedules/{name}/pause', permission: 'tasker.schedule:pause' },
+  { method: 'POST', path: '/schedules/{name}/resume', permission: 'tasker.schedule:resume' },
+  // After the POST row: it removes the schedule that one added.
+  { method: 'DELETE', path: '/schedules/{name}', permission: 'tasker.schedule:destroy' },
 ];
 const OPEN = [
   '/health/live',
@@ -108,21 +115,45 @@ describe('authorization matrix over HTTP (JWT + claims coordinator)', () => {
     ids.stepId = created.json.workflow_steps[1].workflow_step_id;
     ids.namespace = 'shop';
     ids.name = 'checkout';
+    const schedule = await h.call('POST', '/schedules', {
+      body: {
+        name: 'matrix',
+        cron: '0 0 * * *',
+        namespace: 'shop',
+        task_name: 'checkout',
+        context: { order_id: 's-1' },
+      },
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    expect(schedule.status).toBe(201);
   }, 60_000);
   afterAll(async () => {
     await h?.close();
     await store?.close();
   });
 
-  const concrete = (path: string) => path.replace(/\{(\w+)\}/g, (_, k: string) => ids[k] ?? 'x');
+  // `{name}` is a handler's name under /handlers and a schedule's under /schedules: DELETE removes
+  // the one the POST row added, so that the others keep theirs.
+  const concrete = (path: string, method = 'GET') =>
+    path.replace(/\{(\w+)\}/g, (_, k: string) =>
+      path.startsWith('/schedules/') ? (method === 'DELETE' ? 'matrix-added' : 'matrix') : (ids[k] ?? 'x'),
+    );
   const bodyFor = (method: string, path: string): unknown =>
-    method === 'POST' && path === '/tasks'
-      ? { namespace: 'shop', name: 'checkout', version: '1.0.0', context: { order_id: 'm-2' } }
-      : method === 'PATCH' && path === '/tasks/{id}'
-        ? { reason: 'matrix' }
-        : method === 'PATCH'
-          ? { retry_limit: 4 }
-          : undefined;
+    method === 'POST' && path === '/schedules'
+      ? {
+          name: 'matrix-added',
+          cron: '@hourly',
+          namespace: 'shop',
+          task_name: 'checkout',
+          context: { order_id: 's-2' },
+        }
+      : method === 'POST' && path === '/tasks'
+        ? { namespace: 'shop', name: 'checkout', version: '1.0.0', context: { order_id: 'm-2' } }
+        : method === 'PATCH' && path === '/tasks/{id}'
+          ? { reason: 'matrix' }
+          : method === 'PATCH'
+            ? { retry_limit: 4 }
+            : undefined;
 
   it('the table as data equals the app route table (every guarded route, every permission)', () => {
     const guarded = h.api.routes
@@ -131,23 +162,23 @@ describe('authorization matrix over HTTP (JWT + claims coordinator)', () => {
     expect(guarded.sort()).toEqual(TABLE.map((r) => `${r.method} ${r.path} ${r.permission}`).sort());
     const open = h.api.routes.filter((r) => r.permission === null).map((r) => r.path.slice('/tasker'.length));
     expect(open.sort()).toEqual([...OPEN].sort());
-    // The original's 18, tasker.task:index_all (it widens owner scoping and guards no route) and
-    // tasker.retention:index.
-    expect(PERMISSIONS).toHaveLength(20);
+    // The original's 18, tasker.task:index_all (it widens owner scoping and guards no route),
+    // tasker.retention:index and the six tasker.schedule:* (issue #14).
+    expect(PERMISSIONS).toHaveLength(26);
     for (const row of TABLE) expect(PERMISSIONS).toContain(row.permission);
   });
 
   for (const row of TABLE) {
     it(`${row.method} ${row.path}: 403 without ${row.permission}, allowed with it`, async () => {
       const others = PERMISSIONS.filter((p) => p !== row.permission);
-      const denied = await h.call(row.method, concrete(row.path), {
+      const denied = await h.call(row.method, concrete(row.path, row.method), {
         body: bodyFor(row.method, row.path),
         headers: { authorization: `Bearer ${await token({ permissions: others })}` },
       });
       expect(denied.status).toBe(403);
       expect(denied.json.code).toBe('FORBIDDEN');
       expect(denied.json.detail).toContain(row.permission);
-      const allowed = await h.call(row.method, concrete(row.path), {
+      const allowed = await h.call(row.method, concrete(row.path, row.method), {
         body: bodyFor(row.method, row.path),
         headers: { authorization: `Bearer ${await token({ permissions: [row.permission] })}` },
       });

@@ -270,6 +270,21 @@ function badInputCases(label: string, makeStore: () => Promise<TaskStore>) {
     bypass_steps: ['notify'],
   });
   const topLevel = (body: JsonObject): Path[] => Object.keys(body).map((k) => [k]);
+  /** A schedule (#14) of ops/audit (any context), under a new name each time. */
+  const scheduleBody = (): JsonObject => ({
+    name: `bad-input-${++seq}`,
+    cron: '0 30 2 * * *',
+    timezone: 'Europe/Berlin',
+    namespace: 'ops',
+    task_name: 'audit',
+    version: '2.0.0',
+    context: { note: 'n', order: { id: 'o-1', lines: [{ sku: 'a' }, { sku: 'b' }] } },
+    catch_up: 'all',
+    catch_up_limit: 5,
+    paused: true,
+  });
+  /** Fields checked by their own rule (a name's characters, croner, a time zone, an enum): 400 naming them. */
+  const ownRule = (field: string) => (r: Called, what: string) => expectRefused(r, field, what);
 
   const cases = (): BodyCase[] => [
     {
@@ -330,6 +345,35 @@ function badInputCases(label: string, makeStore: () => Promise<TaskStore>) {
           expect(r.json.code).toBe('SUBMIT_INVALID');
           expect(fieldsOf(r)).toContain('bypass_steps');
         },
+      },
+    },
+    {
+      label: 'POST /schedules',
+      route: 'POST /schedules',
+      method: 'POST',
+      target: async () => '/schedules',
+      body: scheduleBody,
+      ok: 201,
+      stateful: false,
+      text: [
+        ['name'],
+        ['cron'],
+        ['timezone'],
+        ['namespace'],
+        ['task_name'],
+        ['version'],
+        ['catch_up'],
+        ['context', 'note'],
+        ['context', 'order', 'lines', 1, 'sku'],
+      ],
+      keys: [...topLevel(scheduleBody()), ['context', 'note'], ['context', 'order', 'lines', 0, 'sku']],
+      depth: [['context'], ['context', 'order', 'lines', 1]],
+      references: ['namespace', 'task_name', 'version'],
+      otherwise: {
+        name: ownRule('name'),
+        cron: ownRule('cron'),
+        timezone: ownRule('timezone'),
+        catch_up: ownRule('catch_up'),
       },
     },
     {
@@ -572,6 +616,7 @@ function badInputCases(label: string, makeStore: () => Promise<TaskStore>) {
   };
   const validBodies = (): Record<string, unknown> => ({
     [`POST ${h.api.prefix}/tasks`]: auditBody(),
+    [`POST ${h.api.prefix}/schedules`]: scheduleBody(),
     [`PATCH ${h.api.prefix}/tasks/{id}`]: { reason: 'r' },
     [`PATCH ${h.api.prefix}/tasks/{id}/workflow_steps/{stepId}`]: { retry_limit: 3 },
     [`POST ${h.api.prefix}/tasks/{id}/workflow_steps/{stepId}/retry`]: { reason: 'r' },

@@ -155,6 +155,8 @@ interface Baseline {
   readonly body?: JsonObject;
   /** A valid request may meet a state that refuses it (409). */
   readonly mayConflict?: boolean;
+  /** A valid request may find its schedule removed by another request (404). */
+  readonly mayBeGone?: boolean;
 }
 type BaselineOf = (s: State, r: Rng) => Baseline;
 
@@ -597,11 +599,36 @@ const BASELINES: Record<string, BaselineOf> = {
   }),
   'GET /analytics/bottlenecks': () => ({ params: {} }),
   'GET /retention': () => ({ params: {} }),
+  // Schedules (#14): a pool of eight names that requests add (409 when taken) and remove (404
+  // for the others then).
+  'POST /schedules': (_s, r) => ({ params: {}, body: scheduleBody(r), mayConflict: true }),
+  'GET /schedules/{name}': (_s, r) => ({ params: { name: someSchedule(r) }, mayBeGone: true }),
+  'DELETE /schedules/{name}': (_s, r) => ({ params: { name: someSchedule(r) }, mayBeGone: true }),
+  'POST /schedules/{name}/pause': (_s, r) => ({ params: { name: someSchedule(r) }, mayBeGone: true }),
+  'POST /schedules/{name}/resume': (_s, r) => ({ params: { name: someSchedule(r) }, mayBeGone: true }),
   'GET /docs/assets/{file}': (_s, r) => ({
     params: { file: r.pick(['swagger-ui.css', 'favicon-32x32.png']) },
   }),
 };
 
+function someSchedule(r: Rng): string {
+  return `hostile-${r.int(8)}`;
+}
+function scheduleBody(r: Rng): JsonObject {
+  const body: JsonObject = {
+    name: someSchedule(r),
+    cron: r.pick(['0 0 * * *', '@hourly', '*/10 * * * *', '30 2 * * *', '0 */5 * * * *']),
+    namespace: 'shop',
+    task_name: 'checkout',
+    context: { order_id: `s-${r.int(1e6)}` },
+  };
+  if (r.chance(0.5)) body.timezone = r.pick(['UTC', 'Europe/Berlin', 'America/New_York']);
+  if (r.chance(0.5)) body.version = r.pick(['1.0.0', 'latest', '^1']);
+  if (r.chance(0.5)) body.catch_up = r.pick(['none', 'latest', 'all']);
+  if (r.chance(0.5)) body.catch_up_limit = 1 + r.int(100);
+  if (r.chance(0.5)) body.paused = r.chance(0.5);
+  return body;
+}
 function someTask(s: State, r: Rng): KnownTask {
   return r.pick(s.tasks.length > 60 ? s.tasks.slice(-60) : s.tasks);
 }
@@ -692,6 +719,7 @@ interface Planned {
   readonly valid: boolean;
   readonly token?: TokenKind;
   readonly mayConflict: boolean;
+  readonly mayBeGone: boolean;
   /** What was mutated: `body.context`, `query.limit`, `path.id`, … (coverage). */
   readonly target?: string;
 }
@@ -1112,6 +1140,7 @@ function hostileRunCases(label: string, makeStore: () => Promise<TaskStore>) {
       valid: kind === 'valid',
       ...(token === undefined ? {} : { token }),
       mayConflict: base.mayConflict === true,
+      mayBeGone: base.mayBeGone === true,
       ...(target === undefined ? {} : { target }),
     };
   }
@@ -1175,7 +1204,10 @@ function hostileRunCases(label: string, makeStore: () => Promise<TaskStore>) {
           violations.push(`a 400 that names no field: ${detail}`);
       }
       if (p.valid) {
-        const ok = answer.status < 300 || (p.mayConflict && answer.status === 409);
+        const ok =
+          answer.status < 300 ||
+          (p.mayConflict && answer.status === 409) ||
+          (p.mayBeGone && answer.status === 404);
         if (!ok) violations.push(`a valid request refused: ${detail}`);
       } else if (p.token !== undefined && p.op.route.permission !== null) {
         const expected = p.token === 'invalid' ? [401] : p.token === 'forbidden' ? [403] : undefined;
@@ -1204,7 +1236,9 @@ function hostileRunCases(label: string, makeStore: () => Promise<TaskStore>) {
       learn(parsed);
       const cursor = (parsed as { pagination?: { next_cursor?: unknown } } | undefined)?.pagination
         ?.next_cursor;
-      if (answer.status === 200 && typeof cursor === 'string') {
+      // Only from valid requests: a mutated one may carry `sort_by` twice, and the order the
+      // server paged by is then not the one `q.get` reads back.
+      if (answer.status === 200 && p.valid && typeof cursor === 'string') {
         const q = new URLSearchParams(p.wire.path.split('?')[1] ?? '');
         state.cursors.push({
           sortBy: q.get('sort_by') ?? 'created_at',

@@ -58,6 +58,19 @@ describe('OpenAPI request bodies: every optional field is optional', () => {
         run_at: '2020-01-01T00:00:00Z',
         priority: 3,
       };
+    if (method === 'post' && path === '/schedules')
+      return {
+        name: `optional-${++seq}`,
+        cron: '@daily',
+        timezone: 'UTC',
+        namespace: 'ops',
+        task_name: 'audit',
+        version: '2.0.0',
+        context: {},
+        catch_up: 'none',
+        catch_up_limit: 1,
+        paused: true,
+      };
     if (method === 'patch' && path === '/tasks/{id}') return { reason: 'r', tags: ['a'] };
     if (method === 'patch') return { retry_limit: 5, inputs: { a: 1 } };
     if (path.endsWith('/resolve')) return { reason: 'by hand', result: { ok: true } };
@@ -104,7 +117,7 @@ describe('OpenAPI request bodies: every optional field is optional', () => {
         }
       }
     }
-    // Every body route took part: POST /tasks, PATCH task, PATCH step, retry, resolve.
-    expect(new Set(checked.map((c) => c.split(' -')[0])).size).toBe(5);
+    // Every body route took part: POST /tasks, PATCH task, PATCH step, retry, resolve, POST /schedules.
+    expect(new Set(checked.map((c) => c.split(' -')[0])).size).toBe(6);
   }, 120_000);
 });

@@ -66,7 +66,7 @@ describeWithPostgres('migration 7 on a database of migration 6', (database) => {
       await step(failed, 'a', 'pending', null, 0);
 
       const store = await createPostgresStore({ connectionString: db.url, poolSize: 3 });
-      expect(await store.migrate()).toEqual([7]);
+      expect(await store.migrate()).toEqual([7, 8]);
       const live = await admin.query(
         `select s.name, s.priority, s.hold, s.ready_at is not null as indexed from tasker.steps s
          join tasker.tasks t on t.id = s.task_id order by t.state desc, s.name`,

@@ -31,6 +31,7 @@ import { registerHandlerRoutes } from './routes/handler-routes';
 import { registerHealthRoutes } from './routes/health-routes';
 import { registerMetaRoutes } from './routes/meta-routes';
 import { registerRetentionRoutes } from './routes/retention-routes';
+import { registerScheduleRoutes } from './routes/schedule-routes';
 import { registerStepRoutes } from './routes/step-routes';
 import { registerTaskRoutes } from './routes/task-routes';
 import { PROBLEM_MEDIA_TYPE } from './schemas/common';
@@ -244,7 +245,7 @@ export function createTaskerApi(options: TaskerApiOptions): TaskerApi {
         title: 'Tasker API',
         version: '1.0.0',
         description:
-          'Tasks, workflow steps, handler discovery, health, analytics and retention of a Tasker orchestrator. ' +
+          'Tasks, workflow steps, handler discovery, health, analytics, retention and schedules of a Tasker orchestrator. ' +
           'JSON is snake_case; errors are application/problem+json with a stable code.',
       },
     }) as unknown as Record<string, unknown>;
@@ -257,6 +258,7 @@ export function createTaskerApi(options: TaskerApiOptions): TaskerApi {
   registerStepRoutes(deps);
   registerAnalyticsRoutes(deps);
   registerRetentionRoutes(deps);
+  registerScheduleRoutes(deps);
   registerMetaRoutes(deps, openapi);
 
   const problemResponse = (error: unknown, request: Request): Response => {

@@ -37,6 +37,9 @@ export const STATUS_BY_CODE: Readonly<Record<ApiErrorCode | TaskerErrorCode, num
   // Domain errors of the engine.
   TASK_NOT_FOUND: 404,
   STEP_NOT_FOUND: 404,
+  SCHEDULE_NOT_FOUND: 404,
+  SCHEDULE_EXISTS: 409,
+  SCHEDULE_INVALID: 400,
   DEFINITION_NOT_FOUND: 404,
   CONTEXT_INVALID: 422,
   SUBMIT_INVALID: 422,
@@ -136,6 +139,7 @@ function fieldsOf(code: string, message: string): FieldError[] {
     const at = message.indexOf(': ');
     return at < 0 ? [] : [{ field: message.slice(0, at), message: message.slice(at + 2) }];
   }
+  if (code === 'SCHEDULE_INVALID') return splitFieldMessages(message);
   if (code !== 'CONTEXT_INVALID' && code !== 'SUBMIT_INVALID') return [];
   const body =
     code === 'CONTEXT_INVALID' ? message.replace(/^Invalid context for task [^:]*: /, '') : message;

@@ -9,6 +9,12 @@ import { healthCommand } from './health-command';
 import { cancelCommand, resolveCommand, retryCommand } from './manual-commands';
 import { retentionRunCommand, retentionShowCommand } from './retention-commands';
 import { runCommand } from './run-command';
+import {
+  schedulesActionCommand,
+  schedulesAddCommand,
+  schedulesListCommand,
+  schedulesShowCommand,
+} from './schedule-commands';
 import { serveCommand } from './serve-command';
 
 const CONFIG_HELP =
@@ -58,7 +64,8 @@ Examples:
   $ tasker retry <task-id> charge --reason "card limit raised" --api http://127.0.0.1:3000/tasker
   $ tasker resolve <task-id> charge --result '{"charged":true}' --api http://127.0.0.1:3000/tasker
   $ tasker health --api http://127.0.0.1:3000/tasker
-  $ tasker retention run --dry-run --config tasker.config.json`,
+  $ tasker retention run --dry-run --config tasker.config.json
+  $ tasker schedules add nightly reports.nightly@1.0.0 --cron "0 30 2 * * *" --timezone Europe/Berlin --api http://127.0.0.1:3000/tasker`,
     );
 
   program
@@ -203,6 +210,63 @@ retention show lists it). Exit 0 when it ran (also when another process holding 
 made it stop, which it says), 1 when it stopped on an error, 2 without a retention policy.`,
     )
     .action(retentionRunCommand);
+
+  const schedules = program
+    .command('schedules')
+    .description(
+      'list, show, add, pause, resume and remove cron schedules (slots fire in the worker processes)',
+    );
+  withConnection(schedules.command('list').description('list every schedule with its next and last slot'))
+    .option('--json', 'print JSON')
+    .action(schedulesListCommand);
+  withConnection(
+    schedules
+      .command('show')
+      .description('show a schedule with its firing record')
+      .argument('<name>', 'the schedule'),
+  )
+    .option('--json', 'print JSON')
+    .action(schedulesShowCommand);
+  withConnection(
+    schedules
+      .command('add')
+      .description('add a schedule that submits a task at each slot of a cron expression')
+      .argument('<name>', 'a unique name: letters, digits, "_", ".", ":" or "-"')
+      .argument('<task>', 'namespace.name@version (the version defaults to the latest when each slot fires)'),
+  )
+    .option('--cron <expression>', '5 fields, 6 with seconds first, or a nickname such as @daily')
+    .option('--timezone <zone>', 'IANA time zone of the expression (default UTC)')
+    .option('--context <json|@file>', "each fired task's context as JSON, or @path to a JSON file")
+    .addOption(
+      new Option(
+        '--catch-up <policy>',
+        'slots missed while no worker ran or while paused (default latest)',
+      ).choices(['none', 'latest', 'all']),
+    )
+    .option(
+      '--catch-up-limit <n>',
+      'with --catch-up all: the most recent missed slots that fire (default 100)',
+    )
+    .option('--paused', 'add it paused')
+    .option('--json', 'print the schedule as JSON')
+    .addHelpText(
+      'after',
+      `
+A slot older than schedules.missedAfterMs (60 s) when a worker gets to it is missed: none skips
+it, latest fires the most recent missed one, all fires the most recent --catch-up-limit of them.
+Each slot fires once across every worker process. In-process (--config), --tasks must define the
+task: its context is checked against the task's schema.`,
+    )
+    .action(schedulesAddCommand);
+  for (const [action, description] of [
+    ['pause', 'pause a schedule: it fires nothing until resumed'],
+    ['resume', 'resume a paused schedule; the slots it missed follow its catch-up policy'],
+    ['remove', 'remove a schedule (the tasks it made stay)'],
+  ] as const) {
+    withConnection(schedules.command(action).description(description).argument('<name>', 'the schedule'))
+      .option('--json', 'print the schedule as JSON')
+      .action(schedulesActionCommand(action));
+  }
 
   program
     .command('migrate')

@@ -204,6 +204,27 @@ export const configSchema = z.strictObject({
       maxRunMs: int(1_000, 3_600_000).default(60_000),
     })
     .prefault({}),
+  schedules: z
+    .strictObject({
+      /**
+       * Worker processes fire due schedules (issue #14). Default true. With false, a started
+       * engine still writes its definitions' schedules, and fires none.
+       */
+      enabled: z.boolean({ error: msg('a boolean') }).default(true),
+      /**
+       * How often a worker looks for due schedules at most (ms); it sleeps until the next slot
+       * when that comes sooner, and a schedule added through another process is seen within it.
+       * Default 1000.
+       */
+      tickMs: int(10, 60_000).default(1_000),
+      /**
+       * A slot older than this when a worker gets to it is missed (ms): the schedule's catch-up
+       * policy decides whether it fires. Younger slots always fire (a late tick, a restart).
+       * Default 60 000.
+       */
+      missedAfterMs: int(0, 86_400_000).default(60_000),
+    })
+    .prefault({}),
   store: z
     .strictObject({
       /** `pglite` (default, embedded) or `postgres`. */

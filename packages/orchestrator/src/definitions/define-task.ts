@@ -12,6 +12,7 @@ import { describeIssues, showValue } from '../validation-message';
 import { type ContextSchema, type ContextValidator, compileContextSchema } from './context-schema';
 import { findCycle, findUnknownDependency, topologicalOrder } from './dag';
 import { type FlowControl, type FlowControlInput, flowControlFields, mergeFlowControl } from './flow-control';
+import { type ScheduleInput, type ScheduleTiming, scheduleInputSchema } from './schedule-spec';
 
 /** A custom event a step may emit; registered with the router with the definition. */
 export interface CustomEventInput {
@@ -68,6 +69,8 @@ export interface TaskDefinitionInput extends FlowControlInput {
   readonly backoff?: BackoffOverride;
   /** The queue of this task's steps (each may name its own). Default `default`. */
   readonly queue?: string;
+  /** Cron schedules that submit this task (see the README's "Schedules"). */
+  readonly schedules?: readonly ScheduleInput[];
 }
 
 /** A validated step template, defaults applied. */
@@ -107,6 +110,8 @@ export interface TaskDefinition {
   readonly contextSchema: ContextSchema | undefined;
   /** Validates a context; the message names the offending field. */
   readonly validateContext: ContextValidator;
+  /** Its schedules, named, defaults applied, contexts validated. */
+  readonly schedules: readonly ScheduleTiming[];
 }
 
 const expected = (what: string) => (i: { input: unknown }) =>
@@ -189,6 +194,10 @@ const taskSchema = z.strictObject({
   backoff: backoffSchema.optional(),
   queue: identifier.default('default'),
   ...flowControlFields,
+  schedules: z
+    .array(scheduleInputSchema, { error: expected('an array of schedules') })
+    .max(100, { error: 'expected at most 100 schedules' })
+    .default([]),
 });
 
 /**
@@ -257,6 +266,7 @@ export function defineTask(input: TaskDefinitionInput): TaskDefinition {
       },
     );
   }
+  const schedules = definitionSchedules(key, data.namespace, data.name, data.schedules, validateContext);
   const byName = new Map(data.steps.map((s) => [s.name, s]));
   const steps = topologicalOrder(data.steps).map((name) => {
     const s = byName.get(name)!;
@@ -290,7 +300,57 @@ export function defineTask(input: TaskDefinitionInput): TaskDefinition {
     priority: data.priority,
     contextSchema: data.contextSchema,
     validateContext,
+    schedules,
   });
+}
+
+/**
+ * Names a definition's schedules (one unnamed schedule takes `<namespace>.<name>`), refuses a
+ * name used twice, and validates each context against the task's schema.
+ */
+function definitionSchedules(
+  key: string,
+  namespace: string,
+  name: string,
+  input: readonly (Omit<ScheduleTiming, 'name' | 'context'> & { name?: string; context?: unknown })[],
+  validateContext: ContextValidator,
+): readonly ScheduleTiming[] {
+  const seen = new Set<string>();
+  const out = input.map((s, i) => {
+    if (s.name === undefined && input.length > 1) {
+      throw new TaskerError(
+        'DEFINITION_INVALID',
+        `Invalid task definition ${key}: schedules.${i}.name: expected a name (a definition with several schedules names each)`,
+      );
+    }
+    const scheduleName = s.name ?? `${namespace}.${name}`;
+    if (seen.has(scheduleName)) {
+      throw new TaskerError(
+        'DEFINITION_INVALID',
+        `Invalid task definition ${key}: schedules.${i}.name: schedule "${scheduleName}" is defined twice`,
+      );
+    }
+    seen.add(scheduleName);
+    const context = validateContext(s.context ?? {});
+    if (!context.ok) {
+      throw new TaskerError(
+        'DEFINITION_INVALID',
+        `Invalid task definition ${key}: ${context.message
+          .split('; ')
+          .map((m) => `schedules.${i}.${m}`)
+          .join('; ')}`,
+      );
+    }
+    return Object.freeze({
+      name: scheduleName,
+      cron: s.cron,
+      timezone: s.timezone,
+      context: context.value,
+      catchUp: s.catchUp,
+      catchUpLimit: s.catchUpLimit,
+    });
+  });
+  return Object.freeze(out);
 }
 
 function describeTask(input: TaskDefinitionInput): string {

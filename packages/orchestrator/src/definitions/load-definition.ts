@@ -17,6 +17,13 @@
  *     rate_limit: { key: payments-api, limit: 20, period_ms: 1000, burst: 5 }
  * priority: 10
  * concurrency: { key: context.order_id, limit: 1 }
+ * schedules:                     # optional (issue #14)
+ *   - name: nightly-checkout
+ *     cron: 0 30 2 * * *         # 5 fields, or 6 with seconds first
+ *     timezone: Europe/Berlin    # default UTC
+ *     context: { order_id: batch }
+ *     catch_up: latest           # none, latest (default) or all
+ *     catch_up_limit: 100        # with all: the most recent missed slots that fire
  * ```
  *
  * `priority`, `concurrency` and `rate_limit` (issue #14) may be set on the task, for every
@@ -36,6 +43,14 @@ import type { HandlerMap } from '../handlers/step-handler';
 import { describeIssues, showValue } from '../validation-message';
 import { defineTask, type StepTemplateInput, type TaskDefinition } from './define-task';
 import { flowControlFromYaml, yamlFlowControlFields } from './flow-control';
+import {
+  catchUpLimitSchema,
+  catchUpSchema,
+  cronSchema,
+  refineCron,
+  scheduleNameSchema,
+  timezoneSchema,
+} from './schedule-spec';
 
 const expected = (what: string) => (i: { input: unknown }) =>
   `expected ${what}, received ${showValue(i.input)}`;
@@ -66,6 +81,18 @@ const stepTemplateSchema = z.strictObject({
   dependent_system: z.string().optional(),
 });
 
+/** A schedule (issue #14): the keys of `ScheduleInput` in snake_case. */
+const scheduleSchema = z
+  .strictObject({
+    name: scheduleNameSchema.optional(),
+    cron: cronSchema,
+    timezone: timezoneSchema.default('UTC'),
+    context: z.unknown().optional(),
+    catch_up: catchUpSchema.optional(),
+    catch_up_limit: catchUpLimitSchema.optional(),
+  })
+  .superRefine(refineCron);
+
 const fileSchema = z.strictObject({
   name: z.string({ error: expected('a string') }),
   namespace_name: z.string({ error: expected('a string') }).optional(),
@@ -75,6 +102,7 @@ const fileSchema = z.strictObject({
   step_templates: z.array(stepTemplateSchema, { error: expected('an array of step templates') }),
   // Flow control (issue #14): for every step that does not set its own.
   ...yamlFlowControlFields,
+  schedules: z.array(scheduleSchema, { error: expected('an array of schedules') }).optional(),
   // Original keys that have no meaning here.
   task_handler_class: z.string().optional(),
   module_namespace: z.string().nullable().optional(),
@@ -148,6 +176,20 @@ export function taskDefinitionFromDocument(
       contextSchema: doc.schema,
       steps: steps.map(dropUndefined),
       ...flowControlFromYaml(doc),
+      ...(doc.schedules === undefined
+        ? {}
+        : {
+            schedules: doc.schedules.map((x) =>
+              dropUndefined({
+                name: x.name,
+                cron: x.cron,
+                timezone: x.timezone,
+                context: x.context,
+                catchUp: x.catch_up,
+                catchUpLimit: x.catch_up_limit,
+              }),
+            ),
+          }),
     });
   } catch (error) {
     if (error instanceof TaskerError && where !== '') error.message = `${error.message}${where}`;

@@ -15,6 +15,7 @@ import type { TaskStore, WorkerRecord } from '../store/task-store';
 import type { Clock } from './clock';
 import type { StepMiddleware } from './middleware';
 import type { RetentionRunResult } from './retention';
+import type { TaskerSchedules } from './schedules';
 import type { SubmitRequest } from './submit';
 
 /** Options of {@link createTasker}. */
@@ -120,6 +121,11 @@ export interface Tasker {
   runRetention(options?: { dryRun?: boolean }): Promise<RetentionRunResult>;
   /** The newest recorded retention runs (default 10), newest first. */
   retentionRuns(limit?: number): Promise<RetentionRunRecord[]>;
+  /**
+   * Cron schedules (issue #14): list, add, pause, resume and remove them at run time. Engines
+   * that run workers fire them (`schedules.enabled`), each slot once across every process.
+   */
+  readonly schedules: TaskerSchedules;
   /** The store (opened on first use). */
   store(): Promise<TaskStore>;
   /**

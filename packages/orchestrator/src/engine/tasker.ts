@@ -29,6 +29,8 @@ import {
   retentionEnabled,
   runRetention,
 } from './retention';
+import { registerScheduleEvents, Scheduler } from './scheduler';
+import { createTaskerSchedules, type TaskerSchedules } from './schedules';
 import { buildNewTask, type SubmitRequest } from './submit';
 import type { SubmitResult, Tasker, TaskerOptions, TaskerStats } from './tasker-types';
 import { readySteps, withWaitingReasons } from './waiting-reason';
@@ -66,6 +68,9 @@ class Engine implements Tasker {
   #worker: Worker | undefined;
   #presence: Presence | undefined;
   #sweeper: RetentionSweeper | undefined;
+  #scheduler: Scheduler | undefined;
+  /** Schedules at run time (issue #14); workers fire them. */
+  readonly schedules: TaskerSchedules;
   /** The claim keys of the registry's definitions, and the registry revision they were made at. */
   #claimKeys: { revision: number | undefined; keys: readonly string[] } | undefined;
   readonly #onError: (error: unknown, during: string) => void;
@@ -109,7 +114,33 @@ class Engine implements Tasker {
       // Unless the user routes it, a sweep's figures go where the default table sends outcomes.
       if (router.mappingFor(RETENTION_SWEPT_EVENT.name) === undefined)
         router.map(RETENTION_SWEPT_EVENT.name, { backends: ['metrics', 'logs'] });
+      registerScheduleEvents(router);
     }
+    this.schedules = createTaskerSchedules({
+      store: () => this.store(),
+      scheduler: async () => this.#schedulerOf(await this.store()),
+      registry: this.registry,
+      now: () => this.#now(),
+      workerId: this.workerId,
+    });
+  }
+
+  /** The scheduler over the open store (made once). */
+  #schedulerOf(store: TaskStore): Scheduler {
+    this.#scheduler ??= new Scheduler({
+      store,
+      registry: this.registry,
+      config: this.config.schedules,
+      now: () => this.#now(),
+      workerId: this.workerId,
+      publish: (change) => this.#committed(change),
+      route:
+        this.#options.router === undefined
+          ? undefined
+          : (name, payload, at) => this.#options.router?.route(name, payload, at),
+      onError: this.#onError,
+    });
+    return this.#scheduler;
   }
 
   store(): Promise<TaskStore> {
@@ -303,6 +334,10 @@ class Engine implements Tasker {
       );
       this.#sweeper.start(this.#options.random);
     }
+    // The definitions' schedules are written even when this process fires none.
+    const scheduler = this.#schedulerOf(store);
+    await scheduler.syncCode();
+    if (this.config.schedules.enabled) scheduler.start();
   }
 
   runRetention(options: { dryRun?: boolean } = {}): Promise<RetentionRunResult> {
@@ -335,6 +370,7 @@ class Engine implements Tasker {
   async stop(): Promise<void> {
     this.#stopped = true;
     await this.#sweeper?.stop();
+    await this.#scheduler?.stop();
     const worker = this.#worker;
     if (worker !== undefined) await worker.stop();
     await this.#presence?.stop();

@@ -10,7 +10,7 @@ import { claimKey, DEFAULT_QUEUE } from './claim-key';
 import type { Change, ReadySteps, TaskInfo, TransitionRecord } from './records';
 import { createTask, findTask } from './sql/create-task';
 import { assertStorableJson, assertStorableText } from './storable';
-import type { StoreContext } from './store-context';
+import type { Run, StoreContext } from './store-context';
 import type { NewTask } from './task-store';
 import { emptyChange, metadataOf, READY_CHANNEL } from './transition-log';
 
@@ -38,7 +38,8 @@ function assertStorableTask(input: NewTask): void {
 
 /**
  * Creates `input` (or finds the task holding its identity key); notifies with `notifyPayload`.
- * The transitions are recorded as written by `writer` (a registry number, or null).
+ * The transitions are recorded as written by `writer` (a registry number, or null). With `run`
+ * (an open transaction's), the task is created in that transaction (a schedule's firing).
  */
 export async function createTaskRecord(
   ctx: StoreContext,
@@ -46,7 +47,9 @@ export async function createTaskRecord(
   now: number,
   notifyPayload: string,
   writer: number | null,
+  run?: Run,
 ): Promise<{ taskId: string; created: boolean; change: Change }> {
+  const query: Run = run ?? ((q, params) => ctx.query(q, params));
   assertStorableTask(input);
   const taskId = randomUUID();
   const skipped = new Set(input.bypassSteps);
@@ -97,7 +100,7 @@ export async function createTaskRecord(
   const edges = input.steps.flatMap((s) => s.dependsOn.map((d) => [ids.get(d), ids.get(s.name)]));
   const context = JSON.stringify(input.context ?? null);
 
-  const r = await ctx.query<{ id: string | null; transition_ids: unknown[] | null }>(createTask, [
+  const r = await query<{ id: string | null; transition_ids: unknown[] | null }>(createTask, [
     taskId,
     input.namespace,
     input.name,
@@ -161,7 +164,7 @@ export async function createTaskRecord(
   }
   // Nothing inserted: our own earlier attempt committed (its id exists), or the identity key
   // (held for ever, or for a window that has not ended) belongs to another task.
-  const found = await ctx.query<{ id: string }>(findTask, [
+  const found = await query<{ id: string }>(findTask, [
     taskId,
     input.identityKey ?? null,
     input.identityWindow?.key ?? null,

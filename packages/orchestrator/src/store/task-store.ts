@@ -45,6 +45,7 @@ import {
 } from './store-context';
 import { StoreInsights } from './store-insights';
 import { StoreRetention } from './store-retention';
+import { StoreSchedules } from './store-schedules';
 import { FINISHED_CHANNEL, finishedPayloads, finishedTaskIds, parseFinishedPayload } from './task-finished';
 import {
   getTaskDetails,
@@ -170,6 +171,7 @@ export class TaskStore {
   #migrated: Promise<number[]> | undefined;
   #insights: StoreInsights | undefined;
   #retention: StoreRetention | undefined;
+  #schedules: StoreSchedules | undefined;
 
   /**
    * The payload of this store's NOTIFYs. Its own listeners ignore them: the engines on this
@@ -225,6 +227,17 @@ export class TaskStore {
   get retention(): StoreRetention {
     this.#retention ??= new StoreRetention(this.#ctx);
     return this.#retention;
+  }
+
+  /** The schedules' statements (the engine's scheduler drives them; issue #14). */
+  get schedules(): StoreSchedules {
+    this.#schedules ??= new StoreSchedules(
+      this.#ctx,
+      this.#origin,
+      () => this.registry.writer,
+      (change) => this.#announce(change),
+    );
+    return this.#schedules;
   }
 
   /**

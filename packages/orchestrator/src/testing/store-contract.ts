@@ -6,6 +6,7 @@
 import type { NewStep, NewTask, TaskStore } from '../store/task-store';
 import type { ContractTestApi } from './contract-test-api';
 import { runFlowContract } from './flow-contract';
+import { runScheduleContract } from './schedule-contract';
 
 /** What the suite needs to know about the store under test. */
 export interface StoreContractSubject {
@@ -525,5 +526,6 @@ export function runStoreContract(t: ContractTestApi, subject: StoreContractSubje
     });
 
     runFlowContract(t, () => store, window);
+    runScheduleContract(t, () => store, window, subject.openSession);
   });
 }

@@ -610,6 +610,28 @@ export function apiRoutesSuite(name: string, createStore: () => Promise<TaskStor
       }
     });
 
+    it('adds, lists, shows, pauses, resumes and removes a schedule (the details: api-schedules.test.ts)', async () => {
+      const body = {
+        name: 'suite-hourly',
+        cron: '@hourly',
+        namespace: 'shop',
+        task_name: 'checkout',
+        context: { order_id: 's' },
+      };
+      expect((await call('POST', '/schedules', { body })).status).toBe(201);
+      expect((await call('GET', '/schedules')).json.schedules.map((x: { name: string }) => x.name)).toContain(
+        'suite-hourly',
+      );
+      expect((await call('GET', '/schedules/suite-hourly')).json).toMatchObject({
+        cron: '@hourly',
+        source: 'api',
+      });
+      expect((await call('POST', '/schedules/suite-hourly/pause')).json.paused).toBe(true);
+      expect((await call('POST', '/schedules/suite-hourly/resume')).json.paused).toBe(false);
+      expect((await call('DELETE', '/schedules/suite-hourly')).status).toBe(200);
+      expect((await call('GET', '/schedules/suite-hourly')).status).toBe(404);
+    });
+
     it('exercised every route of the table', () => {
       const missing = h.api.routes.map((r) => `${r.method} ${r.path}`).filter((r) => !exercised.has(r));
       expect(missing).toEqual([]);

@@ -1,12 +1,14 @@
 /**
- * The permission strings, `resource:action`: the original Tasker's 18 and two of this one's, 20
- * in all. A guarded route needs exactly one of them (each route names its own when it is
+ * The permission strings, `resource:action`: the original Tasker's 18 and eight of this one's,
+ * 26 in all. A guarded route needs exactly one of them (each route names its own when it is
  * registered; `TaskerApi.routes` lists them); the `destroy` actions guard no route of this API
  * and stay in the registry for custom coordinators.
  *
  * `tasker.task:index_all` guards no route either: with owner scoping on (`auth.scopeToOwner`), a
  * principal that holds it sees and acts on every task, not only its own.
  * `tasker.retention:index` guards `GET /retention` (the retention policy and its recent runs).
+ * `tasker.schedule:*` guard the schedule routes (issue #14): `index` the list, `show` one,
+ * `create` adding, `pause` and `resume`, `destroy` removing.
  */
 
 /** Resources of the permission registry. */
@@ -18,6 +20,7 @@ export const RESOURCES = Object.freeze({
   metrics: 'tasker.metrics',
   analytics: 'tasker.analytics',
   retention: 'tasker.retention',
+  schedule: 'tasker.schedule',
 } as const);
 
 /** Every permission: the original's 18 in its order, then this implementation's own. */
@@ -42,9 +45,15 @@ export const PERMISSIONS = Object.freeze([
   'tasker.analytics:index',
   'tasker.task:index_all',
   'tasker.retention:index',
+  'tasker.schedule:index',
+  'tasker.schedule:show',
+  'tasker.schedule:create',
+  'tasker.schedule:pause',
+  'tasker.schedule:resume',
+  'tasker.schedule:destroy',
 ] as const);
 
-/** One of the 20 permission strings: the original's 18, `tasker.task:index_all` and `tasker.retention:index`. */
+/** One of the 26 permission strings: the original's 18, `tasker.task:index_all`, `tasker.retention:index` and the six `tasker.schedule:*`. */
 export type Permission = (typeof PERMISSIONS)[number];
 
 /** A permission's resource (`tasker.task`) and action (`index`). */
@@ -53,7 +62,7 @@ export function splitPermission(permission: Permission): { resource: string; act
   return { resource: permission.slice(0, at), action: permission.slice(at + 1) };
 }
 
-/** True for one of the 20 permission strings. */
+/** True for one of the 26 permission strings. */
 export function isPermission(value: unknown): value is Permission {
   return typeof value === 'string' && (PERMISSIONS as readonly string[]).includes(value);
 }

@@ -5,6 +5,7 @@ import { migration0004 } from './0004-claim-plans';
 import { migration0005 } from './0005-task-principal';
 import { migration0006 } from './0006-operations';
 import { migration0007 } from './0007-flow-control';
+import { migration0008 } from './0008-schedules';
 
 /** A forward-only migration: applied once, in id order, never edited after release. */
 export interface Migration {
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
   migration0005,
   migration0006,
   migration0007,
+  migration0008,
 ]);
