@@ -110,6 +110,33 @@ export function isPermanentError(error: unknown): error is PermanentError {
   return branded(error, PERMANENT);
 }
 
+const BATCH_ITEM = Symbol.for('tasker.orchestrator.batch-item');
+
+/**
+ * One item of a batch (`submitMany`, `TaskStore.createTasks`) was refused before anything of
+ * the batch was written. It has the code of the item's own error (`CONTEXT_INVALID`,
+ * `SUBMIT_INVALID`, `INPUT_INVALID`, `DEFINITION_NOT_FOUND`), which is its `cause`; the message
+ * names the item (`requests[3]: …`) and then the field, as the item's own error does.
+ */
+export class BatchItemError extends TaskerError {
+  /** The refused item's position in the batch, from 0. */
+  readonly index: number;
+  /** The item's own error. */
+  declare readonly cause: TaskerError;
+  readonly [BATCH_ITEM] = true;
+
+  constructor(index: number, cause: TaskerError, list = 'requests') {
+    super(cause.code, `${list}[${index}]: ${cause.message}`, { cause });
+    this.name = 'BatchItemError';
+    this.index = index;
+  }
+}
+
+/** True for a {@link BatchItemError} from any copy of the package. */
+export function isBatchItemError(error: unknown): error is BatchItemError {
+  return branded(error, BATCH_ITEM);
+}
+
 /** Thrown when a state machine is asked for a transition its table does not allow. */
 export class InvalidTransitionError extends TaskerError {
   readonly entity: 'task' | 'step';

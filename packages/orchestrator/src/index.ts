@@ -45,7 +45,9 @@ export { createTasker } from './engine/tasker';
 export type { SubmitResult, Tasker, TaskerOptions, TaskerStats } from './engine/tasker-types';
 export type { PermanentErrorOptions, RetryableErrorOptions, TaskerErrorCode } from './errors';
 export {
+  BatchItemError,
   InvalidTransitionError,
+  isBatchItemError,
   isPermanentError,
   isRetryableError,
   isTaskerError,
@@ -77,6 +79,7 @@ export {
 } from './states/task-states';
 export type { PgliteStoreOptions, PostgresStoreOptions } from './store/create-store';
 export { createPgliteStore, createPostgresStore } from './store/create-store';
+export type { CreatedTask, CreatedTasks } from './store/create-tasks-batch';
 export type { PoolStats, QueryResult, SqlDriver, SqlExecutor } from './store/driver';
 export type { ManualOptions } from './store/manual-operations';
 export { migrate } from './store/migrate';

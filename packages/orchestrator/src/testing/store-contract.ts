@@ -4,6 +4,7 @@
  * CommonJS as well as ESM (vitest cannot be imported from CommonJS).
  */
 import type { NewStep, NewTask, TaskStore } from '../store/task-store';
+import { runBatchContract } from './batch-contract';
 import type { ContractTestApi } from './contract-test-api';
 import { runFlowContract } from './flow-contract';
 
@@ -525,5 +526,6 @@ export function runStoreContract(t: ContractTestApi, subject: StoreContractSubje
     });
 
     runFlowContract(t, () => store, window);
+    runBatchContract(t, () => store, window);
   });
 }
