@@ -41,6 +41,8 @@ export type {
 } from './engine/retention';
 export { pauseAfter, RETENTION_SWEPT_EVENT, retentionRules, runRetention } from './engine/retention';
 export type { SubmitRequest } from './engine/submit';
+export type { SubmitManyOptions } from './engine/submit-many';
+export { DEFAULT_SUBMIT_BATCH_SIZE, MAX_SUBMIT_BATCH_SIZE } from './engine/submit-many';
 export { createTasker } from './engine/tasker';
 export type { SubmitResult, Tasker, TaskerOptions, TaskerStats } from './engine/tasker-types';
 export type { PermanentErrorOptions, RetryableErrorOptions, TaskerErrorCode } from './errors';
@@ -50,9 +52,11 @@ export {
   isBatchItemError,
   isPermanentError,
   isRetryableError,
+  isSubmitManyError,
   isTaskerError,
   PermanentError,
   RetryableError,
+  SubmitManyError,
   TaskerError,
 } from './errors';
 export type { HttpStepHandlerOptions, HttpStepResult } from './handlers/http-step-handler';
