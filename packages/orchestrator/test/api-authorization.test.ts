@@ -16,6 +16,7 @@ const TABLE: readonly { method: string; path: string; permission: string }[] = [
   { method: 'GET', path: '/tasks', permission: 'tasker.task:index' },
   { method: 'GET', path: '/tasks/{id}', permission: 'tasker.task:show' },
   { method: 'POST', path: '/tasks', permission: 'tasker.task:create' },
+  { method: 'POST', path: '/tasks/batch', permission: 'tasker.task:create_many' },
   { method: 'PATCH', path: '/tasks/{id}', permission: 'tasker.task:update' },
   { method: 'DELETE', path: '/tasks/{id}', permission: 'tasker.task:cancel' },
   { method: 'GET', path: '/tasks/{id}/workflow_steps', permission: 'tasker.workflow_step:index' },
@@ -118,11 +119,13 @@ describe('authorization matrix over HTTP (JWT + claims coordinator)', () => {
   const bodyFor = (method: string, path: string): unknown =>
     method === 'POST' && path === '/tasks'
       ? { namespace: 'shop', name: 'checkout', version: '1.0.0', context: { order_id: 'm-2' } }
-      : method === 'PATCH' && path === '/tasks/{id}'
-        ? { reason: 'matrix' }
-        : method === 'PATCH'
-          ? { retry_limit: 4 }
-          : undefined;
+      : method === 'POST' && path === '/tasks/batch'
+        ? { tasks: [{ namespace: 'shop', name: 'checkout', version: '1.0.0', context: { order_id: 'm-3' } }] }
+        : method === 'PATCH' && path === '/tasks/{id}'
+          ? { reason: 'matrix' }
+          : method === 'PATCH'
+            ? { retry_limit: 4 }
+            : undefined;
 
   it('the table as data equals the app route table (every guarded route, every permission)', () => {
     const guarded = h.api.routes
@@ -131,9 +134,9 @@ describe('authorization matrix over HTTP (JWT + claims coordinator)', () => {
     expect(guarded.sort()).toEqual(TABLE.map((r) => `${r.method} ${r.path} ${r.permission}`).sort());
     const open = h.api.routes.filter((r) => r.permission === null).map((r) => r.path.slice('/tasker'.length));
     expect(open.sort()).toEqual([...OPEN].sort());
-    // The original's 18, tasker.task:index_all (it widens owner scoping and guards no route) and
-    // tasker.retention:index.
-    expect(PERMISSIONS).toHaveLength(20);
+    // The original's 18, tasker.task:index_all (it widens owner scoping and guards no route),
+    // tasker.retention:index and tasker.task:create_many.
+    expect(PERMISSIONS).toHaveLength(21);
     for (const row of TABLE) expect(PERMISSIONS).toContain(row.permission);
   });
 

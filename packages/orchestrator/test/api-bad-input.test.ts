@@ -331,6 +331,37 @@ function badInputCases(label: string, makeStore: () => Promise<TaskStore>) {
       },
     },
     {
+      label: 'POST /tasks/batch (ops/audit and shop/checkout)',
+      route: 'POST /tasks/batch',
+      method: 'POST',
+      target: async () => '/tasks/batch',
+      body: () => ({ tasks: [auditBody(), checkoutBody()] }),
+      ok: 201,
+      stateful: false,
+      text: [
+        ['tasks', 0, 'initiator'],
+        ['tasks', 0, 'source_system'],
+        ['tasks', 0, 'reason'],
+        ['tasks', 0, 'identity_key'],
+        ['tasks', 0, 'tags', 1],
+        ['tasks', 0, 'context', 'order', 'lines', 1, 'sku'],
+        ['tasks', 0, 'annotations', 'meta', 'refs', 1],
+        ['tasks', 1, 'context', 'order_id'],
+        ['tasks', 1, 'annotations', 'note'],
+      ],
+      keys: [
+        ['tasks'],
+        ['tasks', 0, 'reason'],
+        ['tasks', 1, 'context'],
+        ['tasks', 0, 'context', 'note'],
+        ['tasks', 0, 'annotations', 'meta', 'source'],
+      ],
+      depth: [
+        ['tasks', 0, 'context'],
+        ['tasks', 1, 'annotations', 'note'],
+      ],
+    },
+    {
       label: 'PATCH /tasks/{id}',
       route: 'PATCH /tasks/{id}',
       method: 'PATCH',
@@ -570,6 +601,7 @@ function badInputCases(label: string, makeStore: () => Promise<TaskStore>) {
   };
   const validBodies = (): Record<string, unknown> => ({
     [`POST ${h.api.prefix}/tasks`]: auditBody(),
+    [`POST ${h.api.prefix}/tasks/batch`]: { tasks: [auditBody()] },
     [`PATCH ${h.api.prefix}/tasks/{id}`]: { reason: 'r' },
     [`PATCH ${h.api.prefix}/tasks/{id}/workflow_steps/{stepId}`]: { retry_limit: 3 },
     [`POST ${h.api.prefix}/tasks/{id}/workflow_steps/{stepId}/retry`]: { reason: 'r' },

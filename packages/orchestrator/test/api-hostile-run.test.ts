@@ -563,6 +563,10 @@ const BASELINES: Record<string, BaselineOf> = {
   },
   'GET /tasks': () => ({ params: {} }),
   'POST /tasks': (_s, r) => ({ params: {}, body: submitBody(r) }),
+  'POST /tasks/batch': (_s, r) => ({
+    params: {},
+    body: { tasks: Array.from({ length: 1 + r.int(3) }, () => submitBody(r)) },
+  }),
   'GET /tasks/{id}': (s, r) => ({ params: { id: someTask(s, r).id } }),
   'PATCH /tasks/{id}': (s, r) => ({
     params: { id: someTask(s, r).id },
@@ -1205,7 +1209,9 @@ function hostileRunCases(label: string, makeStore: () => Promise<TaskStore>) {
       const cursor = (parsed as { pagination?: { next_cursor?: unknown } } | undefined)?.pagination
         ?.next_cursor;
       if (answer.status === 200 && typeof cursor === 'string') {
-        const q = new URLSearchParams(p.wire.path.split('?')[1] ?? '');
+        // The query as the server read it: a path-shape mutation may put `#frag` before the `?`,
+        // and then the server saw no query at all (its cursor is for the default order).
+        const q = new URL(p.wire.path, 'http://127.0.0.1').searchParams;
         state.cursors.push({
           sortBy: q.get('sort_by') ?? 'created_at',
           sortOrder: q.get('sort_order') ?? 'desc',

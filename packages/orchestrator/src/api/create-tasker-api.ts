@@ -32,6 +32,7 @@ import { registerHealthRoutes } from './routes/health-routes';
 import { registerMetaRoutes } from './routes/meta-routes';
 import { registerRetentionRoutes } from './routes/retention-routes';
 import { registerStepRoutes } from './routes/step-routes';
+import { registerTaskBatchRoutes } from './routes/task-batch-routes';
 import { registerTaskRoutes } from './routes/task-routes';
 import { PROBLEM_MEDIA_TYPE } from './schemas/common';
 
@@ -254,6 +255,7 @@ export function createTaskerApi(options: TaskerApiOptions): TaskerApi {
   registerHealthRoutes(deps);
   registerHandlerRoutes(deps);
   registerTaskRoutes(deps);
+  registerTaskBatchRoutes(deps);
   registerStepRoutes(deps);
   registerAnalyticsRoutes(deps);
   registerRetentionRoutes(deps);

@@ -1,12 +1,15 @@
 /**
- * The permission strings, `resource:action`: the original Tasker's 18 and two of this one's, 20
- * in all. A guarded route needs exactly one of them (each route names its own when it is
+ * The permission strings, `resource:action`: the original Tasker's 18 and three of this one's,
+ * 21 in all. A guarded route needs exactly one of them (each route names its own when it is
  * registered; `TaskerApi.routes` lists them); the `destroy` actions guard no route of this API
  * and stay in the registry for custom coordinators.
  *
  * `tasker.task:index_all` guards no route either: with owner scoping on (`auth.scopeToOwner`), a
  * principal that holds it sees and acts on every task, not only its own.
  * `tasker.retention:index` guards `GET /retention` (the retention policy and its recent runs).
+ * `tasker.task:create_many` guards `POST /tasks/batch` (up to 1,000 tasks in one request), apart
+ * from `tasker.task:create`, so that a principal may submit one task at a time without being
+ * able to submit a thousand in one request.
  */
 
 /** Resources of the permission registry. */
@@ -42,9 +45,13 @@ export const PERMISSIONS = Object.freeze([
   'tasker.analytics:index',
   'tasker.task:index_all',
   'tasker.retention:index',
+  'tasker.task:create_many',
 ] as const);
 
-/** One of the 20 permission strings: the original's 18, `tasker.task:index_all` and `tasker.retention:index`. */
+/**
+ * One of the 21 permission strings: the original's 18, `tasker.task:index_all`,
+ * `tasker.retention:index` and `tasker.task:create_many`.
+ */
 export type Permission = (typeof PERMISSIONS)[number];
 
 /** A permission's resource (`tasker.task`) and action (`index`). */
@@ -53,7 +60,7 @@ export function splitPermission(permission: Permission): { resource: string; act
   return { resource: permission.slice(0, at), action: permission.slice(at + 1) };
 }
 
-/** True for one of the 20 permission strings. */
+/** True for one of the 21 permission strings. */
 export function isPermission(value: unknown): value is Permission {
   return typeof value === 'string' && (PERMISSIONS as readonly string[]).includes(value);
 }
