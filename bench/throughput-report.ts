@@ -137,24 +137,26 @@ function markdown(report: ThroughputReport, env: Record<string, unknown>): strin
       '',
     );
   }
-  lines.push('## Every run', '');
-  lines.push(
-    ...markdownTable(
-      ['round', 'system', 'workload', 'tasks', 'steps', 'submit ms', 'run ms', 'steps/s', 'notes'],
-      report.runs.map((r) => [
-        String(r.round),
-        r.system,
-        r.workload,
-        String(r.tasks),
-        String(r.steps),
-        String(Math.round(r.submitMs)),
-        String(Math.round(r.runMs)),
-        String(Math.round(r.stepsPerSecond)),
-        r.notes.join('; '),
-      ]),
-    ),
-    '',
-  );
+  if (report.runs.length > 0)
+    lines.push(
+      '## Every run',
+      '',
+      ...markdownTable(
+        ['round', 'system', 'workload', 'tasks', 'steps', 'submit ms', 'run ms', 'steps/s', 'notes'],
+        report.runs.map((r) => [
+          String(r.round),
+          r.system,
+          r.workload,
+          String(r.tasks),
+          String(r.steps),
+          String(Math.round(r.submitMs)),
+          String(Math.round(r.runMs)),
+          String(Math.round(r.stepsPerSecond)),
+          r.notes.join('; '),
+        ]),
+      ),
+      '',
+    );
   for (const t of report.tables ?? []) {
     lines.push(
       `## ${t.title}`,

@@ -116,6 +116,68 @@ export function isPermanentError(error: unknown): error is PermanentError {
   return branded(error, PERMANENT);
 }
 
+const BATCH_ITEM = Symbol.for('tasker.orchestrator.batch-item');
+const SUBMIT_MANY = Symbol.for('tasker.orchestrator.submit-many');
+
+/**
+ * One item of a batch (`submitMany`, `TaskStore.createTasks`) was refused before anything of
+ * the batch was written. It has the code of the item's own error (`CONTEXT_INVALID`,
+ * `SUBMIT_INVALID`, `INPUT_INVALID`, `DEFINITION_NOT_FOUND`), which is its `cause`; the message
+ * names the item (`requests[3]: …`) and then the field, as the item's own error does.
+ */
+export class BatchItemError extends TaskerError {
+  /** The refused item's position in the batch, from 0. */
+  readonly index: number;
+  /** The item's own error. */
+  declare readonly cause: TaskerError;
+  readonly [BATCH_ITEM] = true;
+
+  constructor(index: number, cause: TaskerError, list = 'requests') {
+    super(cause.code, `${list}[${index}]: ${cause.message}`, { cause });
+    this.name = 'BatchItemError';
+    this.index = index;
+  }
+}
+
+/** True for a {@link BatchItemError} from any copy of the package. */
+export function isBatchItemError(error: unknown): error is BatchItemError {
+  return branded(error, BATCH_ITEM);
+}
+
+/**
+ * `submitMany` wrote some batches, then one failed (the database went away, say): `submitted`
+ * holds the results of every request before `failedAt`, which are committed and whose events
+ * were published; nothing from `failedAt` on was written. The database's error is the `cause`.
+ * (When the first batch fails, nothing was written and that error is thrown as it is.)
+ */
+export class SubmitManyError extends TaskerError {
+  /** The results of the requests that were written, in request order: requests 0 to failedAt − 1. */
+  readonly submitted: readonly { readonly taskId: string; readonly created: boolean }[];
+  /** The first request that was not written. */
+  readonly failedAt: number;
+  readonly [SUBMIT_MANY] = true;
+
+  constructor(
+    submitted: readonly { readonly taskId: string; readonly created: boolean }[],
+    total: number,
+    cause: unknown,
+  ) {
+    super(
+      'STORE_ERROR',
+      `submitMany: requests 0 to ${submitted.length - 1} of ${total} were submitted; requests ${submitted.length} to ${total - 1} were not, their batch failed (see cause)`,
+      { cause },
+    );
+    this.name = 'SubmitManyError';
+    this.submitted = submitted;
+    this.failedAt = submitted.length;
+  }
+}
+
+/** True for a {@link SubmitManyError} from any copy of the package. */
+export function isSubmitManyError(error: unknown): error is SubmitManyError {
+  return branded(error, SUBMIT_MANY);
+}
+
 /** Thrown when a state machine is asked for a transition its table does not allow. */
 export class InvalidTransitionError extends TaskerError {
   readonly entity: 'task' | 'step';

@@ -49,16 +49,22 @@ export type {
 export { SCHEDULE_FIRED_EVENT, SCHEDULE_SKIPPED_EVENT, slotIdentityKey } from './engine/scheduler';
 export type { ScheduleSpec, TaskerSchedules } from './engine/schedules';
 export type { SubmitRequest } from './engine/submit';
+export type { SubmitManyOptions } from './engine/submit-many';
+export { DEFAULT_SUBMIT_BATCH_SIZE, MAX_SUBMIT_BATCH_SIZE } from './engine/submit-many';
 export { createTasker } from './engine/tasker';
 export type { SubmitResult, Tasker, TaskerOptions, TaskerStats } from './engine/tasker-types';
 export type { PermanentErrorOptions, RetryableErrorOptions, TaskerErrorCode } from './errors';
 export {
+  BatchItemError,
   InvalidTransitionError,
+  isBatchItemError,
   isPermanentError,
   isRetryableError,
+  isSubmitManyError,
   isTaskerError,
   PermanentError,
   RetryableError,
+  SubmitManyError,
   TaskerError,
 } from './errors';
 export type { HttpStepHandlerOptions, HttpStepResult } from './handlers/http-step-handler';
@@ -85,6 +91,7 @@ export {
 } from './states/task-states';
 export type { PgliteStoreOptions, PostgresStoreOptions } from './store/create-store';
 export { createPgliteStore, createPostgresStore } from './store/create-store';
+export type { CreatedTask, CreatedTasks } from './store/create-tasks-batch';
 export type { PoolStats, QueryResult, SqlDriver, SqlExecutor } from './store/driver';
 export type { ManualOptions } from './store/manual-operations';
 export { migrate } from './store/migrate';

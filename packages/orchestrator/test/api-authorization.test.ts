@@ -16,6 +16,7 @@ const TABLE: readonly { method: string; path: string; permission: string }[] = [
   { method: 'GET', path: '/tasks', permission: 'tasker.task:index' },
   { method: 'GET', path: '/tasks/{id}', permission: 'tasker.task:show' },
   { method: 'POST', path: '/tasks', permission: 'tasker.task:create' },
+  { method: 'POST', path: '/tasks/batch', permission: 'tasker.task:create_many' },
   { method: 'PATCH', path: '/tasks/{id}', permission: 'tasker.task:update' },
   { method: 'DELETE', path: '/tasks/{id}', permission: 'tasker.task:cancel' },
   { method: 'GET', path: '/tasks/{id}/workflow_steps', permission: 'tasker.workflow_step:index' },
@@ -149,11 +150,17 @@ describe('authorization matrix over HTTP (JWT + claims coordinator)', () => {
         }
       : method === 'POST' && path === '/tasks'
         ? { namespace: 'shop', name: 'checkout', version: '1.0.0', context: { order_id: 'm-2' } }
-        : method === 'PATCH' && path === '/tasks/{id}'
-          ? { reason: 'matrix' }
-          : method === 'PATCH'
-            ? { retry_limit: 4 }
-            : undefined;
+        : method === 'POST' && path === '/tasks/batch'
+          ? {
+              tasks: [
+                { namespace: 'shop', name: 'checkout', version: '1.0.0', context: { order_id: 'm-3' } },
+              ],
+            }
+          : method === 'PATCH' && path === '/tasks/{id}'
+            ? { reason: 'matrix' }
+            : method === 'PATCH'
+              ? { retry_limit: 4 }
+              : undefined;
 
   it('the table as data equals the app route table (every guarded route, every permission)', () => {
     const guarded = h.api.routes
@@ -163,8 +170,8 @@ describe('authorization matrix over HTTP (JWT + claims coordinator)', () => {
     const open = h.api.routes.filter((r) => r.permission === null).map((r) => r.path.slice('/tasker'.length));
     expect(open.sort()).toEqual([...OPEN].sort());
     // The original's 18, tasker.task:index_all (it widens owner scoping and guards no route),
-    // tasker.retention:index and the six tasker.schedule:* (issue #14).
-    expect(PERMISSIONS).toHaveLength(26);
+    // tasker.retention:index, the six tasker.schedule:* and tasker.task:create_many (issue #14).
+    expect(PERMISSIONS).toHaveLength(27);
     for (const row of TABLE) expect(PERMISSIONS).toContain(row.permission);
   });
 

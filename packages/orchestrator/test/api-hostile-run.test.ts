@@ -565,6 +565,10 @@ const BASELINES: Record<string, BaselineOf> = {
   },
   'GET /tasks': () => ({ params: {} }),
   'POST /tasks': (_s, r) => ({ params: {}, body: submitBody(r) }),
+  'POST /tasks/batch': (_s, r) => ({
+    params: {},
+    body: { tasks: Array.from({ length: 1 + r.int(3) }, () => submitBody(r)) },
+  }),
   'GET /tasks/{id}': (s, r) => ({ params: { id: someTask(s, r).id } }),
   'PATCH /tasks/{id}': (s, r) => ({
     params: { id: someTask(s, r).id },
@@ -1239,7 +1243,9 @@ function hostileRunCases(label: string, makeStore: () => Promise<TaskStore>) {
       // Only from valid requests: a mutated one may carry `sort_by` twice, and the order the
       // server paged by is then not the one `q.get` reads back.
       if (answer.status === 200 && p.valid && typeof cursor === 'string') {
-        const q = new URLSearchParams(p.wire.path.split('?')[1] ?? '');
+        // The query as the server read it: a path-shape mutation may put `#frag` before the `?`,
+        // and then the server saw no query at all (its cursor is for the default order).
+        const q = new URL(p.wire.path, 'http://127.0.0.1').searchParams;
         state.cursors.push({
           sortBy: q.get('sort_by') ?? 'created_at',
           sortOrder: q.get('sort_order') ?? 'desc',

@@ -81,6 +81,29 @@ function hostileTextCases(name: string, makeStore: () => Promise<TaskStore>) {
       );
     });
 
+    it('refuses them in any task of a batch, naming tasks[i] and the field, and writes none of it', async () => {
+      const fields: [string, (v: string) => Record<string, unknown>][] = [
+        ['context.order_id', (v) => ({ context: { order_id: v } })],
+        ['namespace', (v) => ({ namespace: v })],
+        ['tags[0]', (v) => ({ tags: [v] })],
+        ['identity_key', (v) => ({ identity_key: v })],
+      ];
+      const before = await store.listTasks({ namespace: 'shop', limit: 1 });
+      for (const [field, replace] of fields) {
+        for (const value of [NUL, SURROGATE]) {
+          const tasks = [VALID_TASK, { ...VALID_TASK, ...replace(value) }];
+          expect400(await call('POST', '/tasks/batch', { body: { tasks } }), `tasks[1].${field}`);
+        }
+      }
+      expect400(
+        await call('POST', '/tasks/batch', {
+          body: { tasks: [{ ...VALID_AUDIT, context: { 'k\u0000': 1 } }] },
+        }),
+        'tasks[0].context["k\ufffd"]',
+      );
+      expect((await store.listTasks({ namespace: 'shop', limit: 1 })).total).toBe(before.total);
+    });
+
     it('refuses a body nested 400,000 levels deep in one pass, whatever field holds it', async () => {
       for (const field of ['context', 'annotations']) {
         const raw = JSON.stringify({ ...VALID_TASK, [field]: { x: 0 } }).replace(

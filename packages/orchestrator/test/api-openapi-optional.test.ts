@@ -71,6 +71,8 @@ describe('OpenAPI request bodies: every optional field is optional', () => {
         catch_up_limit: 1,
         paused: true,
       };
+    // Its one field is required; each task of it is the body of POST /tasks (checked above).
+    if (method === 'post' && path === '/tasks/batch') return { tasks: [full('/tasks', 'post')] };
     if (method === 'patch' && path === '/tasks/{id}') return { reason: 'r', tags: ['a'] };
     if (method === 'patch') return { retry_limit: 5, inputs: { a: 1 } };
     if (path.endsWith('/resolve')) return { reason: 'by hand', result: { ok: true } };

@@ -24,6 +24,7 @@ const TASK_PERMISSIONS = [
   'tasker.workflow_step:update',
   'tasker.workflow_step:retry',
   'tasker.workflow_step:cancel',
+  'tasker.task:create_many',
 ];
 const token = (sub: string, permissions = TASK_PERMISSIONS) =>
   new SignJWT({ permissions })
@@ -131,6 +132,37 @@ describe('owner scoping over HTTP (JWT + claims coordinator)', () => {
     const again = await submit('alice', { identity_key: 'key-alice' });
     expect(again.status).toBe(200);
     expect(again.json.task_id).toBe(tasks.alice?.id);
+  });
+
+  it("answers a batch's task whose identity key another owner holds with an error, not that task", async () => {
+    const body = (order: string, identity_key: string) => ({
+      namespace: 'shop',
+      name: 'checkout',
+      version: '1.0.0',
+      context: { order_id: order },
+      identity_key,
+    });
+    const batch = await h.call('POST', '/tasks/batch', {
+      ...as('alice'),
+      body: { tasks: [body('a-1', 'key-bob'), body('a-2', 'key-alice'), body('a-3', 'alice-batch-1')] },
+    });
+    expect(batch.status).toBe(201);
+    expect(batch.json.tasks[0]).toEqual({
+      task_id: null,
+      created: false,
+      error: {
+        code: 'IDENTITY_KEY_TAKEN',
+        field: 'tasks[0].identity_key',
+        message: 'identity_key is taken by a task of another owner',
+      },
+    });
+    expect(batch.json.tasks[1]).toEqual({ task_id: tasks.alice?.id, created: false });
+    expect(batch.json.tasks[2].created).toBe(true);
+    expect(JSON.stringify(batch.json)).not.toContain(tasks.bob?.id);
+    // Its new task is the principal's, as with POST /tasks.
+    const created = await h.call('GET', `/tasks/${batch.json.tasks[2].task_id}`, as('alice'));
+    expect(created.json.owner).toBe('alice');
+    expect((await h.call('GET', `/tasks/${batch.json.tasks[2].task_id}`, as('bob'))).status).toBe(404);
   });
 
   it('lets tasker.task:index_all see and act on any task', async () => {

@@ -91,6 +91,41 @@ function lostAcknowledgementSuite(name: string, makeDriver: () => Promise<SqlDri
       }
     }, 60_000);
 
+    it('creates a batch once and reports each task created, with its creation transitions once', async () => {
+      const driver = losingOneReply(await makeDriver(), 'create_tasks');
+      const store = new TaskStore(driver, { transientRetry: { baseDelayMs: 1 } });
+      try {
+        await store.migrate();
+        const inputs: NewTask[] = [1, 2, 3].map((n) => ({
+          ...chain,
+          namespace: 'ack-batch',
+          context: { n },
+        }));
+        inputs[1] = { ...(inputs[1] as NewTask), identityKey: 'ack-batch-key' };
+        inputs[2] = {
+          ...(inputs[2] as NewTask),
+          identityWindow: { key: 'ack-batch-window', windowMs: 60_000 },
+        };
+        const { tasks, change } = await store.createTasks(inputs, 5_000);
+        expect(driver.lost()).toBe(1);
+        expect(tasks.map((t) => t.created)).toEqual([true, true, true]);
+        expect(change.ready.map((r) => r.stepNames)).toEqual([['a'], ['a'], ['a']]);
+        const listed = await store.listTasks({ namespace: 'ack-batch' });
+        expect(listed.tasks.map((t) => t.id).sort()).toEqual(tasks.map((t) => t.taskId).sort());
+        for (const t of tasks) {
+          const details = await store.getTask(t.taskId);
+          expect(details?.transitions.map((x) => `${x.stepName ?? 'task'}:${x.from}→${x.to}`)).toEqual([
+            'task:null→pending',
+            'task:pending→in_progress',
+            'a:null→pending',
+            'b:null→pending',
+          ]);
+        }
+      } finally {
+        await store.close();
+      }
+    }, 60_000);
+
     it('completes a step once: the retried write is fenced and adds nothing', async () => {
       const driver = losingOneReply(await makeDriver(), 'settle_steps');
       const store = new TaskStore(driver, { transientRetry: { baseDelayMs: 1 } });

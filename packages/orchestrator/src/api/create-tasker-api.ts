@@ -33,6 +33,7 @@ import { registerMetaRoutes } from './routes/meta-routes';
 import { registerRetentionRoutes } from './routes/retention-routes';
 import { registerScheduleRoutes } from './routes/schedule-routes';
 import { registerStepRoutes } from './routes/step-routes';
+import { registerTaskBatchRoutes } from './routes/task-batch-routes';
 import { registerTaskRoutes } from './routes/task-routes';
 import { PROBLEM_MEDIA_TYPE } from './schemas/common';
 
@@ -255,6 +256,7 @@ export function createTaskerApi(options: TaskerApiOptions): TaskerApi {
   registerHealthRoutes(deps);
   registerHandlerRoutes(deps);
   registerTaskRoutes(deps);
+  registerTaskBatchRoutes(deps);
   registerStepRoutes(deps);
   registerAnalyticsRoutes(deps);
   registerRetentionRoutes(deps);

@@ -14,7 +14,7 @@
  * only "internal error": no message, no stack trace reaches a client.
  */
 import type { z } from 'zod';
-import { isTaskerError, type TaskerErrorCode } from '../errors';
+import { isBatchItemError, isTaskerError, type TaskerErrorCode } from '../errors';
 import { type ApiErrorCode, type FieldError, isApiError } from './api-error';
 
 /** HTTP status of every error code, domain or REST. */
@@ -97,6 +97,18 @@ export interface ProblemResponse {
  * only place they are logged); the client gets a generic message.
  */
 export function problemFor(error: unknown, onUnexpected: (error: unknown) => void): ProblemResponse {
+  if (isBatchItemError(error)) {
+    // A task of `POST /tasks/batch` (whose body calls them `tasks`): the problem of its own
+    // error, each field named inside the batch (`tasks[3].context.x`).
+    const own = problemFor(error.cause, onUnexpected);
+    if (own.status >= 500) return own;
+    const at = `tasks[${error.index}]`;
+    const errors = (own.body.errors ?? []).map((e) => ({
+      field: e.field === '(root)' ? at : `${at}.${e.field}`,
+      message: e.message,
+    }));
+    return build(own.status, own.body.code, `${at}: ${own.body.detail}`, errors, own.headers);
+  }
   if (isApiError(error)) {
     const status = STATUS_BY_CODE[error.code];
     return build(status, error.code, error.message, error.errors, error.headers);

@@ -38,14 +38,16 @@ export class ApiClient {
 
   /**
    * The answer's status and body when its status is one of `expected` (a health route's 503
-   * carries its verdict); any other status becomes a `CliError` as with {@link request}.
+   * carries its verdict, a batch's 422 the task at fault); any other status becomes a `CliError`
+   * as with {@link request}.
    */
   async answer<T>(
     method: string,
     path: string,
     expected: readonly number[],
+    requestBody?: unknown,
   ): Promise<{ status: number; body: T }> {
-    const { status, body } = await this.#send(method, path, undefined);
+    const { status, body } = await this.#send(method, path, requestBody);
     if (!expected.includes(status)) throw this.#refusal(method, path, status, body);
     return { status, body: body as T };
   }

@@ -16,6 +16,7 @@ import {
   schedulesShowCommand,
 } from './schedule-commands';
 import { serveCommand } from './serve-command';
+import { submitManyCommand } from './submit-many-command';
 
 const CONFIG_HELP =
   'configuration file (.json, .js, .mjs or .cjs), validated with the engine schema; secrets come from ' +
@@ -59,6 +60,7 @@ point the other commands at it with --api <url>.
 Examples:
   $ tasker serve --config tasker.config.json --tasks ./tasks.mjs
   $ tasker run shop.checkout@1.0.0 --context '{"order_id":"o-1"}' --api http://127.0.0.1:3000/tasker
+  $ tasker submit-many orders.jsonl --api http://127.0.0.1:3000/tasker
   $ tasker graph shop.checkout --format mermaid --tasks ./tasks.mjs
   $ tasker tasks --status error --api http://127.0.0.1:3000/tasker
   $ tasker retry <task-id> charge --reason "card limit raised" --api http://127.0.0.1:3000/tasker
@@ -94,6 +96,30 @@ Examples:
     .option('--poll-ms <ms>', 'how often to read the progress', '200')
     .option('--json', 'print the final task as JSON')
     .action(async (task: string, options) => setExitCode(await runCommand(task, options)));
+
+  withConnection(
+    program
+      .command('submit-many')
+      .description('submit every task of a file (POST /tasks/batch) and print their ids, one per line')
+      .argument(
+        '<file>',
+        'POST /tasks bodies: JSON Lines (.jsonl, .ndjson), or a JSON array or {"tasks":[...]}',
+      ),
+  )
+    .option('--batch-size <n>', 'tasks per request (each request is one transaction), 1–1000', '1000')
+    .option('--json', 'print each task as JSON (task_id, created, where in the file) instead of its id')
+    .addHelpText(
+      'after',
+      `
+Each line (or element) is the body of POST /tasks, e.g.
+  {"namespace":"shop","name":"checkout","version":"1.0.0","context":{"order_id":"o-1"},"identity_key":"o-1"}
+Requests carry at most --batch-size tasks and about 1,000,000 bytes; each is created whole or not
+at all. The ids are printed in file order as each request is answered (an identity_key seen
+before prints the existing task's id); a summary goes to stderr. When a request is refused, the
+error names the line at fault and says which tasks before it were submitted. Needs the
+tasker.task:create_many permission when the server checks permissions.`,
+    )
+    .action(async (file: string, options) => setExitCode(await submitManyCommand(file, options)));
 
   withConnection(program.command('handlers').description('list the registered task handlers'))
     .option('--json', 'print JSON')

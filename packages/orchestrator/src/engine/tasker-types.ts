@@ -17,6 +17,7 @@ import type { StepMiddleware } from './middleware';
 import type { RetentionRunResult } from './retention';
 import type { TaskerSchedules } from './schedules';
 import type { SubmitRequest } from './submit';
+import type { SubmitManyOptions } from './submit-many';
 
 /** Options of {@link createTasker}. */
 export interface TaskerOptions {
@@ -81,6 +82,24 @@ export interface Tasker {
   readonly workerId: string;
   /** Validates and durably creates a task; its root steps are ready at once. */
   submit(request: SubmitRequest): Promise<SubmitResult>;
+  /**
+   * Submits many tasks, each as `submit` would, in batches of one statement each (one
+   * transaction and one round trip per `batchSize` tasks, 1,000 by default), waking idle
+   * workers once per batch. Answers in request order. Every request is validated before
+   * anything is written: a bad one throws a `BatchItemError` naming its index and field, and
+   * no task is created. A request whose identity key is taken (by an existing task, or by an
+   * earlier request of the same call) answers that task with `created: false`. Should a later
+   * batch fail, the batches before it stay written: a `SubmitManyError` carries their results.
+   *
+   * @example
+   * ```ts
+   * const results = await tasker.submitMany(
+   *   orders.map((o) => ({ namespace: 'shop', name: 'checkout', version: '1.0.0', context: { orderId: o.id } })),
+   * );
+   * // [{ taskId: '…', created: true }, …], in the order of `orders`
+   * ```
+   */
+  submitMany(requests: readonly SubmitRequest[], options?: SubmitManyOptions): Promise<SubmitResult[]>;
   /**
    * Starts claiming and running steps (a second call does nothing).
    *

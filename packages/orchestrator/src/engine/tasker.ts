@@ -15,7 +15,7 @@ import type { Change, TaskDetails } from '../store/records';
 import type { RetentionRunRecord } from '../store/store-retention';
 import { WAIT_END_STATES } from '../store/task-finished';
 import type { TaskFilter, TaskPage } from '../store/task-reads';
-import type { TaskStore, WorkerRecord } from '../store/task-store';
+import type { NewTask, TaskStore, WorkerRecord } from '../store/task-store';
 import { DEFAULT_BACKOFF } from './backoff';
 import { claimKeysFor } from './claim-keys';
 import { type Clock, createSyncedClock, type SyncedClock } from './clock';
@@ -32,6 +32,7 @@ import {
 import { registerScheduleEvents, Scheduler } from './scheduler';
 import { createTaskerSchedules, type TaskerSchedules } from './schedules';
 import { buildNewTask, type SubmitRequest } from './submit';
+import { type SubmitManyOptions, submitMany } from './submit-many';
 import type { SubmitResult, Tasker, TaskerOptions, TaskerStats } from './tasker-types';
 import { readySteps, withWaitingReasons } from './waiting-reason';
 import { Worker } from './worker';
@@ -231,12 +232,17 @@ class Engine implements Tasker {
    * Runs a write and publishes its change, inside the publish ledger: should this process die
    * between the two, another one republishes the change's events (see `PublishLedger`).
    */
-  async #write<T>(write: (store: TaskStore) => Promise<T>, changeOf: (result: T) => Change): Promise<T> {
+  async #write<T>(
+    write: (store: TaskStore) => Promise<T>,
+    changeOf: (result: T) => Change | readonly Change[],
+  ): Promise<T> {
     const store = await this.store();
     const published = store.ledger.enter();
     try {
       const result = await write(store);
-      this.#committed(changeOf(result));
+      const change = changeOf(result);
+      if (Array.isArray(change)) for (const c of change) this.#committed(c);
+      else this.#committed(change as Change);
       return result;
     } finally {
       published();
@@ -252,17 +258,49 @@ class Engine implements Tasker {
   }
 
   async submit(request: SubmitRequest): Promise<SubmitResult> {
-    const definition = this.registry.resolve({
-      namespace: request.namespace,
-      name: request.name,
-      version: request.version,
-    });
+    const input = this.#newTask(request);
+    const { taskId, created } = await this.#write(
+      (store) => store.createTask(input, this.#now()),
+      (r) => r.change,
+    );
+    return { taskId, created };
+  }
+
+  submitMany(requests: readonly SubmitRequest[], options: SubmitManyOptions = {}): Promise<SubmitResult[]> {
+    // One definition lookup per distinct task reference of the call.
+    const definitions = new Map<string, TaskDefinition>();
+    return submitMany(
+      {
+        prepare: (request) => this.#newTask(request, definitions),
+        write: async (batch) => {
+          const written = await this.#write(
+            (store) => store.createTasks(batch, this.#now()),
+            // Each task's change apart, so that its events are those of its own submit.
+            (r) => r.tasks.map((t) => t.change),
+          );
+          return written.tasks.map(({ taskId, created }) => ({ taskId, created }));
+        },
+      },
+      requests,
+      options,
+    );
+  }
+
+  /** A request validated against its definition, as the store's task (throws naming the field). */
+  #newTask(request: SubmitRequest, definitions?: Map<string, TaskDefinition>): NewTask {
+    const ref = { namespace: request.namespace, name: request.name, version: request.version };
+    const key = JSON.stringify([ref.namespace, ref.name, ref.version]);
+    let definition = definitions?.get(key);
+    if (definition === undefined) {
+      definition = this.registry.resolve(ref);
+      definitions?.set(key, definition);
+    }
     const traced =
       request.traceContext === undefined && this.#options.traceContext !== undefined
         ? this.#withTraceContext(request, definition)
         : request;
     const { identityStrategy, identityWindowMs, identityFields } = this.config.engine;
-    const input = buildNewTask(
+    return buildNewTask(
       definition,
       traced,
       {
@@ -272,11 +310,6 @@ class Engine implements Tasker {
       },
       hashIdentity,
     );
-    const { taskId, created } = await this.#write(
-      (store) => store.createTask(input, this.#now()),
-      (r) => r.change,
-    );
-    return { taskId, created };
   }
 
   #withTraceContext(request: SubmitRequest, definition: TaskDefinition): SubmitRequest {

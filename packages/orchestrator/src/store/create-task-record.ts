@@ -4,37 +4,13 @@
  * attempt, so a retry after a commit whose acknowledgement was lost finds its own task and
  * reports it as created, once, instead of creating a second one.
  */
-import { randomUUID } from 'node:crypto';
 import { TaskerError } from '../errors';
-import { claimKey, DEFAULT_QUEUE } from './claim-key';
-import type { Change, ReadySteps, TaskInfo, TransitionRecord } from './records';
+import type { Change } from './records';
 import { createTask, findTask } from './sql/create-task';
-import { assertStorableJson, assertStorableText } from './storable';
 import type { Run, StoreContext } from './store-context';
+import { assertStorableTask, planTask, stepClaimKeys, stepQueues } from './task-plan';
 import type { NewTask } from './task-store';
 import { emptyChange, metadataOf, READY_CHANNEL } from './transition-log';
-
-/** Refuses, naming the field, any value of `input` that PostgreSQL cannot store. */
-function assertStorableTask(input: NewTask): void {
-  assertStorableText('namespace', input.namespace);
-  assertStorableText('name', input.name);
-  assertStorableText('version', input.version);
-  assertStorableJson('context', input.context);
-  assertStorableText('initiator', input.initiator);
-  assertStorableText('requested_initiator', input.requestedInitiator);
-  assertStorableText('owner', input.owner);
-  assertStorableText('source_system', input.sourceSystem);
-  assertStorableText('reason', input.reason);
-  for (const [i, tag] of (input.tags ?? []).entries()) assertStorableText(`tags[${i}]`, tag);
-  for (const s of input.steps) {
-    assertStorableText('concurrency key', s.concurrency?.key);
-    assertStorableText('rate limit key', s.rateLimit?.key);
-  }
-  assertStorableJson('annotations', input.annotations);
-  assertStorableText('identity_key', input.identityKey);
-  assertStorableText('identity_key', input.identityWindow?.key);
-  assertStorableJson('trace_context', input.traceContext);
-}
 
 /**
  * Creates `input` (or finds the task holding its identity key); notifies with `notifyPayload`.
@@ -51,61 +27,14 @@ export async function createTaskRecord(
 ): Promise<{ taskId: string; created: boolean; change: Change }> {
   const query: Run = run ?? ((q, params) => ctx.query(q, params));
   assertStorableTask(input);
-  const taskId = randomUUID();
-  const skipped = new Set(input.bypassSteps);
-  const unfinished = input.steps.filter((s) => !skipped.has(s.name)).length;
-  const task: TaskInfo = {
-    id: taskId,
-    namespace: input.namespace,
-    name: input.name,
-    version: input.version,
-    traceContext: input.traceContext,
-    createdAt: now,
-  };
-  const ids = new Map(input.steps.map((s) => [s.name, randomUUID()]));
-  const pendingParents = input.steps.map((s) => s.dependsOn.filter((d) => !skipped.has(d)).length);
-  const transitions: TransitionRecord[] = [
-    { kind: 'task', task, from: null, to: 'pending', at: now, reason: input.reason },
-    { kind: 'task', task, from: 'pending', to: 'in_progress', at: now },
-  ];
-  const ready: ReadySteps = { task, stepIds: [], stepNames: [] };
-  // A delayed start: its root steps become ready at `runAt`, not now.
-  const runAt = input.delayMs === undefined ? input.runAt : now + input.delayMs;
-  const delayed = runAt !== undefined && runAt > now;
-  input.steps.forEach((s, i) => {
-    const base = {
-      kind: 'step',
-      task,
-      stepId: ids.get(s.name) as string,
-      stepName: s.name,
-      attempt: 0,
-      retryLimit: s.retryLimit,
-      at: now,
-    } as const;
-    transitions.push({ ...base, from: null, to: 'pending' });
-    if (skipped.has(s.name))
-      transitions.push({ ...base, from: 'pending', to: 'skipped', reason: 'bypassed' });
-    else if (pendingParents[i] === 0 && !delayed) {
-      (ready.stepIds as string[]).push(base.stepId);
-      (ready.stepNames as string[]).push(s.name);
-    }
-  });
-  if (unfinished === 0)
-    transitions.push({ kind: 'task', task, from: 'in_progress', to: 'complete', at: now });
-  const change: Change = {
-    transitions,
-    ready: ready.stepIds.length > 0 ? [ready] : [],
-    ...(delayed && unfinished > 0 ? { delayed: true } : {}),
-  };
-  const edges = input.steps.flatMap((s) => s.dependsOn.map((d) => [ids.get(d), ids.get(s.name)]));
-  const context = JSON.stringify(input.context ?? null);
-
+  const plan = planTask(input, now);
+  const { taskId, transitions, change } = plan;
   const r = await query<{ id: string | null; transition_ids: unknown[] | null }>(createTask, [
     taskId,
     input.namespace,
     input.name,
     input.version,
-    context,
+    plan.contextJson,
     input.initiator ?? null,
     input.sourceSystem ?? null,
     input.reason ?? null,
@@ -114,36 +43,36 @@ export async function createTaskRecord(
     input.identityKey ?? null,
     input.traceContext === undefined ? null : JSON.stringify(input.traceContext),
     [...input.bypassSteps],
-    unfinished,
+    plan.unfinished,
     now,
-    input.steps.map((s) => ids.get(s.name)),
+    plan.stepIds,
     input.steps.map((s) => s.name),
     input.steps.map((s) => s.handler),
     input.steps.map((_, i) => i),
-    input.steps.map((s) => (skipped.has(s.name) ? 'skipped' : 'pending')),
+    plan.stepStates,
     input.steps.map((s) => s.retryable),
     input.steps.map((s) => s.retryLimit),
     input.steps.map((s) => s.timeoutMs ?? null),
     input.steps.map((s) => s.skippable),
-    pendingParents,
-    edges.map((e) => e[0]),
-    edges.map((e) => e[1]),
+    plan.pendingParents,
+    plan.edges.map((e) => e[0]),
+    plan.edges.map((e) => e[1]),
     transitions.map((t) => (t.kind === 'step' ? t.stepId : null)),
     transitions.map((t) => (t.kind === 'step' ? t.stepName : null)),
     transitions.map((t) => t.from),
     transitions.map((t) => t.to),
     transitions.map((t) => t.reason ?? null),
     transitions.map((t) => JSON.stringify(metadataOf(t))),
-    change.ready.length > 0 || change.delayed === true ? READY_CHANNEL : null,
+    plan.wakes ? READY_CHANNEL : null,
     notifyPayload,
-    input.steps.map((s) => s.queue ?? DEFAULT_QUEUE),
-    input.steps.map((s) => claimKey(s.queue ?? DEFAULT_QUEUE, input.namespace, input.name, input.version)),
+    stepQueues(input),
+    stepClaimKeys(input),
     writer,
     input.owner ?? null,
     input.requestedInitiator ?? null,
     input.identityWindow?.key ?? null,
     input.identityWindow?.windowMs ?? 0,
-    delayed ? runAt : null,
+    plan.runAt ?? null,
     input.priority ?? 0,
     input.steps.map((s) => s.priority ?? input.priority ?? 0),
     input.steps.map((s) => s.concurrency?.key ?? null),

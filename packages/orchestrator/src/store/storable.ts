@@ -33,7 +33,7 @@ export function replaceUnstorable(text: string): string {
 }
 
 /** Where in a JSON value: `$`, `$.a`, `$.a[2]`, `$["odd key"]`. */
-function pathOf(segments: readonly (string | number)[]): string {
+export function pathOf(segments: readonly (string | number)[]): string {
   let path = '$';
   for (const s of segments) {
     if (typeof s === 'number') path += `[${s}]`;

@@ -11,6 +11,7 @@ import type { StepState } from '../states/step-states';
 import type { TaskState } from '../states/task-states';
 import { LEGACY_CLAIM_KEY } from './claim-key';
 import { createTaskRecord } from './create-task-record';
+import { type CreatedTasks, createTaskRecords } from './create-tasks-batch';
 import type { PoolStats, SqlDriver } from './driver';
 import {
   cancelStepAndDescendants,
@@ -408,6 +409,20 @@ export class TaskStore {
    */
   createTask(input: NewTask, now: number): Promise<{ taskId: string; created: boolean; change: Change }> {
     return createTaskRecord(this.#ctx, input, now, this.#origin, this.registry.writer).then((r) =>
+      this.#announce(r),
+    );
+  }
+
+  /**
+   * Creates many tasks in one statement (one transaction, one round trip; see
+   * `create-tasks-batch.ts`), answering each in input order: a task whose identity key is taken,
+   * by an existing task or by an earlier one of the batch, is that task with `created: false`.
+   * Idle workers are woken once. Every task is checked first: one the database cannot store is
+   * refused (`BatchItemError`, naming its index) and nothing is written. Keep a batch to a few
+   * thousand tasks: the engine's `submitMany` splits longer lists.
+   */
+  createTasks(inputs: readonly NewTask[], now: number): Promise<CreatedTasks> {
+    return createTaskRecords(this.#ctx, inputs, now, this.#origin, this.registry.writer).then((r) =>
       this.#announce(r),
     );
   }

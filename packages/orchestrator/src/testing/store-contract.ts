@@ -4,6 +4,7 @@
  * CommonJS as well as ESM (vitest cannot be imported from CommonJS).
  */
 import type { NewStep, NewTask, TaskStore } from '../store/task-store';
+import { runBatchContract } from './batch-contract';
 import type { ContractTestApi } from './contract-test-api';
 import { runFlowContract } from './flow-contract';
 import { runScheduleContract } from './schedule-contract';
@@ -527,5 +528,6 @@ export function runStoreContract(t: ContractTestApi, subject: StoreContractSubje
 
     runFlowContract(t, () => store, window);
     runScheduleContract(t, () => store, window, subject.openSession);
+    runBatchContract(t, () => store, window);
   });
 }

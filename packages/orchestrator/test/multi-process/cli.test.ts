@@ -356,6 +356,52 @@ describeWithPostgres('tasker cancel, retry and resolve against tasker serve on P
     expect(step(done, 'report')).toMatchObject({ status: 'complete', results: { check: { a: 1 } } });
   });
 
+  it('submit-many: prints the id of each line in order, in requests of --batch-size; a refused line is named', async () => {
+    const line = (order: string, extra: Record<string, unknown> = {}) =>
+      JSON.stringify({
+        namespace: 'shop',
+        name: 'checkout',
+        version: '1.0.0',
+        context: { order_id: order },
+        ...extra,
+      });
+    const file = join(dir, 'orders.jsonl');
+    await writeFile(
+      file,
+      [
+        line('m-1', { identity_key: 'cli-many-1' }),
+        line('m-2'),
+        '',
+        line('m-3', { tags: ['bulk'] }),
+        line('m-4'),
+        line('m-1 again', { identity_key: 'cli-many-1' }),
+      ].join('\n'),
+    );
+    const r = await cli('submit-many', file, '--batch-size', '2');
+    expect(r.code).toBe(0);
+    const ids = r.stdout.trim().split('\n');
+    expect(ids).toHaveLength(5);
+    expect(new Set(ids).size).toBe(4);
+    expect(ids[4]).toBe(ids[0]);
+    expect(r.stderr).toBe(
+      `submitted 5 tasks from ${file} in 3 requests: 4 created, 1 existing (same identity_key)\n`,
+    );
+    const third = await call<Task & { context: unknown; tags: string[] }>('GET', `/tasks/${ids[2]}`);
+    expect(third).toMatchObject({ context: { order_id: 'm-3' }, tags: ['bulk'] });
+
+    const bad = join(dir, 'bad.jsonl');
+    await writeFile(bad, [line('n-1'), line('n-2'), line('n-3'), line('n-4', { name: 'nope' })].join('\n'));
+    const refused = await cli('submit-many', bad, '--batch-size', '2');
+    expect(refused.code).toBe(1);
+    expect(refused.stdout.trim().split('\n')).toHaveLength(2);
+    expect(refused.stderr).toContain(
+      `tasker: ${bad}: a request of 2 tasks, from line 3, was refused: 422 UNKNOWN_TASK; the 2 tasks before it were submitted (their ids are printed above), none from line 3 on`,
+    );
+    expect(refused.stderr).toContain(
+      '\n  line 4: version: No task shop.nope matches version "1.0.0" (registered: none)',
+    );
+  });
+
   it("fails with the API's message and exit code 1 for an unknown task, and names an unknown step", async () => {
     const id = await submit('gated', { gate: join(dir, 'not-here') });
     const unknown = '00000000-0000-4000-8000-00000000abcd';

@@ -632,6 +632,105 @@ export function apiRoutesSuite(name: string, createStore: () => Promise<TaskStor
       expect((await call('GET', '/schedules/suite-hourly')).status).toBe(404);
     });
 
+    // Last but one: the tasks they create would change the counts of the cases above.
+    const order = (order_id: string, extra: Record<string, unknown> = {}) => ({
+      namespace: 'shop',
+      name: 'checkout',
+      version: '1.0.0',
+      context: { order_id, amount: 3 },
+      ...extra,
+    });
+
+    it('submits a batch (201): each task in request order, an identity_key seen before answers it', async () => {
+      const tasks = [
+        order('b-1', { identity_key: 'batch-b-1', tags: ['batch'] }),
+        order('b-2', { bypass_steps: ['notify'], reason: 'bulk import' }),
+        order('b-3', { identity_key: 'batch-b-1' }),
+        { namespace: 'ops', name: 'audit', version: '2.0.0' },
+      ];
+      const created = await call('POST', '/tasks/batch', { body: { tasks } });
+      expect(created.status).toBe(201);
+      const results = created.json.tasks as { task_id: string; created: boolean }[];
+      expect(results.map((r) => r.created)).toEqual([true, true, false, true]);
+      // The same identity_key twice in one batch is one task.
+      expect(results[2]?.task_id).toBe(results[0]?.task_id);
+      const first = await call('GET', `/tasks/${results[0]?.task_id}`);
+      expect(first.json).toMatchObject({
+        context: { order_id: 'b-1', amount: 3 },
+        tags: ['batch'],
+        owner: null,
+      });
+      const second = await call('GET', `/tasks/${results[1]?.task_id}`);
+      expect(second.json).toMatchObject({ reason: 'bulk import', bypass_steps: ['notify'] });
+      expect(second.json.workflow_steps.find((s: { name: string }) => s.name === 'notify').status).toBe(
+        'skipped',
+      );
+      expect((await call('GET', `/tasks/${results[3]?.task_id}`)).json.context).toEqual({});
+      // Nothing new: 200, the same tasks.
+      const again = await call('POST', '/tasks/batch', { body: { tasks: [tasks[0], tasks[2]] } });
+      expect(again.status).toBe(200);
+      expect(again.json.tasks).toEqual([
+        { task_id: results[0]?.task_id, created: false },
+        { task_id: results[0]?.task_id, created: false },
+      ]);
+    });
+
+    it('refuses a batch with one bad field, naming it as tasks[i].field, and creates none of it', async () => {
+      const valid = () => [order('v-0', { identity_key: 'batch-refused-0' }), order('v-1'), order('v-2')];
+      const refused: [number, Record<string, unknown>, number, string, string][] = [
+        [1, { context: { order_id: 'v-1', amount: -1 } }, 422, 'CONTEXT_INVALID', 'tasks[1].context.amount'],
+        [2, { tags: 'vip' }, 400, 'VALIDATION_FAILED', 'tasks[2].tags'],
+        [2, { tags: ['ok', 7] }, 400, 'VALIDATION_FAILED', 'tasks[2].tags[1]'],
+        [1, { version: '9.0.0' }, 422, 'UNKNOWN_TASK', 'tasks[1].version'],
+        [1, { bypass_steps: ['charge'] }, 422, 'SUBMIT_INVALID', 'tasks[1].bypass_steps'],
+        [1, { reason: 'a\u0000b' }, 400, 'INPUT_INVALID', 'tasks[1].reason'],
+        [
+          2,
+          { annotations: { note: { deep: '\ud800' } } },
+          400,
+          'INPUT_INVALID',
+          'tasks[2].annotations.note.deep',
+        ],
+        [0, { colour: 'red' }, 400, 'VALIDATION_FAILED', 'tasks[0].colour'],
+      ];
+      for (const [at, change, status, code, field] of refused) {
+        const tasks = valid();
+        tasks[at] = { ...tasks[at], ...change } as (typeof tasks)[number];
+        const r = await call('POST', '/tasks/batch', { body: { tasks } });
+        expect(r.status, `${field}: ${JSON.stringify(r.json)}`).toBe(status);
+        expect(r.json.code).toBe(code);
+        expect(r.json.errors.map((e: { field: string }) => e.field)).toEqual([field]);
+      }
+      const count = async (n: number) =>
+        call('POST', '/tasks/batch', {
+          body: { tasks: Array.from({ length: n }, (_, i) => order(`n-${i}`)) },
+        });
+      for (const n of [0, 1_001]) {
+        const r = await count(n);
+        expect(r.status).toBe(400);
+        expect(r.json.errors).toEqual([{ field: 'tasks', message: 'expected 1 to 1000 tasks' }]);
+      }
+      const extra = await call('POST', '/tasks/batch', { body: { tasks: valid(), more: true } });
+      expect(extra.json.errors).toEqual([{ field: 'more', message: 'unknown field' }]);
+      const media = await call('POST', '/tasks/batch', {
+        raw: '{}',
+        headers: { 'content-type': 'text/plain' },
+      });
+      expect(media.status).toBe(415);
+      const huge = await call('POST', '/tasks/batch', {
+        body: { tasks: [order('big', { reason: 'x'.repeat(1_100_000) })] },
+      });
+      expect(huge.status).toBe(413);
+      // None of the refused batches wrote anything: its first identity_key is still free.
+      const ok = await call('POST', '/tasks/batch', { body: { tasks: valid() } });
+      expect(ok.status).toBe(201);
+      expect(ok.json.tasks.map((t: { created: boolean }) => t.created)).toEqual([true, true, true]);
+      // A thousand tasks are one request.
+      const most = await count(1_000);
+      expect(most.status).toBe(201);
+      expect(new Set(most.json.tasks.map((t: { task_id: string }) => t.task_id)).size).toBe(1_000);
+    });
+
     it('exercised every route of the table', () => {
       const missing = h.api.routes.map((r) => `${r.method} ${r.path}`).filter((r) => !exercised.has(r));
       expect(missing).toEqual([]);

@@ -1,6 +1,6 @@
 /**
- * The permission strings, `resource:action`: the original Tasker's 18 and eight of this one's,
- * 26 in all. A guarded route needs exactly one of them (each route names its own when it is
+ * The permission strings, `resource:action`: the original Tasker's 18 and nine of this one's,
+ * 27 in all. A guarded route needs exactly one of them (each route names its own when it is
  * registered; `TaskerApi.routes` lists them); the `destroy` actions guard no route of this API
  * and stay in the registry for custom coordinators.
  *
@@ -9,6 +9,9 @@
  * `tasker.retention:index` guards `GET /retention` (the retention policy and its recent runs).
  * `tasker.schedule:*` guard the schedule routes (issue #14): `index` the list, `show` one,
  * `create` adding, `pause` and `resume`, `destroy` removing.
+ * `tasker.task:create_many` guards `POST /tasks/batch` (up to 1,000 tasks in one request), apart
+ * from `tasker.task:create`, so that a principal may submit one task at a time without being
+ * able to submit a thousand in one request.
  */
 
 /** Resources of the permission registry. */
@@ -51,9 +54,13 @@ export const PERMISSIONS = Object.freeze([
   'tasker.schedule:pause',
   'tasker.schedule:resume',
   'tasker.schedule:destroy',
+  'tasker.task:create_many',
 ] as const);
 
-/** One of the 26 permission strings: the original's 18, `tasker.task:index_all`, `tasker.retention:index` and the six `tasker.schedule:*`. */
+/**
+ * One of the 27 permission strings: the original's 18, `tasker.task:index_all`,
+ * `tasker.retention:index`, the six `tasker.schedule:*` and `tasker.task:create_many`.
+ */
 export type Permission = (typeof PERMISSIONS)[number];
 
 /** A permission's resource (`tasker.task`) and action (`index`). */
@@ -62,7 +69,7 @@ export function splitPermission(permission: Permission): { resource: string; act
   return { resource: permission.slice(0, at), action: permission.slice(at + 1) };
 }
 
-/** True for one of the 26 permission strings. */
+/** True for one of the 27 permission strings. */
 export function isPermission(value: unknown): value is Permission {
   return typeof value === 'string' && (PERMISSIONS as readonly string[]).includes(value);
 }
