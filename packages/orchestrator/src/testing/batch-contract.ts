@@ -6,31 +6,12 @@
  */
 import type { QueryInfo } from '../store/store-context';
 import type { NewStep, NewTask, TaskStore } from '../store/task-store';
+import { contractStep, contractTask } from './contract-fixtures';
 import type { ContractTestApi } from './contract-test-api';
 
-const step = (name: string, extra: Partial<NewStep> = {}): NewStep => ({
-  name,
-  handler: name,
-  retryable: true,
-  retryLimit: 2,
-  timeoutMs: undefined,
-  skippable: false,
-  dependsOn: [],
-  ...extra,
-});
-
-let counter = 0;
-const task = (steps: NewStep[], extra: Partial<NewTask> = {}): NewTask => ({
-  namespace: 'batch',
-  name: `b${++counter}`,
-  version: '1.0.0',
-  context: { n: counter },
-  tags: [],
-  annotations: {},
-  bypassSteps: [],
-  steps,
-  ...extra,
-});
+const step = contractStep;
+const task = (steps: NewStep[], extra: Partial<NewTask> = {}): NewTask =>
+  contractTask('batch', 'b', steps, extra);
 
 const LEASE = 30_000;
 
@@ -41,7 +22,8 @@ export function runBatchContract(
   window: () => number,
 ): void {
   const { it, expect } = t;
-  const unique = (prefix: string) => `${prefix}-${++counter}-${Math.random().toString(36).slice(2, 8)}`;
+  let seq = 0;
+  const unique = (prefix: string) => `${prefix}-${++seq}-${Math.random().toString(36).slice(2, 8)}`;
   const claim = (now: number, limit = 100) => store().claimReady('batch-w', now, limit, LEASE);
   // Statements run while `counting` is set (the store's monitoring hook sees every one), but the
   // task-finished NOTIFYs that an earlier case's cancellations send after their commits.

@@ -5,31 +5,12 @@
  */
 import type { ClaimedStep } from '../store/records';
 import type { NewStep, NewTask, TaskStore } from '../store/task-store';
+import { contractStep, contractTask } from './contract-fixtures';
 import type { ContractTestApi } from './contract-test-api';
 
-const step = (name: string, extra: Partial<NewStep> = {}): NewStep => ({
-  name,
-  handler: name,
-  retryable: true,
-  retryLimit: 2,
-  timeoutMs: undefined,
-  skippable: false,
-  dependsOn: [],
-  ...extra,
-});
-
-let counter = 0;
-const task = (steps: NewStep[], extra: Partial<NewTask> = {}): NewTask => ({
-  namespace: 'flow',
-  name: `f${++counter}`,
-  version: '1.0.0',
-  context: {},
-  tags: [],
-  annotations: {},
-  bypassSteps: [],
-  steps,
-  ...extra,
-});
+const step = contractStep;
+const task = (steps: NewStep[], extra: Partial<NewTask> = {}): NewTask =>
+  contractTask('flow', 'f', steps, extra);
 
 const LEASE = 30_000;
 
@@ -44,7 +25,8 @@ export function runFlowContract(
     store().claimReady('flow-w', now, limit, LEASE, undefined, agingMs);
   const complete = (c: ClaimedStep, now: number) =>
     store().settle([{ kind: 'complete', stepId: c.id, token: c.token, result: null }], now);
-  const unique = (prefix: string) => `${prefix}-${++counter}-${Math.random().toString(36).slice(2, 8)}`;
+  let seq = 0;
+  const unique = (prefix: string) => `${prefix}-${++seq}-${Math.random().toString(36).slice(2, 8)}`;
 
   it('delayed start: root steps are claimable at runAt, not before; a past runAt runs now', async () => {
     const now = window();
