@@ -18,8 +18,9 @@
  *   commit's Tasker is held to ≥ 95 % of it (issue #11, acceptance 2). Unset, nothing of it runs.
  *
  * Every system has the same concurrency. Rounds are interleaved: each round runs every system
- * in a rotating order. Each run, and each latency round, checks itself after it ended (see
- * `orchestrator-tasker.ts` and `orchestrator-graphile.ts`): a run that lost a step, completed
+ * in a rotating order (with a baseline, it and this commit's Tasker run as a pair, in
+ * alternating order; see `roundOrder`). Each run, and each latency round, checks itself after
+ * it ended (see `orchestrator-tasker.ts` and `orchestrator-graphile.ts`): a run that lost a step, completed
  * one twice or broke DAG order fails the benchmark, which stops there and exits non-zero,
  * naming the round and the counts, rather than leave the run out of the medians.
  *
@@ -92,6 +93,23 @@ function rotate<T>(items: readonly T[], by: number): T[] {
   return items.map((_, i) => items[(i + by) % items.length] as T);
 }
 
+/**
+ * The order of round `round`: the systems rotate by one each round, except that this commit's
+ * Tasker and the baseline run back to back as one unit, one first in odd rounds and the other in
+ * even ones, so that each follows the same systems equally often. (With the baseline as one more
+ * system of the rotation, this commit's Tasker ran right after the PGlite run in four rounds of
+ * five, and the baseline never did.)
+ */
+function roundOrder(systems: readonly BenchSystem[], round: number): BenchSystem[] {
+  const ours = systems.find((s) => s.name === TASKER_PG);
+  const base = systems.find((s) => s.name === TASKER_BASELINE);
+  if (ours === undefined || base === undefined) return rotate(systems, round - 1);
+  const units = systems
+    .filter((s) => s !== base)
+    .map((s) => (s === ours ? (round % 2 === 1 ? [ours, base] : [base, ours]) : [s]));
+  return rotate(units, round - 1).flat();
+}
+
 const suffix = randomBytes(4).toString('hex');
 const databases = [`tasker_bench_${suffix}`, `graphile_bench_${suffix}`];
 if (BASELINE_REF !== undefined) databases.push(`tasker_baseline_bench_${suffix}`);
@@ -162,7 +180,7 @@ try {
   const runs: RawRun[] = [];
   const latency: LatencyRound[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const s of rotate(systems, round - 1)) {
+    for (const s of roundOrder(systems, round)) {
       const workloads: [Workload, number][] = s.dag
         ? [
             ['chains', CHAINS],
@@ -179,7 +197,7 @@ try {
         runs.push({ round, system: s.name, ...r });
       }
     }
-    for (const s of rotate(systems, round - 1)) {
+    for (const s of roundOrder(systems, round)) {
       const { samples, problems } = await s.latency(LATENCY_SAMPLES, LATENCY_WARMUP);
       assertChecked(
         `round ${round}, ${s.name}, idle latency (${LATENCY_WARMUP} + ${LATENCY_SAMPLES} chains)`,
