@@ -17,7 +17,9 @@ import {
   defineTask,
   MIGRATIONS,
   migrate,
+  type NewStep,
 } from '../src/index';
+import { oneStepTask } from './support/one-step-task';
 import { createTestDatabase, describeWithPostgres } from './support/postgres';
 
 const OLD_CLAIM = readFileSync(new URL('./fixtures/claim-steps-0006.sql', import.meta.url), 'utf8');
@@ -80,27 +82,17 @@ describeWithPostgres('migration 7 on a database of migration 6', (database) => {
 
       // A step with a concurrency limit, written by this version, older than every other.
       const limited = await store.createTask(
-        {
+        oneStepTask({
           namespace: 'legacy',
           name: 'work',
-          version: '1.0.0',
-          context: {},
-          tags: [],
-          annotations: {},
-          bypassSteps: [],
           steps: [
             {
-              name: 'a',
-              handler: 'only',
-              retryable: true,
+              ...(oneStepTask().steps[0] as NewStep),
               retryLimit: 3,
-              timeoutMs: undefined,
-              skippable: false,
-              dependsOn: [],
               concurrency: { key: 'legacy-limit', limit: 1 },
             },
           ],
-        },
+        }),
         now - 10_000,
       );
       // The previous engine's claim: the plain steps in order, never the limited one.

@@ -18,6 +18,7 @@ import {
   migrate,
   TaskStore,
 } from '../src/index';
+import { oneStepTask } from './support/one-step-task';
 import { createTestDatabase, describeWithPostgres } from './support/postgres';
 import { scheduleSuite } from './support/schedule-suite';
 import { until } from './support/until';
@@ -72,29 +73,7 @@ describe('schedules on PGlite, on the database clock', () => {
         MIGRATIONS.filter((m) => m.id !== 8),
       );
       const before = new TaskStore(driver);
-      await before.createTask(
-        {
-          namespace: 'old',
-          name: 'task',
-          version: '1.0.0',
-          context: {},
-          tags: [],
-          annotations: {},
-          bypassSteps: [],
-          steps: [
-            {
-              name: 'a',
-              handler: 'a',
-              retryable: true,
-              retryLimit: 0,
-              timeoutMs: undefined,
-              skippable: false,
-              dependsOn: [],
-            },
-          ],
-        },
-        1_000,
-      );
+      await before.createTask(oneStepTask({ namespace: 'old', name: 'task' }), 1_000);
       const store = new TaskStore(driver);
       expect(await store.migrate()).toEqual([8]);
       const tasker = createTasker({ store, tasks: [tick], config: { schedules: { enabled: false } } });

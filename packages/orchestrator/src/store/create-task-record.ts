@@ -5,11 +5,11 @@
  * reports it as created, once, instead of creating a second one.
  */
 import { TaskerError } from '../errors';
+import type { NewTask } from './new-task';
 import type { Change } from './records';
 import { createTask, findTask } from './sql/create-task';
 import type { Run, StoreContext } from './store-context';
 import { assertStorableTask, planTask, stepClaimKeys, stepQueues } from './task-plan';
-import type { NewTask } from './task-store';
 import { emptyChange, metadataOf, READY_CHANNEL } from './transition-log';
 
 /**

@@ -14,11 +14,11 @@
  *   the statement's snapshot; one more statement (`find_tasks`) finds those, and only then.
  */
 import { BatchItemError, isTaskerError, TaskerError } from '../errors';
+import type { NewTask } from './new-task';
 import type { Change, ReadySteps, TransitionRecord } from './records';
 import { createTasks, findTasks } from './sql/create-tasks';
 import type { StoreContext } from './store-context';
 import { assertStorableTask, planTask, stepClaimKeys, stepQueues, type TaskPlan } from './task-plan';
-import type { NewTask } from './task-store';
 import { emptyChange, metadataOf, READY_CHANNEL } from './transition-log';
 
 /** One task of a batch, as `createTasks` answers it (in the order of its inputs). */

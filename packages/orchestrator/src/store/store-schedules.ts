@@ -9,6 +9,7 @@
  * definitions live in `../engine/scheduler.ts`.
  */
 import { createTaskRecord } from './create-task-record';
+import type { NewTask } from './new-task';
 import { type Change, num, optNum } from './records';
 import {
   advanceSchedule,
@@ -24,7 +25,6 @@ import {
 } from './sql/schedules';
 import { assertStorableJson, assertStorableText } from './storable';
 import type { Run, StoreContext } from './store-context';
-import type { NewTask } from './task-store';
 
 /** Who wrote a schedule's definition: a task definition's `schedules` (`code`), or the API. */
 export type ScheduleSource = 'code' | 'api';

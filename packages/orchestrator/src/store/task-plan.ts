@@ -6,9 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { claimKey, DEFAULT_QUEUE } from './claim-key';
+import type { NewTask } from './new-task';
 import type { Change, ReadySteps, TaskInfo, TransitionRecord } from './records';
 import { assertStorableJson, assertStorableText } from './storable';
-import type { NewTask } from './task-store';
 
 /** Refuses, naming the field, any value of `input` that PostgreSQL cannot store. */
 export function assertStorableTask(input: NewTask): void {
