@@ -6,7 +6,7 @@ import {
   CRITICAL,
   PRIORITY_LEVELS,
 } from './backend-delivery';
-import { isCatalogEvent } from './catalog';
+import { CATALOG_EVENT_NAMES, isCatalogEvent } from './catalog';
 import { samplingHash, samplingThreshold } from './consistent-sampling';
 import {
   type CustomEventDefinition,
@@ -23,7 +23,7 @@ import {
   type EventMappingInput,
   type EventMappingOptions,
 } from './event-mapping';
-import { MappingTable } from './mapping-table';
+import { type MappingDecision, type MappingLayer, MappingLayers } from './mapping-layers';
 import type { PayloadOf } from './payloads';
 import { checkBackend, checkRouterOptions, type EventRouterOptions } from './router-options';
 
@@ -37,9 +37,25 @@ export interface RouterStats {
   readonly sampledMappings: number;
   /** Enabled mappings per backend name. */
   readonly mappingsPerBackend: Readonly<Record<string, number>>;
+  /**
+   * Mappings per layer: `default` (the table the router was made with, and `mapDefault()`) and
+   * `user` (`map()` and `configure()`). A default mapping that a user mapping of the same
+   * `eventName` replaced is counted here, not in `totalMappings`.
+   */
+  readonly mappingsPerLayer: Readonly<Record<MappingLayer, number>>;
+  /**
+   * For every known event name (catalog and registered custom events) that a mapping applies
+   * to: the layer and the mapping that decided it, e.g.
+   * `'step.completed': { layer: 'user', mapping: 'step.*' }`. A known name missing here has no
+   * mapping and is counted as unrouted when routed.
+   */
+  readonly decisions: Readonly<Record<string, MappingDecision>>;
   /** Events that passed sampling and went to their backends. */
   readonly routed: number;
-  /** Events with no mapping, unknown names, and deliveries to unregistered backends. */
+  /**
+   * Events with no mapping, unknown names, and deliveries to unregistered backends (each such
+   * backend name is warned about once).
+   */
   readonly unrouted: number;
   /** Events whose mapping is disabled. */
   readonly disabled: number;
@@ -78,17 +94,39 @@ export interface EventRouter {
    * ```
    */
   route<N extends string>(eventName: N, payload: PayloadOf<N>, timestamp?: number, id?: string): boolean;
-  /** Adds a mapping for `eventName` (a name or a pattern). The last mapping for a name wins. */
+  /**
+   * Adds a mapping for `eventName` (a name or a pattern) to the user layer, which beats the
+   * default table: `map('step.*', …)` decides `step.completed` although the default table maps
+   * that name exactly. Among the user's mappings the most specific wins, and the last mapping
+   * for one `eventName` replaces the earlier one.
+   *
+   * @example
+   * ```ts
+   * router.map('step.*', { backends: ['metrics'], samplingRate: 0.25, samplingKey: 'taskId' });
+   * ```
+   */
   map(eventName: string, options?: EventMappingOptions): EventMapping;
-  /** Adds one mapping per entry: event name (or pattern) → options. */
+  /** Adds one user mapping per entry (see {@link EventRouter.map}): event name (or pattern) → options. */
   configure(mappings: Readonly<Record<string, EventMappingOptions>>): EventMapping[];
-  /** The mapping that applies to `eventName` (exact, else the most specific pattern). */
+  /**
+   * Adds a mapping to the default layer, under every mapping of the user's. For a library that
+   * registers events and suggests where they go (the orchestrator does so for `retention.swept`
+   * and the schedule events), so that a user's pattern still beats its suggestion.
+   */
+  mapDefault(eventName: string, options?: EventMappingOptions): EventMapping;
+  /**
+   * The mapping that applies to `eventName`: the user layer's, else the default table's; in a
+   * layer, exact, else the most specific pattern.
+   */
   mappingFor(eventName: string): EventMapping | undefined;
   /** True when an enabled mapping sends `eventName` to `backend`. */
   routesTo(eventName: string, backend: string): boolean;
   /** The `eventName` of every enabled mapping that names `backend`; `[]` when there is none. */
   eventsForBackend(backend: string): string[];
-  /** Every mapping, in the order they were first added. */
+  /**
+   * Every mapping in effect for its `eventName`: the default table's in the order they were
+   * first added (less those the user mapped again under the same `eventName`), then the user's.
+   */
   mappings(): EventMapping[];
   /** Registers a custom event. Identical re-registration is a no-op; a different one throws. */
   registerEvent(definition: CustomEventInput): CustomEventDefinition;
@@ -104,7 +142,8 @@ export interface EventRouter {
   /** Resolves once every promise returned by a backend has settled. */
   drain(): Promise<void>;
   /**
-   * Restores the mappings the router was made with and zeroes every counter of `stats()`.
+   * Restores the mappings the router was made with (the user layer is emptied, and
+   * `mapDefault()` additions are dropped) and zeroes every counter of `stats()`.
    * Generated event ids go on from where they were, so none repeats.
    */
   reset(): void;
@@ -128,7 +167,7 @@ interface CompiledRoute {
 
 class Router implements EventRouter {
   readonly #initial: readonly EventMapping[];
-  readonly #table = new MappingTable();
+  readonly #table = new MappingLayers();
   readonly #cache = new Map<string, CompiledRoute>();
   readonly #custom = new Map<string, CustomEventDefinition>();
   readonly #delivery: BackendDelivery;
@@ -162,7 +201,7 @@ class Router implements EventRouter {
         }
       }),
     );
-    for (const mapping of this.#initial) this.#table.set(mapping);
+    this.#table.restore(this.#initial);
     this.#random = options.random ?? Math.random;
     this.#now = options.now ?? Date.now;
     this.#warn = options.warn ?? defaultWarn;
@@ -230,7 +269,7 @@ class Router implements EventRouter {
       this.#warnUnknown(eventName);
       return undefined;
     }
-    const mapping = this.#table.resolve(eventName);
+    const mapping = this.#table.resolve(eventName)?.mapping;
     const active = mapping?.enabled === true;
     const rate = mapping?.samplingRate ?? 1;
     const level = PRIORITY_LEVELS[mapping?.priority ?? 'normal'];
@@ -266,8 +305,16 @@ class Router implements EventRouter {
   }
 
   map(eventName: string, options: EventMappingOptions = {}): EventMapping {
+    return this.#add('user', eventName, options);
+  }
+
+  mapDefault(eventName: string, options: EventMappingOptions = {}): EventMapping {
+    return this.#add('default', eventName, options);
+  }
+
+  #add(layer: MappingLayer, eventName: string, options: EventMappingOptions): EventMapping {
     const mapping = createEventMapping({ ...options, eventName });
-    this.#table.set(mapping);
+    this.#table.set(layer, mapping);
     this.#cache.clear();
     return mapping;
   }
@@ -277,17 +324,17 @@ class Router implements EventRouter {
     const made = Object.entries(mappings).map(([eventName, options]) =>
       createEventMapping({ ...options, eventName }),
     );
-    for (const mapping of made) this.#table.set(mapping);
+    for (const mapping of made) this.#table.set('user', mapping);
     this.#cache.clear();
     return made;
   }
 
   mappingFor(eventName: string): EventMapping | undefined {
-    return this.#table.resolve(eventName);
+    return this.#table.resolve(eventName)?.mapping;
   }
 
   routesTo(eventName: string, backend: string): boolean {
-    const mapping = this.#table.resolve(eventName);
+    const mapping = this.#table.resolve(eventName)?.mapping;
     return mapping?.enabled === true && mapping.backends.includes(backend);
   }
 
@@ -348,6 +395,13 @@ class Router implements EventRouter {
     for (const m of enabled) {
       for (const b of m.backends) mappingsPerBackend[b] = (mappingsPerBackend[b] ?? 0) + 1;
     }
+    const decisions: Record<string, MappingDecision> = {};
+    for (const name of [...CATALOG_EVENT_NAMES, ...this.#custom.keys()]) {
+      const resolved = this.#table.resolve(name);
+      if (resolved !== undefined) {
+        decisions[name] = { layer: resolved.layer, mapping: resolved.mapping.eventName };
+      }
+    }
     const delivery = this.#delivery;
     return {
       totalMappings: all.length,
@@ -355,6 +409,8 @@ class Router implements EventRouter {
       highPriorityMappings: enabled.filter((m) => m.priority !== 'normal').length,
       sampledMappings: enabled.filter((m) => m.samplingRate < 1).length,
       mappingsPerBackend,
+      mappingsPerLayer: this.#table.sizes(),
+      decisions,
       routed: this.#routed,
       unrouted: this.#unrouted + delivery.unrouted,
       disabled: this.#disabled,
@@ -370,8 +426,7 @@ class Router implements EventRouter {
   }
 
   reset(): void {
-    this.#table.clear();
-    for (const mapping of this.#initial) this.#table.set(mapping);
+    this.#table.restore(this.#initial);
     this.#cache.clear();
     this.#routed = 0;
     this.#unrouted = 0;
