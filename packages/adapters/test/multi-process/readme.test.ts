@@ -35,8 +35,23 @@ function promised(marker: string): string {
 describe('README examples', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  it('runs every ts block of the README: one test below per block', () => {
+    const markers = [
+      'createTaskerTracing({',
+      'createOtelMetricsBackend({',
+      'createNativeMetricsBackend({ registry })',
+      'bridgeMetricsToPromClient({',
+      'createLogsBackend({ logger: pino() })',
+    ];
+    expect(blocks.map((b) => markers.filter((m) => b.includes(m)).length)).toEqual(blocks.map(() => 1));
+  });
+
   it('traces: a task is a trace with the handler’s span under its step', () => {
     expect(run('createTaskerTracing({').trim()).toBe(promised('createTaskerTracing({'));
+  }, 120_000);
+
+  it('OpenTelemetry metrics: the backend and the bridge on one meter provider', () => {
+    expect(run('createOtelMetricsBackend({').trim()).toBe(promised('createOtelMetricsBackend({'));
   }, 120_000);
 
   it('native metrics', () => {
