@@ -1,11 +1,5 @@
 import type { RoutedEvent, RouterBackend } from './backend';
-import {
-  BackendDelivery,
-  type BackendSlot,
-  type BackendStats,
-  CRITICAL,
-  PRIORITY_LEVELS,
-} from './backend-delivery';
+import { BackendDelivery, type BackendSlot, CRITICAL, PRIORITY_LEVELS } from './backend-delivery';
 import { CATALOG_EVENT_NAMES, isCatalogEvent } from './catalog';
 import { samplingHash, samplingThreshold } from './consistent-sampling';
 import {
@@ -23,50 +17,10 @@ import {
   type EventMappingInput,
   type EventMappingOptions,
 } from './event-mapping';
-import { type MappingDecision, type MappingLayer, MappingLayers } from './mapping-layers';
+import { type MappingLayer, MappingLayers } from './mapping-layers';
 import type { PayloadOf } from './payloads';
 import { checkBackend, checkRouterOptions, type EventRouterOptions } from './router-options';
-
-/** What `router.stats()` returns: the routing table's shape and what routing has done. */
-export interface RouterStats {
-  readonly totalMappings: number;
-  readonly enabledMappings: number;
-  /** Enabled mappings with priority `high` or `critical`. */
-  readonly highPriorityMappings: number;
-  /** Enabled mappings with a sampling rate below 1. */
-  readonly sampledMappings: number;
-  /** Enabled mappings per backend name. */
-  readonly mappingsPerBackend: Readonly<Record<string, number>>;
-  /**
-   * Mappings per layer: `default` (the table the router was made with, and `mapDefault()`) and
-   * `user` (`map()` and `configure()`). A default mapping that a user mapping of the same
-   * `eventName` replaced is counted here, not in `totalMappings`.
-   */
-  readonly mappingsPerLayer: Readonly<Record<MappingLayer, number>>;
-  /**
-   * For every known event name (catalog and registered custom events) that a mapping applies
-   * to: the layer and the mapping that decided it, e.g.
-   * `'step.completed': { layer: 'user', mapping: 'step.*' }`. A known name missing here has no
-   * mapping and is counted as unrouted when routed.
-   */
-  readonly decisions: Readonly<Record<string, MappingDecision>>;
-  /** Events that passed sampling and went to their backends. */
-  readonly routed: number;
-  /**
-   * Events with no mapping, unknown names, and deliveries to unregistered backends (each such
-   * backend name is warned about once).
-   */
-  readonly unrouted: number;
-  /** Events whose mapping is disabled. */
-  readonly disabled: number;
-  /** Events dropped by sampling. */
-  readonly sampledOut: number;
-  /** Backend throws and rejections, all backends. */
-  readonly errors: number;
-  /** Events shed under backpressure, all backends. */
-  readonly dropped: number;
-  readonly backends: Readonly<Record<string, BackendStats>>;
-}
+import { mappingStats, type RouterStats } from './router-stats';
 
 /**
  * Routes events to telemetry backends. Made by {@link createEventRouter}; there is no global
@@ -79,7 +33,9 @@ export interface EventRouter {
    *
    * `timestamp` (epoch ms) is when the event happened, if the publisher already knows it (the
    * orchestrator passes the time it recorded for the transition). Without it the router reads
-   * its clock, which costs more than the rest of routing on some machines (see bench/RESULTS.md).
+   * its clock for this event, which costs more than the rest of routing on some machines (see
+   * bench/results/router.md); a publisher of several events of one moment reads
+   * {@link EventRouter.now} once and passes it to each.
    *
    * `id` is the event's identity ({@link RoutedEvent.id}): the same id means the same event, and
    * a backend may drop a repeat. A publisher that may publish an event again, from another
@@ -94,6 +50,20 @@ export interface EventRouter {
    * ```
    */
   route<N extends string>(eventName: N, payload: PayloadOf<N>, timestamp?: number, id?: string): boolean;
+  /**
+   * Reads the router's clock (the `now` option, default `Date.now`), in epoch milliseconds: the
+   * time `route()` stamps on an event routed without one. A publisher that routes several events
+   * of one moment, such as the events of one transition, reads it once and passes it to each
+   * `route()`: one clock read per publish instead of one per event.
+   *
+   * @example
+   * ```ts
+   * const at = router.now();
+   * router.route('shop.order_paid', { orderId }, at);
+   * router.route('shop.receipt_sent', { orderId }, at);
+   * ```
+   */
+  now(): number;
   /**
    * Adds a mapping for `eventName` (a name or a pattern) to the user layer, which beats the
    * default table: `map('step.*', …)` decides `step.completed` although the default table maps
@@ -251,6 +221,10 @@ class Router implements EventRouter {
     return true;
   }
 
+  now(): number {
+    return this.#now();
+  }
+
   #keeps(route: CompiledRoute, payload: unknown): boolean {
     if (route.key !== undefined && typeof payload === 'object' && payload !== null) {
       const value = (payload as Record<string, unknown>)[route.key];
@@ -389,28 +363,9 @@ class Router implements EventRouter {
   }
 
   stats(): RouterStats {
-    const all = this.#table.all();
-    const enabled = all.filter((m) => m.enabled);
-    const mappingsPerBackend: Record<string, number> = {};
-    for (const m of enabled) {
-      for (const b of m.backends) mappingsPerBackend[b] = (mappingsPerBackend[b] ?? 0) + 1;
-    }
-    const decisions: Record<string, MappingDecision> = {};
-    for (const name of [...CATALOG_EVENT_NAMES, ...this.#custom.keys()]) {
-      const resolved = this.#table.resolve(name);
-      if (resolved !== undefined) {
-        decisions[name] = { layer: resolved.layer, mapping: resolved.mapping.eventName };
-      }
-    }
     const delivery = this.#delivery;
     return {
-      totalMappings: all.length,
-      enabledMappings: enabled.length,
-      highPriorityMappings: enabled.filter((m) => m.priority !== 'normal').length,
-      sampledMappings: enabled.filter((m) => m.samplingRate < 1).length,
-      mappingsPerBackend,
-      mappingsPerLayer: this.#table.sizes(),
-      decisions,
+      ...mappingStats(this.#table, [...CATALOG_EVENT_NAMES, ...this.#custom.keys()]),
       routed: this.#routed,
       unrouted: this.#unrouted + delivery.unrouted,
       disabled: this.#disabled,
