@@ -104,12 +104,13 @@ describe('ClusterMerge', () => {
 
   it('merges an unchanged answer (an unresponsive process) once, not twice', () => {
     const [a, b] = workers(2) as [Registry, Registry];
-    a.counter({ name: 'n_total', help: 'h' }).inc(3);
+    const n = a.counter({ name: 'n_total', help: 'h' });
+    n.inc(3);
     b.counter({ name: 'n_total', help: 'h' }).inc(4);
     const merge = merger();
     const stale = answer('b', 2, b);
     merge.merge([answer('a', 1, a), stale], 0);
-    (a.counter({ name: 'n_total', help: 'h' }) as { inc(n: number): void }).inc(1);
+    n.inc(1);
     expect(values(merge.merge([answer('a', 1, a), stale], 0), 'n_total')).toEqual({ '{}': 8 });
   });
 
