@@ -2,7 +2,15 @@ import type { ChildProcess } from 'node:child_process';
 import cluster, { type Worker } from 'node:cluster';
 import { z } from 'zod';
 import { ClusterMerge, type GaugeMergeMode, type ProcessAnswer } from './cluster-merge';
-import { isWireReply, REQUEST_TYPE, toWire, type WireRequest, type WireSnapshot } from './cluster-wire';
+import {
+  type FullWireSnapshot,
+  fillIn,
+  isWireReply,
+  REQUEST_TYPE,
+  toWire,
+  type WireRequest,
+  type WireSnapshot,
+} from './cluster-wire';
 import { MetricsError } from './errors';
 import type { Gauge } from './gauge';
 import { createRegistry, type Registry } from './registry';
@@ -114,10 +122,12 @@ class PrimaryAggregator implements ClusterAggregator {
   readonly #timeoutMs: number;
   readonly #processes: () => Iterable<ClusterProcess>;
   readonly #merge: ClusterMerge;
-  readonly #last = new WeakMap<ClusterProcess, WireSnapshot>();
+  /** Each process's last answer, and the id of the request it answered. */
+  readonly #last = new WeakMap<ClusterProcess, { id: number; snapshot: FullWireSnapshot }>();
   readonly #asked: Gauge;
   readonly #unresponsive: Gauge;
-  #requests = 0;
+  // A random start, so that two aggregators in one primary do not name each other's answers.
+  #requests = Math.floor(Math.random() * 2 ** 30);
   #inflight: Promise<MetricsSnapshot> | undefined;
 
   constructor(options: ClusterAggregatorOptions) {
@@ -149,18 +159,21 @@ class PrimaryAggregator implements ClusterAggregator {
 
   async #collect(): Promise<MetricsSnapshot> {
     const targets = [...this.#processes()];
-    const fresh = await this.#ask(targets);
+    const { id, answers: fresh } = await this.#ask(targets);
     const answers: ProcessAnswer[] = [];
     let unresponsive = 0;
     for (let i = 0; i < targets.length; i++) {
       const target = targets[i] as ClusterProcess;
-      let snapshot = fresh[i];
-      if (snapshot === undefined) {
+      const answer = fresh[i];
+      const last = this.#last.get(target);
+      let snapshot: FullWireSnapshot;
+      if (answer === undefined) {
         unresponsive++;
-        snapshot = this.#last.get(target);
-        if (snapshot === undefined) continue;
+        if (last === undefined) continue;
+        snapshot = last.snapshot;
       } else {
-        this.#last.set(target, snapshot);
+        snapshot = fillIn(answer, last?.snapshot);
+        this.#last.set(target, { id, snapshot });
       }
       answers.push({ key: target, pid: pidOf(target), snapshot });
     }
@@ -172,11 +185,10 @@ class PrimaryAggregator implements ClusterAggregator {
   }
 
   /** Each target's answer, or undefined when it did not answer within the timeout. */
-  #ask(targets: readonly ClusterProcess[]): Promise<(WireSnapshot | undefined)[]> {
+  #ask(targets: readonly ClusterProcess[]): Promise<{ id: number; answers: (WireSnapshot | undefined)[] }> {
     const id = ++this.#requests;
-    const request: WireRequest = { type: REQUEST_TYPE, id };
     const results = new Array<WireSnapshot | undefined>(targets.length);
-    if (targets.length === 0) return Promise.resolve(results);
+    if (targets.length === 0) return Promise.resolve({ id, answers: results });
     return new Promise((resolve) => {
       let pending = targets.length;
       const listeners: ((message: unknown) => void)[] = [];
@@ -185,7 +197,7 @@ class PrimaryAggregator implements ClusterAggregator {
         for (let i = 0; i < targets.length; i++) {
           (targets[i] as ClusterProcess).off('message', listeners[i] as (message: unknown) => void);
         }
-        resolve(results);
+        resolve({ id, answers: results });
       };
       const settle = () => {
         if (--pending === 0) finish();
@@ -209,6 +221,7 @@ class PrimaryAggregator implements ClusterAggregator {
           once();
           return;
         }
+        const request: WireRequest = { type: REQUEST_TYPE, id, base: this.#last.get(target)?.id ?? -1 };
         try {
           target.send(request, (error: Error | null) => {
             if (error) once();

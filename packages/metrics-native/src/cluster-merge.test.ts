@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ClusterMerge, type GaugeMergeMode, type ProcessAnswer } from './cluster-merge';
-import { toWire } from './cluster-wire';
+import { fillIn, leaveOutKnown, toWire } from './cluster-wire';
 import { createRegistry, type Registry } from './registry';
 import type { MetricFamilySnapshot, MetricsSnapshot } from './snapshot';
 
@@ -140,5 +140,21 @@ describe('ClusterMerge', () => {
     expect(reused?.slot).toBe(first?.slot);
     expect(reused?.generation).toBe((first?.generation ?? 0) + 1);
     expect(reused?.labels).toEqual({ q: 'two' });
+  });
+
+  it('sends the series lists only when they changed since the answer the primary holds', () => {
+    const [a] = workers(1) as [Registry];
+    const c = a.counter({ name: 'c_total', help: 'h', labelNames: ['k'] });
+    c.inc({ k: 'x' });
+    const first = toWire(a.collect());
+    c.inc({ k: 'x' }, 2);
+    a.gauge({ name: 'g', help: 'h', labelNames: ['k'] }).set({ k: 'y' }, 4);
+    const second = toWire(a.collect());
+    const sent = leaveOutKnown(second, first);
+    expect(sent.families.map((f) => f.labels)).toEqual([null, ['y']]);
+    expect(JSON.stringify(sent).length).toBeLessThan(JSON.stringify(second).length);
+    expect(fillIn(JSON.parse(JSON.stringify(sent)), first)).toEqual(second);
+    c.inc({ k: 'z' });
+    expect(leaveOutKnown(toWire(a.collect()), second).families[0]?.labels).toEqual(['x', 'z']);
   });
 });

@@ -1,14 +1,6 @@
-import { type WireFamily, type WireSnapshot, wireWidth } from './cluster-wire';
-import type { MetricType } from './metric-name';
-import { OVERFLOW_LABEL } from './metric-name';
-import type {
-  CounterSeriesSnapshot,
-  FamilySnapshotBase,
-  GaugeSeriesSnapshot,
-  HistogramSeriesSnapshot,
-  MetricFamilySnapshot,
-  MetricsSnapshot,
-} from './snapshot';
+import { FAMILY_COUNTS, type GaugeMergeMode, MergedFamily, sameSeries } from './cluster-family';
+import type { FullWireFamily, FullWireSnapshot } from './cluster-wire';
+import type { MetricFamilySnapshot, MetricsSnapshot } from './snapshot';
 
 /**
  * Merges the snapshots of several processes into one, scrape after scrape.
@@ -30,147 +22,30 @@ import type {
  * (keyed by slot and generation) work across scrapes. A gauge series no process holds any more
  * frees its slot; counter and histogram series keep theirs (their departed value lives on).
  *
- * The merge is one pass over the answers: a map lookup per series, then array additions.
+ * The merge is one pass over the answers: a map lookup per series (none when a process names
+ * the same series as at its previous answer, the usual case), then array additions.
  */
 
-/** How the series of one gauge family are merged across processes. */
-export type GaugeMergeMode = 'sum' | 'min' | 'max' | 'last' | 'pid';
+export type { GaugeMergeMode };
 
 /** One process's answer to a scrape. */
 export interface ProcessAnswer {
   /** Identifies the process across scrapes (a `cluster.Worker`, a `ChildProcess`, any key). */
   readonly key: unknown;
   readonly pid: number;
-  readonly snapshot: WireSnapshot;
+  readonly snapshot: FullWireSnapshot;
 }
-
-/** The label a `pid`-mode gauge gains. */
-export const PID_LABEL = 'pid';
-
-const FAMILY_COUNTS = 6;
 
 /** What a process contributed to one family at its latest answer. */
 interface Contribution {
-  readonly wire: WireFamily;
+  readonly wire: FullWireFamily;
   /** The merged slot of each of the wire family's series. */
   readonly slots: Int32Array;
 }
 
 interface ProcessState {
-  snapshot: WireSnapshot | undefined;
+  snapshot: FullWireSnapshot | undefined;
   contributions: Map<string, Contribution>;
-}
-
-class MergedFamily {
-  readonly type: MetricType;
-  readonly width: number;
-  readonly buckets: readonly number[];
-  readonly base: FamilySnapshotBase;
-  readonly mode: GaugeMergeMode;
-  readonly keys = new Map<string, number>();
-  readonly labels: Readonly<Record<string, string>>[] = [];
-  readonly overflow: boolean[] = [];
-  readonly created: number[] = [];
-  readonly generations: number[] = [];
-  readonly keyOf: string[] = [];
-  readonly free: number[] = [];
-  departed = new Float64Array(0);
-  readonly departedCounts = new Float64Array(FAMILY_COUNTS);
-  /** Scratch, indexed by slot: the scrape (or comparison) that last marked it, and a value. */
-  mark = new Int32Array(0);
-  markIndex = new Int32Array(0);
-  slotCount = 0;
-
-  constructor(wire: WireFamily, mode: GaugeMergeMode) {
-    this.type = wire.type;
-    this.buckets = Object.freeze([...wire.buckets]);
-    this.width = wireWidth(wire.type, wire.buckets);
-    this.mode = wire.type === 'gauge' ? mode : 'sum';
-    const labelNames = this.mode === 'pid' ? [...wire.labelNames, PID_LABEL] : [...wire.labelNames];
-    this.base = {
-      name: wire.name,
-      help: wire.help,
-      unit: wire.unit ?? undefined,
-      labelNames: Object.freeze(labelNames),
-      seriesLimit: wire.seriesLimit,
-      foldedUpdates: 0,
-      evictedSeries: 0,
-      dropped: { invalidValue: 0, invalidLabels: 0, invalidExemplar: 0 },
-      collectErrors: 0,
-    };
-  }
-
-  /** Why `wire` cannot be merged into this family, or undefined. */
-  mismatch(wire: WireFamily): string | undefined {
-    if (wire.type !== this.type) return `it is a ${wire.type} in one process and a ${this.type} in another`;
-    const names = this.mode === 'pid' ? this.base.labelNames.slice(0, -1) : this.base.labelNames;
-    if (wire.labelNames.length !== names.length || wire.labelNames.some((n, i) => n !== names[i])) {
-      return `its label names differ between processes ([${wire.labelNames.join(', ')}] and [${names.join(', ')}])`;
-    }
-    if (wire.buckets.length !== this.buckets.length || wire.buckets.some((b, i) => b !== this.buckets[i])) {
-      return 'its buckets differ between processes';
-    }
-    return undefined;
-  }
-
-  slotFor(wire: WireFamily, index: number, pid: number): number {
-    const count = wire.labelNames.length;
-    const isOverflow = index === wire.overflow;
-    let key = isOverflow ? '\u0002' : labelKey(wire.labels, index * count, count);
-    if (this.mode === 'pid') key += `\u0001${pid}`;
-    let slot = this.keys.get(key);
-    const created = wire.created[index] ?? 0;
-    if (slot === undefined) {
-      slot = this.free.length > 0 ? (this.free.pop() as number) : this.slotCount++;
-      this.#grow();
-      const labels: Record<string, string> = {};
-      if (isOverflow) labels[OVERFLOW_LABEL] = 'true';
-      else
-        for (let k = 0; k < count; k++)
-          labels[wire.labelNames[k] as string] = wire.labels[index * count + k] as string;
-      if (this.mode === 'pid') labels[PID_LABEL] = String(pid);
-      this.keys.set(key, slot);
-      this.keyOf[slot] = key;
-      this.labels[slot] = Object.freeze(labels);
-      this.overflow[slot] = isOverflow;
-      this.created[slot] = created;
-      this.generations[slot] = (this.generations[slot] ?? -1) + 1;
-    } else if (created < (this.created[slot] as number)) {
-      this.created[slot] = created;
-    }
-    return slot;
-  }
-
-  /** Frees a gauge slot no process holds any more. */
-  release(slot: number): void {
-    this.keys.delete(this.keyOf[slot] as string);
-    this.free.push(slot);
-  }
-
-  #grow(): void {
-    if (this.mark.length >= this.slotCount) return;
-    const size = Math.max(16, this.slotCount * 2);
-    const departed = new Float64Array(size * this.width);
-    departed.set(this.departed);
-    this.departed = departed;
-    const mark = new Int32Array(size);
-    mark.set(this.mark);
-    this.mark = mark;
-    const markIndex = new Int32Array(size);
-    markIndex.set(this.markIndex);
-    this.markIndex = markIndex;
-  }
-}
-
-/** Label values from `offset`, as one string: length-prefixed, so no two label sets share it. */
-function labelKey(values: readonly string[], offset: number, count: number): string {
-  if (count === 1) return values[offset] as string;
-  let key = '';
-  for (let k = 0; k < count; k++) {
-    const value = values[offset + k] as string;
-    key += `${value.length}:${value}`;
-  }
-  return key;
 }
 
 /** Options of {@link ClusterMerge}. */
@@ -233,12 +108,17 @@ export class ClusterMerge {
         );
         continue;
       }
-      const n = wire.created.length;
-      const slots = new Int32Array(n);
-      for (let i = 0; i < n; i++) slots[i] = family.slotFor(wire, i, answer.pid);
+      const previous = state.contributions.get(wire.name);
+      let slots: Int32Array;
+      if (previous !== undefined && sameSeries(previous.wire, wire)) {
+        slots = previous.slots;
+      } else {
+        const n = wire.created.length;
+        slots = new Int32Array(n);
+        for (let i = 0; i < n; i++) slots[i] = family.slotFor(wire, i, answer.pid);
+      }
       const contribution = { wire, slots };
       next.set(wire.name, contribution);
-      const previous = state.contributions.get(wire.name);
       if (previous !== undefined) this.#fold(wire.name, previous, contribution);
     }
     for (const [name, previous] of state.contributions) {
@@ -302,9 +182,9 @@ export class ClusterMerge {
           counts[c] = (counts[c] as number) + ((wire.counts[c] as number) || 0);
         this.#add(family, contribution, values, epoch);
       }
-      const series = this.#series(family, values, epoch);
+      const series = family.series(values, epoch);
       if (!live && series.length === 0) continue;
-      families.push(snapshotOf(family, counts, series));
+      families.push(family.snapshot(counts, series));
     }
     return Object.freeze({ timestamp, families: Object.freeze(families) });
   }
@@ -333,85 +213,9 @@ export class ClusterMerge {
     }
   }
 
-  #series(
-    family: MergedFamily,
-    values: Float64Array,
-    epoch: number,
-  ): (CounterSeriesSnapshot | GaugeSeriesSnapshot | HistogramSeriesSnapshot)[] {
-    const out: (CounterSeriesSnapshot | GaugeSeriesSnapshot | HistogramSeriesSnapshot)[] = [];
-    const width = family.width;
-    const freed = new Set(family.free);
-    for (let slot = 0; slot < family.slotCount; slot++) {
-      if (freed.has(slot)) continue;
-      const base = {
-        labels: family.labels[slot] as Readonly<Record<string, string>>,
-        slot,
-        generation: family.generations[slot] as number,
-        created: family.created[slot] as number,
-        overflow: family.overflow[slot] as boolean,
-      };
-      if (family.type === 'gauge') {
-        if (family.mark[slot] !== epoch) {
-          family.release(slot);
-          continue;
-        }
-        out.push(Object.freeze({ ...base, value: values[slot] as number }));
-      } else if (family.type === 'counter') {
-        out.push(Object.freeze({ ...base, value: values[slot] as number, exemplar: undefined }));
-      } else {
-        const cells = width - 1;
-        const counts = Array.from(values.subarray(slot * width, slot * width + cells));
-        out.push(
-          Object.freeze({
-            ...base,
-            counts: Object.freeze(counts),
-            exemplars: undefined,
-            count: counts[cells - 1] as number,
-            sum: values[slot * width + cells] as number,
-          }),
-        );
-      }
-    }
-    return out;
-  }
-
   #warnOnce(key: string, message: string): void {
     if (this.#warned.has(key)) return;
     this.#warned.add(key);
     this.#options.warn(message);
   }
-}
-
-function snapshotOf(
-  family: MergedFamily,
-  counts: Float64Array,
-  series: readonly (CounterSeriesSnapshot | GaugeSeriesSnapshot | HistogramSeriesSnapshot)[],
-): MetricFamilySnapshot {
-  const base: FamilySnapshotBase = {
-    ...family.base,
-    foldedUpdates: counts[0] as number,
-    evictedSeries: counts[1] as number,
-    dropped: Object.freeze({
-      invalidValue: counts[2] as number,
-      invalidLabels: counts[3] as number,
-      invalidExemplar: counts[4] as number,
-    }),
-    collectErrors: counts[5] as number,
-  };
-  if (family.type === 'histogram') {
-    return Object.freeze({
-      ...base,
-      type: 'histogram',
-      buckets: family.buckets,
-      series: Object.freeze(series as HistogramSeriesSnapshot[]),
-    });
-  }
-  if (family.type === 'counter') {
-    return Object.freeze({
-      ...base,
-      type: 'counter',
-      series: Object.freeze(series as CounterSeriesSnapshot[]),
-    });
-  }
-  return Object.freeze({ ...base, type: 'gauge', series: Object.freeze(series as GaugeSeriesSnapshot[]) });
 }

@@ -15,6 +15,12 @@ import type { MetricsSnapshot } from './snapshot';
  * - `counts` holds the family's refusal counts: folded updates, evicted series, invalid values,
  *   invalid labels, invalid exemplars, collect errors.
  *
+ * `labels`, `created` and `overflow` describe which series a family has, which rarely changes:
+ * when they are the same as in the process's answer to the request named `base` (which the
+ * primary says it holds), `labels` and `created` are sent as `null` and the primary takes them
+ * from that answer.
+ * A scrape of an unchanged set of series then carries the values only.
+ *
  * Exemplars are not carried: a merged scrape has none.
  */
 export interface WireFamily {
@@ -28,8 +34,14 @@ export interface WireFamily {
   readonly seriesLimit: number;
   readonly counts: readonly number[];
   readonly overflow: number;
-  readonly labels: readonly string[];
+  readonly labels: readonly string[] | null;
   readonly values: readonly number[];
+  readonly created: readonly number[] | null;
+}
+
+/** A family whose series are spelled out (after the primary filled in what was left out). */
+export interface FullWireFamily extends WireFamily {
+  readonly labels: readonly string[];
   readonly created: readonly number[];
 }
 
@@ -39,10 +51,17 @@ export interface WireSnapshot {
   readonly families: readonly WireFamily[];
 }
 
+/** A snapshot whose families are all spelled out. */
+export interface FullWireSnapshot extends WireSnapshot {
+  readonly families: readonly FullWireFamily[];
+}
+
 /** The message the primary sends to ask a process for its snapshot. */
 export interface WireRequest {
   readonly type: typeof REQUEST_TYPE;
   readonly id: number;
+  /** The id of this process's answer that the primary holds, or −1. */
+  readonly base: number;
 }
 
 /** The message a process answers with. */
@@ -60,9 +79,9 @@ export function wireWidth(type: MetricType, buckets: readonly number[]): number 
   return type === 'histogram' ? buckets.length + 2 : 1;
 }
 
-/** Turns a registry snapshot into its wire form. */
-export function toWire(snapshot: MetricsSnapshot): WireSnapshot {
-  const families: WireFamily[] = [];
+/** Turns a registry snapshot into its wire form, with every family spelled out. */
+export function toWire(snapshot: MetricsSnapshot): FullWireSnapshot {
+  const families: FullWireFamily[] = [];
   for (const family of snapshot.families) {
     const labelNames = family.labelNames;
     const buckets = family.type === 'histogram' ? family.buckets : [];
@@ -136,6 +155,57 @@ export function isWireRequest(message: unknown): message is WireRequest {
     typeof message === 'object' &&
     message !== null &&
     (message as Partial<WireRequest>).type === REQUEST_TYPE &&
-    typeof (message as Partial<WireRequest>).id === 'number'
+    typeof (message as Partial<WireRequest>).id === 'number' &&
+    typeof (message as Partial<WireRequest>).base === 'number'
   );
+}
+
+function sameArrays<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * `full` with the series lists of families unchanged since `base` (the answer the primary
+ * holds) left out.
+ */
+export function leaveOutKnown(full: FullWireSnapshot, base: FullWireSnapshot | undefined): WireSnapshot {
+  if (base === undefined) return full;
+  const before = new Map<string, FullWireFamily>();
+  for (const family of base.families) before.set(family.name, family);
+  const families = full.families.map((family): WireFamily => {
+    const old = before.get(family.name);
+    if (
+      old === undefined ||
+      old.overflow !== family.overflow ||
+      !sameArrays(old.labels, family.labels) ||
+      !sameArrays(old.created, family.created)
+    ) {
+      return family;
+    }
+    return { ...family, labels: null, created: null };
+  });
+  return { timestamp: full.timestamp, families };
+}
+
+/**
+ * `answer` with what was left out taken from `base`. A family left out that `base` lacks (which
+ * a well-behaved process never sends) is dropped.
+ */
+export function fillIn(answer: WireSnapshot, base: FullWireSnapshot | undefined): FullWireSnapshot {
+  const before = new Map<string, FullWireFamily>();
+  for (const family of base?.families ?? []) before.set(family.name, family);
+  const families: FullWireFamily[] = [];
+  for (const family of answer.families) {
+    if (family.labels !== null && family.created !== null) {
+      families.push(family as FullWireFamily);
+      continue;
+    }
+    const old = before.get(family.name);
+    if (old === undefined) continue;
+    families.push({ ...family, labels: old.labels, created: old.created });
+  }
+  return { timestamp: answer.timestamp, families };
 }

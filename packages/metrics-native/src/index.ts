@@ -7,7 +7,7 @@
 export { DEFAULT_BUCKETS, exponentialBuckets, linearBuckets } from './buckets';
 export type { ClusterAggregator, ClusterAggregatorOptions, ClusterProcess } from './cluster-aggregator';
 export { createClusterAggregator } from './cluster-aggregator';
-export type { GaugeMergeMode } from './cluster-merge';
+export type { GaugeMergeMode } from './cluster-family';
 export type { Counter, CounterHandle, LabelledCounter, UnlabelledCounter } from './counter';
 export type { MetricsErrorCode } from './errors';
 export { isMetricsError, MetricsError } from './errors';

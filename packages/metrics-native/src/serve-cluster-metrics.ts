@@ -1,4 +1,11 @@
-import { isWireRequest, REPLY_TYPE, toWire, type WireReply } from './cluster-wire';
+import {
+  type FullWireSnapshot,
+  isWireRequest,
+  leaveOutKnown,
+  REPLY_TYPE,
+  toWire,
+  type WireReply,
+} from './cluster-wire';
 import { MetricsError } from './errors';
 import type { Registry } from './registry';
 
@@ -33,9 +40,14 @@ export function serveClusterMetrics(registry: Pick<Registry, 'collect'>): () => 
       'serveClusterMetrics: expected a registry from createRegistry() (an object with collect())',
     );
   }
+  // The last answer, which the primary names as `base` when it holds it.
+  let last: { id: number; full: FullWireSnapshot } | undefined;
   const listener = (message: unknown) => {
     if (!isWireRequest(message) || typeof process.send !== 'function') return;
-    const reply: WireReply = { type: REPLY_TYPE, id: message.id, snapshot: toWire(registry.collect()) };
+    const full = toWire(registry.collect());
+    const snapshot = last !== undefined && message.base === last.id ? leaveOutKnown(full, last.full) : full;
+    last = { id: message.id, full };
+    const reply: WireReply = { type: REPLY_TYPE, id: message.id, snapshot };
     // The callback swallows a closed channel: the primary counts a missing answer itself.
     process.send(reply, undefined, undefined, () => {});
   };
