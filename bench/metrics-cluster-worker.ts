@@ -1,8 +1,9 @@
 /**
  * A worker of bench/metrics-cluster.bench.ts: the same series in a @tasker/metrics-native
  * registry (served with serveClusterMetrics) and in a prom-client 15.1.3 registry (served to
- * its AggregatorRegistry). On `touch` it updates every series of both; on `increments` it
- * times a bound counter increment (CPU time, rounds interleaved) and sends the results.
+ * its AggregatorRegistry). On `touch` it updates every series of both; on `cpu` it tells its
+ * CPU time so far; on `increments` it times a bound counter increment (CPU time, rounds
+ * interleaved) and sends the results.
  */
 import { createRegistry, serveClusterMetrics } from '@tasker/metrics-native';
 import * as prom from 'prom-client';
@@ -108,6 +109,9 @@ process.on('message', (message: { cmd?: string }) => {
   if (message?.cmd === 'touch') {
     touch();
     process.send?.({ cmd: 'touched' });
+  } else if (message?.cmd === 'cpu') {
+    const used = process.cpuUsage();
+    process.send?.({ cmd: 'cpu', micros: used.user + used.system });
   } else if (message?.cmd === 'increments') {
     process.send?.({ cmd: 'increments', results: increments() });
   }
