@@ -14,7 +14,9 @@ export type MetricsErrorCode =
   | 'METRIC_CONFLICT'
   | 'METRIC_NOT_FOUND'
   | 'HISTORY_QUERY_INVALID'
-  | 'PROCESS_METRICS_RUNNING';
+  | 'PROCESS_METRICS_RUNNING'
+  | 'CLUSTER_OPTIONS_INVALID'
+  | 'CLUSTER_NO_IPC';
 
 const METRICS_ERROR = Symbol.for('tasker.metrics-native.error');
 
