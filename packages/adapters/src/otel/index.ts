@@ -8,6 +8,16 @@ export { AdapterError, isAdapterError } from '../shared/errors';
 export type { MetricsBackendStats, StepOutcome, TaskOutcome } from '../shared/lifecycle-metrics';
 export type { MeterBridge, MeterBridgeOptions } from './meter-bridge';
 export { BRIDGE_GAUGE, bridgeMetricsToMeter } from './meter-bridge';
+export type {
+  MetricProducerShape,
+  ProducedCollection,
+  ProducedDataPoint,
+  ProducedDescriptor,
+  ProducedHistogram,
+  ProducedMetric,
+  ProducedResource,
+  ProducedScope,
+} from './metric-producer-shape';
 export type { MetricsBackend } from './metrics-backend';
 export type { NativeMetricProducerOptions, NativeMetricScope } from './native-metric-producer';
 export { createNativeMetricProducer } from './native-metric-producer';

@@ -19,24 +19,26 @@
  * exporters (0.2xx) serialise none, so there is nowhere to put them. They remain in the
  * OpenMetrics output of `@tasker/exporter-prometheus`.
  *
- * Nothing here is imported from `@opentelemetry/sdk-metrics` at run time (its types only), so
- * `@tasker/adapters/otel` still loads where only `@opentelemetry/api` is installed.
+ * Nothing here is imported from `@opentelemetry/sdk-metrics`, not even its types (see
+ * metric-producer-shape.ts), so `@tasker/adapters/otel` still loads and compiles where only
+ * `@opentelemetry/api` is installed.
  */
 import { type HrTime, ValueType } from '@opentelemetry/api';
-import type {
-  AggregationTemporality,
-  CollectionResult,
-  DataPoint,
-  DataPointType,
-  Histogram,
-  MetricData,
-  MetricProducer,
-  ResourceMetrics,
-  ScopeMetrics,
-} from '@opentelemetry/sdk-metrics';
 import type { MetricFamilySnapshot, Registry } from '@tasker/metrics-native';
 import { z } from 'zod';
 import { parseOptions } from '../shared/parse-options';
+import {
+  CUMULATIVE,
+  DATA_POINT_TYPE,
+  type MetricProducerShape,
+  type ProducedCollection,
+  type ProducedDataPoint,
+  type ProducedDescriptor,
+  type ProducedHistogram,
+  type ProducedMetric,
+  type ProducedResource,
+  type ProducedScope,
+} from './metric-producer-shape';
 
 /** The instrumentation scope the producer's metrics are reported under. */
 export interface NativeMetricScope {
@@ -75,21 +77,13 @@ const schema = z
   })
   .strict();
 
-// The values of sdk-metrics' enums, written out so that nothing of the SDK loads at run time.
-const CUMULATIVE = 1 as AggregationTemporality.CUMULATIVE;
-const SUM = 3 as DataPointType.SUM;
-const GAUGE = 2 as DataPointType.GAUGE;
-const HISTOGRAM = 0 as DataPointType.HISTOGRAM;
-
-type Resource = ResourceMetrics['resource'];
-
 /**
  * A resource with no attributes. The reader replaces a producer's resource with its meter
  * provider's, so this one is never exported; it is only what the type asks for.
  */
-const NO_RESOURCE: Resource = Object.freeze({
+const NO_RESOURCE: ProducedResource = Object.freeze({
   attributes: Object.freeze({}),
-  merge: (other: Resource | null): Resource => other ?? NO_RESOURCE,
+  merge: (other: ProducedResource | null): ProducedResource => other ?? NO_RESOURCE,
   getRawAttributes: () => [],
 });
 
@@ -109,16 +103,16 @@ function hrTime(epochMs: number): HrTime {
   return [seconds, Math.round((epochMs - seconds * 1000) * 1e6)];
 }
 
-function descriptor(family: MetricFamilySnapshot, name: string): MetricData['descriptor'] {
+function descriptor(family: MetricFamilySnapshot, name: string): ProducedDescriptor {
   const unit = family.unit === undefined ? '' : (UCUM[family.unit] ?? family.unit);
   return { name, description: family.help, unit, valueType: ValueType.DOUBLE };
 }
 
 /** One family as OpenTelemetry metric data; undefined when it has no series. */
-function metricOf(family: MetricFamilySnapshot, end: HrTime): MetricData | undefined {
+function metricOf(family: MetricFamilySnapshot, end: HrTime): ProducedMetric | undefined {
   if (family.series.length === 0) return undefined;
   if (family.type === 'counter') {
-    const dataPoints: DataPoint<number>[] = family.series.map((s) => ({
+    const dataPoints: ProducedDataPoint<number>[] = family.series.map((s) => ({
       startTime: hrTime(s.created),
       endTime: end,
       attributes: s.labels,
@@ -127,13 +121,13 @@ function metricOf(family: MetricFamilySnapshot, end: HrTime): MetricData | undef
     return {
       descriptor: descriptor(family, family.name.slice(0, -'_total'.length)),
       aggregationTemporality: CUMULATIVE,
-      dataPointType: SUM,
+      dataPointType: DATA_POINT_TYPE.SUM,
       isMonotonic: true,
       dataPoints,
     };
   }
   if (family.type === 'gauge') {
-    const dataPoints: DataPoint<number>[] = family.series.map((s) => ({
+    const dataPoints: ProducedDataPoint<number>[] = family.series.map((s) => ({
       startTime: hrTime(s.created),
       endTime: end,
       attributes: s.labels,
@@ -142,12 +136,12 @@ function metricOf(family: MetricFamilySnapshot, end: HrTime): MetricData | undef
     return {
       descriptor: descriptor(family, family.name),
       aggregationTemporality: CUMULATIVE,
-      dataPointType: GAUGE,
+      dataPointType: DATA_POINT_TYPE.GAUGE,
       dataPoints,
     };
   }
   const boundaries = [...family.buckets];
-  const dataPoints: DataPoint<Histogram>[] = family.series.map((s) => {
+  const dataPoints: ProducedDataPoint<ProducedHistogram>[] = family.series.map((s) => {
     // The snapshot's counts are cumulative (Prometheus `le`); OpenTelemetry counts each bucket
     // on its own: (bounds[i-1], bounds[i]], the last one above every bound.
     const counts = new Array<number>(s.counts.length);
@@ -167,7 +161,7 @@ function metricOf(family: MetricFamilySnapshot, end: HrTime): MetricData | undef
   return {
     descriptor: descriptor(family, family.name),
     aggregationTemporality: CUMULATIVE,
-    dataPointType: HISTOGRAM,
+    dataPointType: DATA_POINT_TYPE.HISTOGRAM,
     dataPoints,
   };
 }
@@ -192,13 +186,13 @@ function metricOf(family: MetricFamilySnapshot, end: HrTime): MetricData | undef
  * const meterProvider = new MeterProvider({ readers: [reader] });
  * ```
  */
-export function createNativeMetricProducer(options: NativeMetricProducerOptions): MetricProducer {
+export function createNativeMetricProducer(options: NativeMetricProducerOptions): MetricProducerShape {
   const o = parseOptions('createNativeMetricProducer', schema, options);
   const { registry, include } = o;
-  const scope: ScopeMetrics['scope'] = Object.freeze({ ...o.scope });
+  const scope: ProducedScope = Object.freeze({ ...o.scope });
   return {
-    async collect(): Promise<CollectionResult> {
-      const metrics: MetricData[] = [];
+    async collect(): Promise<ProducedCollection> {
+      const metrics: ProducedMetric[] = [];
       try {
         const snapshot = registry.collect();
         const end = hrTime(snapshot.timestamp);
