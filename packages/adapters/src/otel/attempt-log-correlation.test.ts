@@ -41,14 +41,18 @@ describe('attemptLogTraceFields', () => {
     expect(f?.span_id).toBe(ROOT);
   });
 
-  it('remembers a bounded number of steps, forgetting the oldest first', () => {
-    const attempts = new AttemptSpanIds(3);
-    for (const id of ['a', 'b', 'c']) attempts.remember(id, 1, TRACE, 'aaaaaaaaaaaaaaaa', 1);
-    attempts.remember('a', 2, TRACE, 'bbbbbbbbbbbbbbbb', 1); // a is now the newest
-    attempts.remember('d', 1, TRACE, 'cccccccccccccccc', 1);
-    expect(attempts.size).toBe(3);
+  it('remembers an attempt for at least limit / 2 later attempts, and holds at most limit', () => {
+    const attempts = new AttemptSpanIds(4);
+    attempts.remember('a', 1, TRACE, 'aaaaaaaaaaaaaaaa', 1);
+    attempts.remember('b', 1, TRACE, 'aaaaaaaaaaaaaaaa', 1);
+    attempts.remember('a', 2, TRACE, 'bbbbbbbbbbbbbbbb', 1); // the current generation is full: a new one
+    attempts.remember('c', 1, TRACE, 'cccccccccccccccc', 1);
+    expect(attempts.latest('a')?.spanId).toBe('bbbbbbbbbbbbbbbb'); // the newer generation wins
+    expect(attempts.latest('b')?.attempt).toBe(1);
+    expect(attempts.size).toBe(4);
+    attempts.remember('d', 1, TRACE, 'dddddddddddddddd', 1); // drops the generation of a#1 and b
     expect(attempts.latest('b')).toBeUndefined();
-    expect(attempts.latest('a')?.attempt).toBe(2);
-    expect(attempts.latest('c')).toBeDefined();
+    expect(attempts.latest('a')?.spanId).toBe('bbbbbbbbbbbbbbbb');
+    expect(attempts.size).toBe(3);
   });
 });
