@@ -1,8 +1,10 @@
 import { context, type Tracer, trace } from '@opentelemetry/api';
 import { z } from 'zod';
+import type { LogTraceFieldsOf } from '../shared/log-trace-fields';
 import { parseOptions } from '../shared/parse-options';
 import { formatTraceParent } from '../shared/trace-parent';
 import { defaultWarn } from '../shared/warn-once';
+import { AttemptSpanIds, attemptLogTraceFields } from './attempt-log-correlation';
 import { AttributeFilter, DEFAULT_SENSITIVE_FIELDS } from './sensitive-attributes';
 import { createStepMiddleware, type TracedStepInfo, type TracingMiddleware } from './step-middleware';
 import { StepSpans } from './step-spans';
@@ -49,6 +51,12 @@ export interface TaskerTracing {
   readonly middleware: TracingMiddleware;
   /** For the router (`backends: { trace: tracing.backend }`): root spans, backoffs, handler events. */
   readonly backend: TraceBackend;
+  /**
+   * For `createLogsBackend({ traceFields })` of `@tasker/adapters/logs`: a task's log lines
+   * carry its `trace_id`, and as `span_id` the root span, or for a step's lines the span of
+   * that attempt when this process ran it (see attempt-log-correlation.ts).
+   */
+  readonly logTraceFields: LogTraceFieldsOf;
   /** Ends every failed attempt's span still waiting for its backoff event (call before shutting the SDK down). */
   flush(): void;
 }
@@ -102,6 +110,21 @@ export function createTaskerTracing(options: TaskerTracingOptions): TaskerTracin
   const spans = new StepSpans(o.parkTimeoutMs, 10_000);
   const ids = randomIds();
   const parentMode = o.submitter === 'parent';
+  const attempts = new AttemptSpanIds();
+  const traced = createStepMiddleware({ tracer: o.tracer, spans, filter, attributes: o.attributes });
+  // The handler runs inside its attempt's span: note that span's id for the attempt's log lines.
+  // A span that is not new inside the middleware (none was started for the step) is not noted.
+  const middleware: TracingMiddleware = (step, run) => {
+    const outside = trace.getSpan(context.active());
+    return traced(step, () => {
+      const span = trace.getSpan(context.active());
+      if (span !== undefined && span !== outside) {
+        const c = span.spanContext();
+        attempts.remember(step.stepId, step.attempt, c.traceId, c.spanId, c.traceFlags);
+      }
+      return run();
+    });
+  };
   return {
     traceContext() {
       const submitter = trace.getSpanContext(context.active());
@@ -121,7 +144,7 @@ export function createTaskerTracing(options: TaskerTracingOptions): TaskerTracin
           : { link: formatTraceParent(active.traceId, active.spanId, active.traceFlags) },
       );
     },
-    middleware: createStepMiddleware({ tracer: o.tracer, spans, filter, attributes: o.attributes }),
+    middleware,
     backend: createTraceBackend({
       name: o.name,
       tracer: o.tracer,
@@ -130,6 +153,7 @@ export function createTaskerTracing(options: TaskerTracingOptions): TaskerTracin
       filter,
       warn,
     }),
+    logTraceFields: attemptLogTraceFields(attempts),
     flush: () => spans.flush(),
   };
 }

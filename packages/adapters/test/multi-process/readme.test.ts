@@ -64,12 +64,20 @@ describe('README examples', () => {
     expect(out.replace(/\s+/g, ' ').trim()).toBe(promised('bridgeMetricsToPromClient({'));
   }, 120_000);
 
-  it('logs', () => {
+  it('native metrics to an sdk-metrics reader as a real histogram', () => {
+    const out = run('createNativeMetricProducer({ registry })');
+    expect(out.trim()).toBe(promised('createNativeMetricProducer({ registry })'));
+  }, 120_000);
+
+  it('logs, with the trace of the task', () => {
     const line = JSON.parse(run('createLogsBackend({ logger: pino() })').trim());
     expect(line).toMatchObject({
       level: 50,
       event: 'step.failed',
       correlationId: 't-1',
+      trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+      span_id: '00f067aa0ba902b7',
+      trace_flags: '01',
       msg: 'step charge failed (attempt 2/4) in 812 ms: card declined',
     });
   }, 120_000);
