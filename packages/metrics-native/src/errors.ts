@@ -14,7 +14,8 @@ export type MetricsErrorCode =
   | 'METRIC_CONFLICT'
   | 'METRIC_NOT_FOUND'
   | 'HISTORY_QUERY_INVALID'
-  | 'PROCESS_METRICS_RUNNING';
+  | 'PROCESS_METRICS_RUNNING'
+  | 'SHARED_REGISTRY_FULL';
 
 const METRICS_ERROR = Symbol.for('tasker.metrics-native.error');
 
