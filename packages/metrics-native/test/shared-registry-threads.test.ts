@@ -115,26 +115,42 @@ describe('a shared registry across worker threads', () => {
 
   it('creates each label set once when threads create the same series at the same time', async () => {
     const registry = declare();
-    const common = Array.from({ length: 200 }, (_, i) => `q${i}`);
+    const same = Array.from({ length: 600 }, (_, i) => `s${i}`);
+    const rotated = Array.from({ length: 200 }, (_, i) => `r${i}`);
     const tasks = Array.from({ length: 4 }, (_, w) => ({
       task: 'series' as const,
-      count: 25,
-      // Every worker meets the common label sets in another order, then label sets of its own.
+      count: 5,
+      // All workers race through the same label sets in the same order, then meet others in
+      // another order each, then make label sets of their own.
       queues: [
-        ...common.slice(w * 50),
-        ...common.slice(0, w * 50),
+        ...same,
+        ...rotated.slice(w * 50),
+        ...rotated.slice(0, w * 50),
         ...Array.from({ length: 50 }, (_, i) => `w${w}-${i}`),
       ],
     }));
     await runWorkers(registry, tasks);
     const jobs = family<CounterFamilySnapshot>(registry.collect(), 'jobs_total');
     const values = new Map(jobs.series.map((s) => [s.labels.queue, s.value]));
-    expect(jobs.series).toHaveLength(400);
-    expect(values.size).toBe(400);
-    for (const queue of common) expect(values.get(queue)).toBe(100);
-    for (let w = 0; w < 4; w++) expect(values.get(`w${w}-7`)).toBe(25);
+    expect(values.size).toBe(1000);
+    expect(jobs.series).toHaveLength(1000);
+    for (const queue of [...same, ...rotated]) expect(values.get(queue)).toBe(20);
+    for (let w = 0; w < 4; w++) expect(values.get(`w${w}-7`)).toBe(5);
     expect(jobs.foldedUpdates).toBe(0);
-    expect(new Set(jobs.series.map((s) => s.slot)).size).toBe(400);
+    expect(new Set(jobs.series.map((s) => s.slot)).size).toBe(1000);
+  });
+
+  it('settles two threads creating the same label set at the same instant', async () => {
+    const registry = declare();
+    const queues = Array.from({ length: 1000 }, (_, i) => `race${i}`);
+    const barrier = new SharedArrayBuffer(8);
+    await runWorkers(
+      registry,
+      Array.from({ length: 2 }, () => ({ task: 'race' as const, count: 1, queues, barrier, racers: 2 })),
+    );
+    const jobs = family<CounterFamilySnapshot>(registry.collect(), 'jobs_total');
+    expect(jobs.series).toHaveLength(1000);
+    expect(jobs.series.every((s) => s.value === 2)).toBe(true);
   });
 
   it('keeps the series limit across threads and folds the rest, counted', async () => {

@@ -11,10 +11,14 @@ export interface WorkerTask {
   readonly handle: SharedRegistryHandle;
   /** Int32Array over a SharedArrayBuffer: index 0 turns 1 at the start signal. */
   readonly start: SharedArrayBuffer;
-  readonly task: 'increments' | 'series' | 'observe' | 'gauge';
+  readonly task: 'increments' | 'series' | 'race' | 'observe' | 'gauge';
   readonly count: number;
-  /** For `series`: label values to update, in this worker's order. */
+  /** For `series` and `race`: label values to update, in this worker's order. */
   readonly queues?: readonly string[];
+  /** For `race`: Int32Array counter of the barrier every worker passes before each label set. */
+  readonly barrier?: SharedArrayBuffer;
+  /** For `race`: how many workers pass the barrier. */
+  readonly racers?: number;
 }
 
 function run(task: WorkerTask): void {
@@ -38,6 +42,23 @@ function run(task: WorkerTask): void {
       for (let i = 0; i < task.count; i++) {
         for (const queue of task.queues ?? []) jobs.inc({ queue });
       }
+      break;
+    }
+    case 'race': {
+      // Before each label set every worker waits at a barrier, so that they all try to create
+      // it at the same instant: the race a compare-and-swap on the table entry must settle.
+      const jobs = registry.counter({ name: 'jobs_total', help: 'Jobs done.', labelNames: ['queue'] });
+      const barrier = new Int32Array(task.barrier as SharedArrayBuffer);
+      const racers = task.racers as number;
+      (task.queues ?? []).forEach((queue, k) => {
+        Atomics.add(barrier, 0, 1);
+        const target = (k + 1) * racers;
+        for (let spins = 0; Atomics.load(barrier, 0) < target; spins++) {
+          // Spin (waking is slower than the race); yield now and then on a busy machine.
+          if (spins > 100_000) Atomics.wait(barrier, 1, 0, 1);
+        }
+        jobs.inc({ queue });
+      });
       break;
     }
     case 'observe': {
