@@ -172,7 +172,9 @@ class SharedMetricsRegistry implements SharedRegistry {
     const declared = entry.config;
     const config = parseInstrumentOptions(
       type,
-      type === 'histogram' && (options as { buckets?: unknown }).buckets === undefined
+      type === 'histogram' &&
+        declared.type === 'histogram' &&
+        (options as { buckets?: unknown }).buckets === undefined
         ? { ...(options as object), buckets: declared.buckets }
         : options,
       { seriesLimit: declared.seriesLimit, idleTtlMs: Number.POSITIVE_INFINITY },
