@@ -6,6 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTsWorker } from '../../../test-support/src/ts-worker';
 import {
   type CounterFamilySnapshot,
   createSharedRegistry,
@@ -15,7 +16,6 @@ import {
   type SharedRegistry,
 } from '../src/index';
 import type { WorkerTask } from './support/shared-registry-worker';
-import { startTsWorker } from './support/ts-worker';
 
 const script = fileURLToPath(new URL('./support/shared-registry-worker.ts', import.meta.url));
 /** Four workers for the whole file: starting a TypeScript worker takes most of a second. */
