@@ -61,9 +61,12 @@ export class SharedFamily<H extends object = object> {
     this.#context = context;
     this.labelCount = config.labelNames.length;
     this.overflowSlot = this.labelCount === 0 ? -1 : config.seriesLimit;
-    const laneCells = region.slots * region.stride;
-    this.values = region.lanes.subarray(lane * laneCells, (lane + 1) * laneCells);
-    this.sums = region.laneSums.subarray(lane * region.slots, (lane + 1) * region.slots);
+    const cells = region.slots * region.stride;
+    this.values = region.lanes.subarray(lane * region.laneStride, lane * region.laneStride + cells);
+    this.sums =
+      region.laneSums.length === 0
+        ? region.laneSums
+        : region.laneSums.subarray(lane * region.sumStride, lane * region.sumStride + region.slots);
     this.cells = new SharedFloatCells(region.cellBits);
     this.lookup =
       this.labelCount === 0 ? () => 0 : compileLookup(config.labelNames, this.#root, context.compileLookups);
@@ -213,7 +216,7 @@ export class SharedFamily<H extends object = object> {
   /** Value cell `cell` (slot × stride + bucket) summed over every thread's lane. */
   laneTotal(cell: number): number {
     const lanes = this.region.lanes;
-    const step = this.region.slots * this.region.stride;
+    const step = this.region.laneStride;
     let total = 0;
     for (let at = cell; at < lanes.length; at += step) total += lanes[at] as number;
     return total;
@@ -223,7 +226,7 @@ export class SharedFamily<H extends object = object> {
   sumTotal(slot: number): number {
     const sums = this.region.laneSums;
     let total = 0;
-    for (let at = slot; at < sums.length; at += this.region.slots) total += sums[at] as number;
+    for (let at = slot; at < sums.length; at += this.region.sumStride) total += sums[at] as number;
     return total;
   }
 

@@ -19,12 +19,15 @@ import type { InstrumentConfig } from './instrument-options';
  * | keyLength   | Int32Array   | slots                         | the series' creator, before publish|
  * | created     | Float64Array | slots                         | the series' creator, before publish|
  * | keys        | Uint16Array  | limit × labelCharsPerSeries   | the series' creator, before publish|
- * | lanes       | Float64Array | maxThreads × slots × stride   | each thread in its own lane only   |
- * | laneSums    | Float64Array | maxThreads × slots (histogram)| each thread in its own lane only   |
+ * | lanes       | Float64Array | maxThreads × laneStride       | each thread in its own lane only   |
+ * | laneSums    | Float64Array | maxThreads × sumStride (hist.)| each thread in its own lane only   |
  * | cells       | Float64Array | slots (gauge)                 | CAS on the bits (`BigInt64Array`)  |
  *
  * `slots` is 1 for an unlabelled instrument, else the series limit plus the overflow series
- * (the last slot). `stride` is 1, or the number of buckets with `+Inf` for a histogram.
+ * (the last slot). `stride` is 1, or the number of buckets with `+Inf` for a histogram. Lanes
+ * start on a 64-byte boundary and each is a whole number of 64-byte lines, so two threads never
+ * write the same cache line (an unlabelled counter's lanes would otherwise be 8 bytes apart,
+ * and every increment would take the line from the other cores).
  */
 
 /** Header fields of one instrument, each an Int32 counted with `Atomics.add`. */
@@ -42,6 +45,10 @@ export const HEADER_FIELDS = 8;
 export interface FamilyRegion {
   readonly slots: number;
   readonly stride: number;
+  /** Cells from one thread's lane to the next: slots × stride rounded up to a cache line. */
+  readonly laneStride: number;
+  /** Sums from one thread's lane to the next: slots rounded up to a cache line. */
+  readonly sumStride: number;
   readonly header: Int32Array;
   /** 0 empty, {@link CLAIMING} while a thread writes the key, else slot + 1. */
   readonly table: Int32Array;
@@ -81,6 +88,9 @@ function tableSize(config: InstrumentConfig): number {
 }
 
 const align8 = (n: number): number => Math.ceil(n / 8) * 8;
+/** Float64 cells per 64-byte cache line. */
+const LINE_CELLS = 8;
+const wholeLines = (cells: number): number => Math.ceil(cells / LINE_CELLS) * LINE_CELLS;
 
 /** Lays out `configs` for `maxThreads` lanes and `labelChars` key characters per series. */
 export function sharedLayout(
@@ -91,6 +101,8 @@ export function sharedLayout(
   const starts: number[] = [];
   let offset = align8(4 * maxThreads);
   for (const config of configs) {
+    // Each region starts on a 64-byte boundary, so its lanes' alignment holds in the buffer.
+    offset = Math.ceil(offset / 64) * 64;
     starts.push(offset);
     offset += familyBytes(config, maxThreads, labelChars, undefined, 0).bytes;
   }
@@ -114,13 +126,15 @@ function familyBytes(
   const slots = slotCount(config);
   const stride = config.type === 'histogram' ? config.buckets.length + 1 : 1;
   const keyChars = config.labelNames.length === 0 ? 0 : config.seriesLimit * labelChars;
-  const laneCells = config.type === 'gauge' ? 0 : maxThreads * slots * stride;
-  const laneSums = config.type === 'histogram' ? maxThreads * slots : 0;
+  const laneStride = wholeLines(slots * stride);
+  const sumStride = wholeLines(slots);
+  const laneCells = config.type === 'gauge' ? 0 : maxThreads * laneStride;
+  const laneSums = config.type === 'histogram' ? maxThreads * sumStride : 0;
   const cells = config.type === 'gauge' ? slots : 0;
   let at = start;
-  const take = (bytes: number): number => {
-    const here = at;
-    at += align8(bytes);
+  const take = (bytes: number, alignment = 8): number => {
+    const here = Math.ceil(at / alignment) * alignment;
+    at = here + align8(bytes);
     return here;
   };
   const header = take(4 * HEADER_FIELDS);
@@ -130,8 +144,8 @@ function familyBytes(
   const keyLength = take(4 * slots);
   const created = take(8 * slots);
   const keys = take(2 * keyChars);
-  const lanes = take(8 * laneCells);
-  const sums = take(8 * laneSums);
+  const lanes = take(8 * laneCells, 64);
+  const sums = take(8 * laneSums, 64);
   const cellAt = take(8 * cells);
   const bytes = at - start;
   if (buffer === undefined) return { bytes, region: undefined };
@@ -140,6 +154,8 @@ function familyBytes(
     region: {
       slots,
       stride,
+      laneStride,
+      sumStride,
       header: new Int32Array(buffer, header, HEADER_FIELDS),
       table: new Int32Array(buffer, table, tableSize(config)),
       published: new Int32Array(buffer, published, slots),
