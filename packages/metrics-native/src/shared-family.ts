@@ -54,6 +54,8 @@ export class SharedFamily<H extends object = object> {
   readonly #context: SharedFamilyContext;
   readonly #warned = new Set<string>();
   readonly #handles = new Map<number, H>();
+  /** Label objects of the series this thread has scraped: a slot never changes its label set. */
+  readonly #scraped: (Readonly<Record<string, string>> | undefined)[] = [];
 
   constructor(config: InstrumentConfig, region: FamilyRegion, lane: number, context: SharedFamilyContext) {
     this.config = config;
@@ -191,7 +193,8 @@ export class SharedFamily<H extends object = object> {
 
   /**
    * Visits every published series in slot (creation) order, then the overflow series if any
-   * update was folded into it. `labels` is a fresh frozen object per series.
+   * update was folded into it. `labels` is a frozen object per series, decoded from the buffer
+   * on this thread's first scrape of it and reused after.
    */
   forEachSeries(
     visit: (slot: number, labels: Readonly<Record<string, string>>, overflow: boolean) => void,
@@ -205,10 +208,15 @@ export class SharedFamily<H extends object = object> {
     const end = Math.min(Atomics.load(region.header, NEXT_SLOT), this.config.seriesLimit);
     for (let slot = 0; slot < end; slot++) {
       if (Atomics.load(region.published, slot) !== 1) continue;
-      const values = JSON.parse(readKey(region, slot)) as string[];
-      const labels: Record<string, string> = {};
-      for (let k = 0; k < names.length; k++) labels[names[k] as string] = values[k] as string;
-      visit(slot, Object.freeze(labels), false);
+      let labels = this.#scraped[slot];
+      if (labels === undefined) {
+        const values = JSON.parse(readKey(region, slot)) as string[];
+        const record: Record<string, string> = {};
+        for (let k = 0; k < names.length; k++) record[names[k] as string] = values[k] as string;
+        labels = Object.freeze(record);
+        this.#scraped[slot] = labels;
+      }
+      visit(slot, labels, false);
     }
     if (Atomics.load(region.header, OVERFLOW_USED) !== 0) visit(this.overflowSlot, OVERFLOW_LABELS, true);
   }
