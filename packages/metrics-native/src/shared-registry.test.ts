@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { isMetricsError } from './errors';
 import { createRegistry } from './registry';
+import { CLAIMING, sharedLayout } from './shared-layout';
 import { attachSharedRegistry, createSharedRegistry } from './shared-registry';
-import type { SharedRegistryOptions } from './shared-registry-options';
+import { parseSharedRegistryOptions, type SharedRegistryOptions } from './shared-registry-options';
 import type {
   CounterFamilySnapshot,
   GaugeFamilySnapshot,
@@ -184,6 +185,23 @@ describe('createSharedRegistry', () => {
     const snapshot = family<CounterFamilySnapshot>(registry.collect(), 'jobs_total');
     expect(snapshot.series.map((s) => s.labels)).toEqual([{ queue: 'a' }, { tasker_overflow: 'true' }]);
     expect(snapshot.foldedUpdates).toBe(2);
+  });
+
+  it('folds instead of waiting forever on a claim that a stopped thread never finished', () => {
+    const options = { instruments: [{ ...jobs, seriesLimit: 4 }], warn: () => {} };
+    const registry = createSharedRegistry(options);
+    // As if a thread had been terminated between claiming a table entry and publishing it.
+    const config = parseSharedRegistryOptions(options);
+    const region = sharedLayout(config.configs, config.maxThreads, config.labelCharsPerSeries).region(
+      registry.handle.buffer,
+      0,
+    );
+    region.table.fill(CLAIMING);
+    const counter = registry.counter({ name: 'jobs_total', help: 'Jobs.', labelNames: ['queue'] });
+    counter.inc({ queue: 'a' });
+    const snapshot = family<CounterFamilySnapshot>(registry.collect(), 'jobs_total');
+    expect(snapshot.series.map((s) => [s.labels, s.value])).toEqual([[{ tasker_overflow: 'true' }, 1]]);
+    expect(snapshot.foldedUpdates).toBe(1);
   });
 
   it('counts exemplars it cannot keep and keeps their updates', () => {
