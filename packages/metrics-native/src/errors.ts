@@ -16,7 +16,8 @@ export type MetricsErrorCode =
   | 'HISTORY_QUERY_INVALID'
   | 'PROCESS_METRICS_RUNNING'
   | 'CLUSTER_OPTIONS_INVALID'
-  | 'CLUSTER_NO_IPC';
+  | 'CLUSTER_NO_IPC'
+  | 'SHARED_REGISTRY_FULL';
 
 const METRICS_ERROR = Symbol.for('tasker.metrics-native.error');
 

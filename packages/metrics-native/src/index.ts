@@ -42,6 +42,15 @@ export { DEFAULT_SERIES_LIMIT } from './registry-options';
 export type { RetentionTier } from './retention-policy';
 export { DEFAULT_RETENTION, MAX_RETENTION_POINTS } from './retention-policy';
 export { serveClusterMetrics } from './serve-cluster-metrics';
+export type { SharedRegistry } from './shared-registry';
+export { attachSharedRegistry, createSharedRegistry } from './shared-registry';
+export type {
+  AttachSharedRegistryOptions,
+  SharedInstrumentDeclaration,
+  SharedRegistryHandle,
+  SharedRegistryOptions,
+} from './shared-registry-options';
+export { DEFAULT_LABEL_CHARS_PER_SERIES, DEFAULT_MAX_THREADS } from './shared-registry-options';
 export type {
   CounterFamilySnapshot,
   CounterSeriesSnapshot,
