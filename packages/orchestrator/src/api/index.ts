@@ -21,7 +21,7 @@ export type { TaskerApi, TaskerApiAuthOptions, TaskerApiOptions } from './create
 export { createTaskerApi } from './create-tasker-api';
 export type { DependencyGraph, GraphStep } from './graph/dependency-graph';
 export { dependencyGraph } from './graph/dependency-graph';
-export type { RuntimeAnalysis } from './graph/runtime-analysis';
+export type { CriticalPath, CriticalSpan, RuntimeAnalysis } from './graph/runtime-analysis';
 export { analyseTask } from './graph/runtime-analysis';
 export type { NodeListener, RunningServer, ServerLimits } from './node-server';
 export type { Problem } from './problem';
