@@ -15,6 +15,7 @@ import { createClaimsCoordinator } from './auth/claims-coordinator';
 import type { Authenticator, AuthorizationCoordinator } from './auth/principal';
 import { limitBody, limitDeclaredBody, requireJsonBody } from './body-limit';
 import { DEFAULT_MAX_JSON_DEPTH, limitJsonDepth } from './json-depth';
+import { createMounter, type MountHandler, type MountOptions } from './mounted-routes';
 import {
   listen,
   type NodeListener,
@@ -103,8 +104,23 @@ export interface TaskerApi {
   readonly nodeHandler: NodeListener;
   /** Serves the API on node:http. Default `127.0.0.1`, an ephemeral port. */
   listen(options?: { port?: number; hostname?: string } & ServerLimits): Promise<RunningServer>;
-  /** Every route with its method, path and permission. */
+  /** Every route with its method, path and permission (mounted ones too). */
   readonly routes: readonly ApiRoute[];
+  /**
+   * Mounts a handler on `path` under the prefix (and everything below it), with the API's
+   * authentication, permission check and problem answers: a handler that throws gives the same
+   * 500 (or an `ApiError`'s own status) as a route of the API. Call it before the API serves.
+   *
+   * @throws TaskerError `CONFIG_INVALID` for a bad path or option, a path that overlaps a route,
+   *   or a mount after the API answered its first request.
+   * @example
+   * ```ts
+   * const api = createTaskerApi({ tasker, auth });
+   * api.mount('/ui', (request, { subpath }) => serveAsset(subpath)); // open: static assets
+   * api.mount('/ui/feed', feed, { permission: 'tasker.events:index' }); // 401/403 as the API's routes
+   * ```
+   */
+  mount(path: string, handler: MountHandler, options?: MountOptions): void;
   readonly prefix: string;
   /** The OpenAPI 3.1 document (what `GET <prefix>/openapi.json` returns). */
   openapi(): Record<string, unknown>;
@@ -179,6 +195,8 @@ export function createTaskerApi(options: TaskerApiOptions): TaskerApi {
     ((error: unknown, request: Request) =>
       console.error(`[tasker api] ${request.method} ${new URL(request.url).pathname}:`, error));
   const table = new RouteTable();
+  let served = false;
+  const onRefused = options.auth?.onRefusedToken ?? warnRefusals();
 
   const app = new OpenAPIHono<ApiEnv>({
     defaultHook: (result) => {
@@ -221,14 +239,11 @@ export function createTaskerApi(options: TaskerApiOptions): TaskerApi {
     statusRequiresAuth: options.auth?.healthStatusRequiresAuth ?? true,
     metricsRequiresAuth: options.auth?.metricsRequiresAuth ?? true,
     metricsHandler: options.metricsHandler,
-    route: createRegistrar(
-      table,
-      prefix,
-      options.auth?.authenticate,
-      authorize,
-      options.auth?.onRefusedToken ?? warnRefusals(),
-      [requireJsonBody(), limitBody(maxBodyBytes), limitJsonDepth(maxJsonDepth)],
-    ),
+    route: createRegistrar(table, prefix, options.auth?.authenticate, authorize, onRefused, [
+      requireJsonBody(),
+      limitBody(maxBodyBytes),
+      limitJsonDepth(maxJsonDepth),
+    ]),
   };
 
   let document: Record<string, unknown> | undefined;
@@ -302,7 +317,18 @@ export function createTaskerApi(options: TaskerApiOptions): TaskerApi {
     return problemResponse(error, c.req.raw);
   });
 
+  const mount = createMounter({
+    app,
+    table,
+    prefix,
+    authenticate: options.auth?.authenticate,
+    authorize,
+    onRefused,
+    served: () => served,
+  });
+
   const fetch = async (request: Request): Promise<Response> => {
+    served = true;
     try {
       return await app.fetch(request);
     } catch (error) {
@@ -316,7 +342,10 @@ export function createTaskerApi(options: TaskerApiOptions): TaskerApi {
     nodeHandler,
     listen: ({ port, hostname, ...limits } = {}) =>
       listen(nodeHandler, port ?? 0, hostname ?? '127.0.0.1', limits),
-    routes: table.list(),
+    get routes() {
+      return table.list();
+    },
+    mount,
     prefix,
     openapi,
   };

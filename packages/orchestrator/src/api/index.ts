@@ -23,6 +23,7 @@ export type { DependencyGraph, GraphStep } from './graph/dependency-graph';
 export { dependencyGraph } from './graph/dependency-graph';
 export type { CriticalPath, CriticalSpan, RuntimeAnalysis } from './graph/runtime-analysis';
 export { analyseTask } from './graph/runtime-analysis';
+export type { MountContext, MountHandler, MountOptions } from './mounted-routes';
 export type { NodeListener, RunningServer, ServerLimits } from './node-server';
 export type { Problem } from './problem';
 export { STATUS_BY_CODE } from './problem';
