@@ -14,6 +14,7 @@ import { ApiError } from './api-error';
 import { createClaimsCoordinator } from './auth/claims-coordinator';
 import type { Authenticator, AuthorizationCoordinator } from './auth/principal';
 import { limitBody, limitDeclaredBody, requireJsonBody } from './body-limit';
+import { type EventStreamOptions, EventStreams } from './event-stream';
 import { DEFAULT_MAX_JSON_DEPTH, limitJsonDepth } from './json-depth';
 import { createMounter, type MountHandler, type MountOptions } from './mounted-routes';
 import {
@@ -28,6 +29,7 @@ import { createRegistrar, type RouteDeps } from './registrar';
 import { type ApiEnv, principalOf, warnRefusals } from './route-guard';
 import { type ApiRoute, RouteTable } from './route-table';
 import { registerAnalyticsRoutes } from './routes/analytics-routes';
+import { registerEventRoutes } from './routes/event-routes';
 import { registerHandlerRoutes } from './routes/handler-routes';
 import { registerHealthRoutes } from './routes/health-routes';
 import { registerMetaRoutes } from './routes/meta-routes';
@@ -94,6 +96,8 @@ export interface TaskerApiOptions {
   readonly now?: () => number;
   /** Hears every unexpected (500) error; the client only gets "internal error". Default `console.error`. */
   readonly onError?: (error: unknown, request: Request) => void;
+  /** The live event feed, `GET /events/stream`: how often it reads the audit, heartbeats, page size. */
+  readonly events?: EventStreamOptions;
 }
 
 /** The API. */
@@ -124,6 +128,38 @@ export interface TaskerApi {
   readonly prefix: string;
   /** The OpenAPI 3.1 document (what `GET <prefix>/openapi.json` returns). */
   openapi(): Record<string, unknown>;
+  /**
+   * Ends every open event stream (`GET /events/stream`) and refuses new ones (503), so that a
+   * server can close: node's `server.close()` waits for open responses. The server of
+   * `listen()` calls it when it closes.
+   */
+  close(): Promise<void>;
+}
+
+/** The feed's settings, validated, with their defaults. */
+function eventStreamOptions(o: EventStreamOptions | undefined): Required<EventStreamOptions> {
+  const out = {
+    pollIntervalMs: o?.pollIntervalMs ?? 250,
+    heartbeatMs: o?.heartbeatMs ?? 15_000,
+    batchSize: o?.batchSize ?? 100,
+    gapTimeoutMs: o?.gapTimeoutMs ?? 30_000,
+  };
+  const ranges: Record<keyof typeof out, [number, number]> = {
+    pollIntervalMs: [10, 60_000],
+    heartbeatMs: [100, 300_000],
+    batchSize: [1, 10_000],
+    gapTimeoutMs: [100, 600_000],
+  };
+  for (const [field, [min, max]] of Object.entries(ranges) as [keyof typeof out, [number, number]][]) {
+    const v = out[field];
+    if (!Number.isInteger(v) || v < min || v > max) {
+      throw new TaskerError(
+        'CONFIG_INVALID',
+        `events.${field}: expected an integer from ${min} to ${max}, received ${String(v)}`,
+      );
+    }
+  }
+  return out;
 }
 
 /**
@@ -190,6 +226,8 @@ export function createTaskerApi(options: TaskerApiOptions): TaskerApi {
     );
   }
   const authorize = authorizationOf(options.auth);
+  const streamOptions = eventStreamOptions(options.events);
+  const streams = new EventStreams();
   const onError =
     options.onError ??
     ((error: unknown, request: Request) =>
@@ -276,6 +314,7 @@ export function createTaskerApi(options: TaskerApiOptions): TaskerApi {
   registerAnalyticsRoutes(deps);
   registerRetentionRoutes(deps);
   registerScheduleRoutes(deps);
+  registerEventRoutes(deps, streams, streamOptions, onError);
   registerMetaRoutes(deps, openapi);
 
   const problemResponse = (error: unknown, request: Request): Response => {
@@ -340,13 +379,22 @@ export function createTaskerApi(options: TaskerApiOptions): TaskerApi {
   return {
     fetch,
     nodeHandler,
-    listen: ({ port, hostname, ...limits } = {}) =>
-      listen(nodeHandler, port ?? 0, hostname ?? '127.0.0.1', limits),
+    listen: async ({ port, hostname, ...limits } = {}) => {
+      const server = await listen(nodeHandler, port ?? 0, hostname ?? '127.0.0.1', limits);
+      return {
+        ...server,
+        close: () => {
+          streams.close();
+          return server.close();
+        },
+      };
+    },
     get routes() {
       return table.list();
     },
     mount,
     prefix,
     openapi,
+    close: async () => streams.close(),
   };
 }

@@ -19,6 +19,7 @@ export type {
 } from './auth/principal';
 export type { TaskerApi, TaskerApiAuthOptions, TaskerApiOptions } from './create-tasker-api';
 export { createTaskerApi } from './create-tasker-api';
+export type { EventStreamOptions } from './event-stream';
 export type { DependencyGraph, GraphStep } from './graph/dependency-graph';
 export { dependencyGraph } from './graph/dependency-graph';
 export type { CriticalPath, CriticalSpan, RuntimeAnalysis } from './graph/runtime-analysis';
