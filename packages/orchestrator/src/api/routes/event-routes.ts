@@ -50,13 +50,10 @@ export function registerEventRoutes(
         request: {
           query: streamQuerySchema,
           headers: z.object({
-            'last-event-id': z
-              .string()
-              .optional()
-              .openapi({
-                description: 'The id of the last event received: `<transition id>.<n>`',
-                example: '4211.2',
-              }),
+            'last-event-id': z.string().optional().openapi({
+              description: 'The id of the last event received: `<transition id>.<n>`',
+              example: '4211.2',
+            }),
           }),
         },
         responses: {
