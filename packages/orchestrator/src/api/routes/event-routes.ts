@@ -100,6 +100,8 @@ export function registerEventRoutes(
           'Cache-Control': 'no-store',
           'X-Accel-Buffering': 'no',
           'X-Content-Type-Options': 'nosniff',
+          // Not reused once the stream ends, so that a closing server need not wait for it to idle out.
+          Connection: 'close',
         },
       });
     },
