@@ -604,12 +604,12 @@ const BASELINES: Record<string, BaselineOf> = {
   'GET /analytics/bottlenecks': () => ({ params: {} }),
   'GET /retention': () => ({ params: {} }),
   // The live event feed (#15): answered with its headers, then left (see `send`).
-  'GET /events/stream': (s, r) => ({
-    params: {},
-    query: r.chance(0.5)
+  'GET /events/stream': (s, r) => {
+    const query: Record<string, string> = r.chance(0.5)
       ? { task_id: someTask(s, r).id }
-      : { events: r.pick(['task.', 'step.completed', 'task.,step.', 'workflow.']) },
-  }),
+      : { events: r.pick(['task.', 'step.completed', 'task.,step.', 'workflow.']) };
+    return { params: {}, query };
+  },
   // Schedules (#14): a pool of eight names that requests add (409 when taken) and remove (404
   // for the others then).
   'POST /schedules': (_s, r) => ({ params: {}, body: scheduleBody(r), mayConflict: true }),
