@@ -100,6 +100,13 @@ describe('the live event feed: back-pressure, owner scoping, disconnects', () =>
     return response;
   };
 
+  it('validates its options when the API is made, naming the field', () => {
+    expect(() => createTaskerApi({ tasker, events: { batchSize: 0 } })).toThrow(
+      'events.batchSize: expected an integer from 1 to 10000, received 0',
+    );
+    expect(() => createTaskerApi({ tasker, events: { heartbeatMs: 1.5 } })).toThrow('events.heartbeatMs');
+  });
+
   it('reads the audit only as fast as the client reads the stream', async () => {
     const response = await open();
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();
