@@ -14,7 +14,7 @@ import { ApiError } from './api-error';
 import { createClaimsCoordinator } from './auth/claims-coordinator';
 import type { Authenticator, AuthorizationCoordinator } from './auth/principal';
 import { limitBody, limitDeclaredBody, requireJsonBody } from './body-limit';
-import { type EventStreamOptions, EventStreams } from './event-stream';
+import { type EventStreamOptions, EventStreams, eventStreamOptions } from './event-stream';
 import { DEFAULT_MAX_JSON_DEPTH, limitJsonDepth } from './json-depth';
 import { createMounter, type MountHandler, type MountOptions } from './mounted-routes';
 import {
@@ -134,32 +134,6 @@ export interface TaskerApi {
    * `listen()` calls it when it closes.
    */
   close(): Promise<void>;
-}
-
-/** The feed's settings, validated, with their defaults. */
-function eventStreamOptions(o: EventStreamOptions | undefined): Required<EventStreamOptions> {
-  const out = {
-    pollIntervalMs: o?.pollIntervalMs ?? 250,
-    heartbeatMs: o?.heartbeatMs ?? 15_000,
-    batchSize: o?.batchSize ?? 100,
-    gapTimeoutMs: o?.gapTimeoutMs ?? 30_000,
-  };
-  const ranges: Record<keyof typeof out, [number, number]> = {
-    pollIntervalMs: [10, 60_000],
-    heartbeatMs: [100, 300_000],
-    batchSize: [1, 10_000],
-    gapTimeoutMs: [100, 600_000],
-  };
-  for (const [field, [min, max]] of Object.entries(ranges) as [keyof typeof out, [number, number]][]) {
-    const v = out[field];
-    if (!Number.isInteger(v) || v < min || v > max) {
-      throw new TaskerError(
-        'CONFIG_INVALID',
-        `events.${field}: expected an integer from ${min} to ${max}, received ${String(v)}`,
-      );
-    }
-  }
-  return out;
 }
 
 /**

@@ -16,6 +16,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AuditTail, type FeedEvent, type FeedPosition } from '../engine/audit-tail';
+import { TaskerError } from '../errors';
 import type { StoreAudit } from '../store/store-audit';
 
 /** Timing and size of the feed; validated by `createTaskerApi`. */
@@ -28,6 +29,32 @@ export interface EventStreamOptions {
   readonly batchSize?: number;
   /** The longest a missing transition id holds a stream back (see `AuditTail`), ms. Default 30 000. */
   readonly gapTimeoutMs?: number;
+}
+
+/** The feed's settings, validated, with their defaults. */
+export function eventStreamOptions(o: EventStreamOptions | undefined): Required<EventStreamOptions> {
+  const out = {
+    pollIntervalMs: o?.pollIntervalMs ?? 250,
+    heartbeatMs: o?.heartbeatMs ?? 15_000,
+    batchSize: o?.batchSize ?? 100,
+    gapTimeoutMs: o?.gapTimeoutMs ?? 30_000,
+  };
+  const ranges: Record<keyof typeof out, [number, number]> = {
+    pollIntervalMs: [10, 60_000],
+    heartbeatMs: [100, 300_000],
+    batchSize: [1, 10_000],
+    gapTimeoutMs: [100, 600_000],
+  };
+  for (const [field, [min, max]] of Object.entries(ranges) as [keyof typeof out, [number, number]][]) {
+    const v = out[field];
+    if (!Number.isInteger(v) || v < min || v > max) {
+      throw new TaskerError(
+        'CONFIG_INVALID',
+        `events.${field}: expected an integer from ${min} to ${max}, received ${String(v)}`,
+      );
+    }
+  }
+  return out;
 }
 
 /** What one stream sends. */
