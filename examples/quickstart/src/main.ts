@@ -92,7 +92,10 @@ for (const id of [orderId, reportId]) {
 say('');
 say('Where to look:');
 say(`  tasks:    ${base}/tasks`);
-say(`  an order: ${base}/tasks/${orderId}?include_dependencies=true`);
+say(
+  `  an order: ${base}/tasks/${orderId}?include_dependencies=true  (its critical path: charge_payment's retries)`,
+);
+say(`  events:   curl -sN ${base}/events/stream  (live, from every process; resumes with Last-Event-ID)`);
 say(`  metrics:  ${base}/metrics`);
 say(`  API docs: ${base}/docs`);
 say('  Try another order:');

@@ -603,6 +603,13 @@ const BASELINES: Record<string, BaselineOf> = {
   }),
   'GET /analytics/bottlenecks': () => ({ params: {} }),
   'GET /retention': () => ({ params: {} }),
+  // The live event feed (#15): answered with its headers, then left (see `send`).
+  'GET /events/stream': (s, r) => {
+    const query: Record<string, string> = r.chance(0.5)
+      ? { task_id: someTask(s, r).id }
+      : { events: r.pick(['task.', 'step.completed', 'task.,step.', 'workflow.']) };
+    return { params: {}, query };
+  },
   // Schedules (#14): a pool of eight names that requests add (409 when taken) and remove (404
   // for the others then).
   'POST /schedules': (_s, r) => ({ params: {}, body: scheduleBody(r), mayConflict: true }),
@@ -761,6 +768,13 @@ function hostileRunCases(label: string, makeStore: () => Promise<TaskStore>) {
           timeout: TIMEOUT_MS,
         },
         (res) => {
+          // The event stream (#15) stays open: its status and headers are the answer, and the
+          // connection goes (it is not reused once the stream ends).
+          if (String(res.headers['content-type'] ?? '').startsWith('text/event-stream')) {
+            res.destroy();
+            resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), text: '' });
+            return;
+          }
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () =>

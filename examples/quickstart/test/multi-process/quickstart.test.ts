@@ -292,6 +292,27 @@ describe('the quickstart', () => {
       ['ship_order', 'complete', '1'],
       ['notify_customer', 'complete', '1'],
     ]);
+    // The order's critical path (#15): charge_payment's retries and backoff gate the task.
+    const orderUrl = (run.lines.find((l) => l.trim().startsWith('an order:')) as string)
+      .trim()
+      .split(/ +/)[2];
+    const shown = (await (await fetch(orderUrl as string)).json()) as {
+      dependency_analysis: {
+        critical_path: {
+          steps: string[];
+          complete: boolean;
+          spans: { step: string; attempts: number; duration_ms: number }[];
+        };
+      };
+    };
+    const path = shown.dependency_analysis.critical_path;
+    expect(path.steps).toEqual(['validate_order', 'charge_payment', 'ship_order', 'notify_customer']);
+    expect(path.complete).toBe(true);
+    const charge = path.spans.find((s) => s.step === 'charge_payment');
+    expect(charge?.attempts).toBe(3);
+    expect(charge?.duration_ms).toBeGreaterThanOrEqual(600); // its two backoffs, 200 + 400 ms
+    expect(run.lines.some((l) => l.trim().startsWith('events:   curl -sN http://127.0.0.1:'))).toBe(true);
+
     // No span dump (console exporter) and no JSON log lines without --verbose.
     expect(run.lines.filter((l) => l.startsWith('{') || l.includes('tasker.task.execution'))).toEqual([]);
     expect(run.lines).toContain('  Every span and log line: run with --verbose.');

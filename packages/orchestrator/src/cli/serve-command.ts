@@ -31,6 +31,7 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
       maxBodyBytes: config.api.maxBodyBytes,
       maxJsonDepth: config.api.maxJsonDepth,
       maxPageBytes: config.api.maxPageBytes,
+      events: config.api.events,
       auth,
     });
     if (options.workers !== false) await tasker.start();

@@ -24,6 +24,12 @@ describe('configuration', () => {
     expect(config.telemetry).toEqual({ queryEvents: true, slowOperationThresholdMs: 1_000 });
     expect(config.store.kind).toBe('pglite');
     expect(config.api.prefix).toBe('/tasker');
+    expect(config.api.events).toEqual({
+      pollIntervalMs: 250,
+      heartbeatMs: 15_000,
+      batchSize: 100,
+      gapTimeoutMs: 30_000,
+    });
     expect(Object.isFrozen(config.backoff.delaysMs)).toBe(true);
     expect(() => {
       (config.engine as { batchSize: number }).batchSize = 1;
@@ -36,6 +42,9 @@ describe('configuration', () => {
     );
     expect(() => parseConfig({ engine: { leaseMz: 1 } as never })).toThrow('engine.leaseMz: unknown field');
     expect(() => parseConfig({ store: { kind: 'postgres' } })).toThrow('store.connectionString: required');
+    expect(() => parseConfig({ api: { events: { pollIntervalMs: 5 } } })).toThrow(
+      'api.events.pollIntervalMs: expected an integer from 10 to 60000, received 5',
+    );
   });
 
   it('loads JSON and JS files, naming the file on errors', async () => {

@@ -266,6 +266,19 @@ export const configSchema = z.strictObject({
       keepAliveTimeoutMs: int(100, 600_000).default(5_000),
       /** Most connections open at once; more are closed as they arrive. Default 1,000. */
       maxConnections: int(1, 1_000_000).default(1_000),
+      /** The live event feed, `GET /events/stream` (see `TaskerApiOptions.events`). */
+      events: z
+        .strictObject({
+          /** How often an idle stream reads the audit, ms. Default 250. */
+          pollIntervalMs: int(10, 60_000).default(250),
+          /** A comment after this long without events, ms. Default 15,000. */
+          heartbeatMs: int(100, 300_000).default(15_000),
+          /** Audit rows per read. Default 100. */
+          batchSize: int(1, 10_000).default(100),
+          /** The longest a missing transition id holds a stream back, ms. Default 30,000. */
+          gapTimeoutMs: int(100, 600_000).default(30_000),
+        })
+        .prefault({}),
     })
     .prefault({}),
   auth: z

@@ -731,6 +731,13 @@ export function apiRoutesSuite(name: string, createStore: () => Promise<TaskStor
       expect(new Set(most.json.tasks.map((t: { task_id: string }) => t.task_id)).size).toBe(1_000);
     });
 
+    it('opens the live event feed as text/event-stream', async () => {
+      const r = await call('GET', '/events/stream?events=task.');
+      expect(r.status).toBe(200);
+      expect(r.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+      expect(r.headers.get('cache-control')).toBe('no-store');
+    });
+
     it('exercised every route of the table', () => {
       const missing = h.api.routes.map((r) => `${r.method} ${r.path}`).filter((r) => !exercised.has(r));
       expect(missing).toEqual([]);
