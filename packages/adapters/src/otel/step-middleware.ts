@@ -6,6 +6,7 @@ import {
   type Span,
   SpanKind,
   SpanStatusCode,
+  TraceFlags,
   type Tracer,
   trace,
 } from '@opentelemetry/api';
@@ -43,17 +44,32 @@ export interface StepMiddlewareDeps {
   readonly spans: StepSpans;
   readonly filter: AttributeFilter;
   readonly attributes: ((step: TracedStepInfo) => Record<string, unknown>) | undefined;
+  /**
+   * The router's sampling decision for the task's trace (by task id); undefined: every task is
+   * traced. A task it drops gets no step spans.
+   */
+  readonly keepsTask: ((taskId: string) => boolean) | undefined;
 }
 
-function parentContext(step: TracedStepInfo): Context {
+/** The task's root span as a remote parent, `sampled` or not; the active context without a trace. */
+function parentContext(step: TracedStepInfo, sampled: boolean): Context {
   const t = readTaskTrace(step.traceContext, step.taskId);
   if (t === undefined) return context.active();
   return trace.setSpanContext(ROOT_CONTEXT, {
     traceId: t.traceId,
     spanId: t.rootSpanId,
-    traceFlags: t.flags,
+    traceFlags: sampled ? t.flags : TraceFlags.NONE,
     isRemote: true,
   });
+}
+
+/** Runs `run` inside `ctx`; a synchronous throw becomes a rejection. */
+function runIn(ctx: Context, run: () => Promise<unknown>): Promise<unknown> {
+  try {
+    return context.with(ctx, run);
+  } catch (thrown) {
+    return Promise.reject(thrown);
+  }
 }
 
 function asError(thrown: unknown): Error {
@@ -71,8 +87,15 @@ function markFailed(span: Span, thrown: unknown): void {
 
 /** Makes the middleware that runs each attempt inside its live `tasker.step.execution` span. */
 export function createStepMiddleware(deps: StepMiddlewareDeps): TracingMiddleware {
-  const { tracer, spans, filter } = deps;
+  const { tracer, spans, filter, keepsTask } = deps;
   return (step, run) => {
+    if (keepsTask !== undefined && !keepsTask(step.taskId)) {
+      // The router drops this task's trace: no span, and the handler runs under the task's
+      // trace marked not sampled, so the spans it makes are not recorded either (with the
+      // SDK's default parent-based sampler).
+      spans.sampledOut++;
+      return runIn(parentContext(step, false), run);
+    }
     const attributes: Attributes = {
       'tasker.task_id': step.taskId,
       'tasker.namespace': step.namespace,
@@ -90,7 +113,7 @@ export function createStepMiddleware(deps: StepMiddlewareDeps): TracingMiddlewar
         // Extra attributes are best effort: a throwing callback must not fail the step.
       }
     }
-    const parent = parentContext(step);
+    const parent = parentContext(step, true);
     const span = tracer.startSpan(STEP_SPAN_NAME, { kind: SpanKind.INTERNAL, attributes }, parent);
     spans.started(step.stepId, span);
     let done = false;
@@ -105,13 +128,7 @@ export function createStepMiddleware(deps: StepMiddlewareDeps): TracingMiddlewar
       if (signal.aborted) onAbort();
       else signal.addEventListener('abort', onAbort, { once: true });
     }
-    let running: Promise<unknown>;
-    try {
-      running = context.with(trace.setSpan(parent, span), run);
-    } catch (thrown) {
-      running = Promise.reject(thrown);
-    }
-    return running.then(
+    return runIn(trace.setSpan(parent, span), run).then(
       (result) => {
         signal?.removeEventListener('abort', onAbort);
         if (!done) {

@@ -1,4 +1,5 @@
 import { context, type Tracer, trace } from '@opentelemetry/api';
+import { type EventRouter, TaskEvents } from '@tasker/router';
 import { z } from 'zod';
 import { parseOptions } from '../shared/parse-options';
 import { formatTraceParent } from '../shared/trace-parent';
@@ -21,6 +22,14 @@ export interface TaskerTracingOptions {
   readonly idGenerator: TaskerIdGenerator;
   /** The trace backend's name (what router mappings list). Default `trace`. */
   readonly name?: string;
+  /**
+   * The router that delivers to the trace backend. Given, the tracing registers its backend
+   * there (under `name`), and step spans follow the router's sampling: a task whose
+   * `task.completed` the router would drop for the backend (by task id, under the mappings of
+   * the moment) gets no spans at all, so sampling leaves no orphans. Without it, register
+   * `tracing.backend` yourself; every task's steps are then traced.
+   */
+  readonly router?: EventRouter;
   /**
    * Field-name fragments whose values are filtered (`[FILTERED]`) from span attributes,
    * case-insensitive. Default: the original's `passw, secret, token, _key, crypt, salt,
@@ -66,6 +75,16 @@ const schema = z
       'expected the createTaskerIdGenerator() your tracer provider was made with',
     ),
     name: z.string().min(1, 'expected a non-empty backend name').default('trace'),
+    router: z
+      .custom<EventRouter>(
+        (v) =>
+          typeof v === 'object' &&
+          v !== null &&
+          isFunction((v as EventRouter).keeps) &&
+          isFunction((v as EventRouter).addBackend),
+        'expected an EventRouter (createEventRouter())',
+      )
+      .optional(),
     sensitiveFields: z
       .array(z.string().min(1, 'expected non-empty field fragments'))
       .default([...DEFAULT_SENSITIVE_FIELDS]),
@@ -92,6 +111,8 @@ const schema = z
  * const tracing = createTaskerTracing({ tracer: provider.getTracer('tasker'), idGenerator });
  *
  * const router = createEventRouter({ backends: { trace: tracing.backend } });
+ * // or, with trace sampling: createTaskerTracing({ ..., router }) registers its backend and
+ * // makes no spans for the tasks the router drops
  * const tasker = createTasker({ tasks, router, middleware: [tracing.middleware], traceContext: tracing.traceContext });
  * ```
  */
@@ -102,6 +123,18 @@ export function createTaskerTracing(options: TaskerTracingOptions): TaskerTracin
   const spans = new StepSpans(o.parkTimeoutMs, 10_000);
   const ids = randomIds();
   const parentMode = o.submitter === 'parent';
+  const router = o.router;
+  const name = o.name;
+  const backend = createTraceBackend({
+    name,
+    tracer: o.tracer,
+    idGenerator: o.idGenerator,
+    spans,
+    filter,
+    warn,
+    followsRouter: router !== undefined,
+  });
+  router?.addBackend(name, backend);
   return {
     traceContext() {
       const submitter = trace.getSpanContext(context.active());
@@ -121,15 +154,15 @@ export function createTaskerTracing(options: TaskerTracingOptions): TaskerTracin
           : { link: formatTraceParent(active.traceId, active.spanId, active.traceFlags) },
       );
     },
-    middleware: createStepMiddleware({ tracer: o.tracer, spans, filter, attributes: o.attributes }),
-    backend: createTraceBackend({
-      name: o.name,
+    middleware: createStepMiddleware({
       tracer: o.tracer,
-      idGenerator: o.idGenerator,
       spans,
       filter,
-      warn,
+      attributes: o.attributes,
+      keepsTask:
+        router === undefined ? undefined : (taskId) => router.keeps(TaskEvents.COMPLETED, name, taskId),
     }),
+    backend,
     flush: () => spans.flush(),
   };
 }
