@@ -39,6 +39,10 @@ describe('README examples', () => {
     expect(run('createTaskerTracing({').trim()).toBe(promised('createTaskerTracing({'));
   }, 120_000);
 
+  it('traces sampled by task id: every kept task whole, nothing from the dropped ones', () => {
+    expect(run('idGenerator, router })').trim()).toBe(promised('idGenerator, router })'));
+  }, 120_000);
+
   it('native metrics', () => {
     const out = run('createNativeMetricsBackend({ registry })');
     expect(out.trim()).toBe(promised('createNativeMetricsBackend({ registry })'));
