@@ -2,9 +2,13 @@
  * EventRouter.route against node:events, in one process (issue #2).
  *
  * - Routing one event to two no-op backends, against `EventEmitter.emit` with two no-op
- *   listeners. Target: route ≤ 2 × emit. Three ways: the router reads its clock and makes the
- *   event id; the publisher passes the time (the router makes the id); the publisher passes the
- *   time and the id, as the orchestrator does (issue #11).
+ *   listeners. Target: route ≤ 2 × emit. Four ways: the router reads its clock for each event
+ *   and makes the event id; the router's clock is read once per publish of a transition's three
+ *   events (`router.now()`, issue #16) and the router makes the ids; the publisher passes the
+ *   time (the router makes the id); the publisher passes the time and the id, as the
+ *   orchestrator does (issue #11). Every routed event carries a real timestamp.
+ * - The clock reads alone: `Date.now`, and the monotonic `performance.now` and
+ *   `process.hrtime.bigint`, the candidates for a cheaper source anchored to wall time.
  * - An event that maps to nothing, against one `Map.get` hit. Target: ≤ 2 × Map.get.
  *
  * Both sides do the same work per delivery (bump a counter), with the same payload object.
@@ -43,12 +47,28 @@ const ITERATIONS = 1_000_000;
 const ROUNDS = 15;
 
 let clockSink = 0;
+// Three events per publish, as a transition publishes (e.g. task.start_requested,
+// workflow.task_started, observability.task.enqueue); a remainder of n is routed one by one.
+const PER_PUBLISH = 3;
 const delivery = runGroup(
   [
     {
       name: 'EventRouter.route (2 no-op backends, router reads its clock)',
       run: (n) => {
         for (let i = 0; i < n; i++) router.route('task.start_requested', payload);
+      },
+    },
+    {
+      name: 'EventRouter.route (2 no-op backends, router clock read once per publish of 3 events)',
+      run: (n) => {
+        const publishes = Math.floor(n / PER_PUBLISH);
+        for (let p = 0; p < publishes; p++) {
+          const at = router.now();
+          router.route('task.start_requested', payload, at);
+          router.route('task.start_requested', payload, at);
+          router.route('task.start_requested', payload, at);
+        }
+        for (let i = publishes * PER_PUBLISH; i < n; i++) router.route('task.start_requested', payload);
       },
     },
     {
@@ -68,6 +88,18 @@ const delivery = runGroup(
       name: 'Date.now (the clock read alone)',
       run: (n) => {
         for (let i = 0; i < n; i++) clockSink += Date.now() & 1;
+      },
+    },
+    {
+      name: 'performance.now (a monotonic clock read alone)',
+      run: (n) => {
+        for (let i = 0; i < n; i++) clockSink += performance.now() > 0 ? 1 : 0;
+      },
+    },
+    {
+      name: 'process.hrtime.bigint (a monotonic clock read alone)',
+      run: (n) => {
+        for (let i = 0; i < n; i++) clockSink += process.hrtime.bigint() > 0n ? 1 : 0;
       },
     },
     {
@@ -100,6 +132,16 @@ const unmapped = runGroup(
 
 if (sink === 0 || found === 0 || clockSink < 0) throw new Error('benchmark bodies did not run');
 
+const ROUTER_CLOCK = 'EventRouter.route (2 no-op backends, router reads its clock)';
+const PER_PUBLISH_CLOCK =
+  'EventRouter.route (2 no-op backends, router clock read once per publish of 3 events)';
+const TIME_PASSED = 'EventRouter.route (2 no-op backends, publisher passes the time, router makes the id)';
+const TIME_AND_ID_PASSED = 'EventRouter.route (2 no-op backends, publisher passes the time and the id)';
+const EMIT = 'EventEmitter.emit (2 no-op listeners)';
+for (const name of [ROUTER_CLOCK, PER_PUBLISH_CLOCK, TIME_PASSED, TIME_AND_ID_PASSED, EMIT]) {
+  if (!delivery.some((c) => c.name === name)) throw new Error(`no case named ${name}`);
+}
+
 writeReport({
   subject: 'router',
   description:
@@ -117,32 +159,41 @@ writeReport({
     },
   ],
   ratios: [
+    ratio(delivery, 'route(2 backends, router clock) / emit(2 listeners)', ROUTER_CLOCK, EMIT, 2),
     ratio(
       delivery,
-      'route(2 backends, router clock) / emit(2 listeners)',
-      delivery[0]!.name,
-      delivery[4]!.name,
+      'route(2 backends, router clock once per 3-event publish) / emit(2 listeners)',
+      PER_PUBLISH_CLOCK,
+      EMIT,
       2,
     ),
-    ratio(
-      delivery,
-      'route(2 backends, time passed in, id made) / emit(2 listeners)',
-      delivery[1]!.name,
-      delivery[4]!.name,
-      2,
-    ),
+    ratio(delivery, 'route(2 backends, time passed in, id made) / emit(2 listeners)', TIME_PASSED, EMIT, 2),
     ratio(
       delivery,
       'route(2 backends, time and id passed in) / emit(2 listeners)',
-      delivery[2]!.name,
-      delivery[4]!.name,
+      TIME_AND_ID_PASSED,
+      EMIT,
       2,
     ),
-    ratio(delivery, 'Date.now / emit(2 listeners)', delivery[3]!.name, delivery[4]!.name),
+    ratio(delivery, 'Date.now / emit(2 listeners)', 'Date.now (the clock read alone)', EMIT),
+    ratio(
+      delivery,
+      'performance.now / emit(2 listeners)',
+      'performance.now (a monotonic clock read alone)',
+      EMIT,
+    ),
+    ratio(
+      delivery,
+      'process.hrtime.bigint / emit(2 listeners)',
+      'process.hrtime.bigint (a monotonic clock read alone)',
+      EMIT,
+    ),
     ratio(unmapped, 'route(mapped to nothing) / Map.get', unmapped[0]!.name, unmapped[1]!.name, 2),
   ],
   notes: [
     'A routed event carries a timestamp. Without one from the publisher the router reads Date.now(), whose cost on this machine is measured alone in the same group.',
+    'The "once per publish" case reads router.now() (the same Date.now) once for three events, as a publisher of one transition\'s events does, and passes it to each route(); the router makes the ids. Its ns/op is per event.',
+    'A cheaper monotonic source anchored to wall time (issue #16) would need a clock read well under emit; performance.now and process.hrtime.bigint are measured alone in the same group to show what the machine offers.',
     'The orchestrator passes the time it recorded for each transition and an id derived from the transition, so its events take the "publisher passes the time and the id" path.',
     'Without an id from the publisher the router makes one (a per-router random prefix and a counter); that cost is the difference between the two "publisher passes the time" cases.',
   ],

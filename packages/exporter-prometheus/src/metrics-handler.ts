@@ -6,8 +6,15 @@ import { ExporterError } from './errors';
 import { gzipParts } from './gzip-parts';
 import { createSerializer, type Serializer } from './serializer';
 
-/** What the handler needs of a registry: `collect()`, and `counter()` for its error counter. */
-export type MetricsRegistry = Pick<Registry, 'collect' | 'counter'>;
+/**
+ * What the handler needs of a registry: `collect()`, and `counter()` for its error counter.
+ * `collect()` may return a promise, as a cluster aggregator's does
+ * (`createClusterAggregator()` of `@tasker/metrics-native`, which merges every process).
+ */
+export interface MetricsRegistry {
+  collect(): MetricsSnapshot | PromiseLike<MetricsSnapshot>;
+  counter: Registry['counter'];
+}
 
 /** Options of {@link createMetricsHandler}. */
 export interface MetricsHandlerOptions {
@@ -144,8 +151,10 @@ export function createScraper(
     let body: Uint8Array;
     try {
       const start = performance.now();
-      const snapshot = options.registry.collect();
+      const collected = options.registry.collect();
+      // Only the synchronous part holds the loop; an aggregator's wait for its processes does not.
       onSlice?.(performance.now() - start);
+      const snapshot = await collected;
       const parts = chunked
         ? serializer.serializeChunks(snapshot, { format, sliceMs: options.sliceMs, onSlice })
         : whole(serializer, snapshot, format, onSlice);

@@ -14,7 +14,10 @@ export type MetricsErrorCode =
   | 'METRIC_CONFLICT'
   | 'METRIC_NOT_FOUND'
   | 'HISTORY_QUERY_INVALID'
-  | 'PROCESS_METRICS_RUNNING';
+  | 'PROCESS_METRICS_RUNNING'
+  | 'CLUSTER_OPTIONS_INVALID'
+  | 'CLUSTER_NO_IPC'
+  | 'SHARED_REGISTRY_FULL';
 
 const METRICS_ERROR = Symbol.for('tasker.metrics-native.error');
 

@@ -5,6 +5,9 @@
  */
 
 export { DEFAULT_BUCKETS, exponentialBuckets, linearBuckets } from './buckets';
+export type { ClusterAggregator, ClusterAggregatorOptions, ClusterProcess } from './cluster-aggregator';
+export { createClusterAggregator } from './cluster-aggregator';
+export type { GaugeMergeMode } from './cluster-family';
 export type { Counter, CounterHandle, LabelledCounter, UnlabelledCounter } from './counter';
 export type { MetricsErrorCode } from './errors';
 export { isMetricsError, MetricsError } from './errors';
@@ -38,6 +41,16 @@ export type { RegistryOptions } from './registry-options';
 export { DEFAULT_SERIES_LIMIT } from './registry-options';
 export type { RetentionTier } from './retention-policy';
 export { DEFAULT_RETENTION, MAX_RETENTION_POINTS } from './retention-policy';
+export { serveClusterMetrics } from './serve-cluster-metrics';
+export type { SharedRegistry } from './shared-registry';
+export { attachSharedRegistry, createSharedRegistry } from './shared-registry';
+export type {
+  AttachSharedRegistryOptions,
+  SharedInstrumentDeclaration,
+  SharedRegistryHandle,
+  SharedRegistryOptions,
+} from './shared-registry-options';
+export { DEFAULT_LABEL_CHARS_PER_SERIES, DEFAULT_MAX_THREADS } from './shared-registry-options';
 export type {
   CounterFamilySnapshot,
   CounterSeriesSnapshot,

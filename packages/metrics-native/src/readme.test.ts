@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -16,10 +18,19 @@ function block(after: string, language: string): string {
   return readme.slice(open + 4 + language.length, close);
 }
 
+/** The ESM entry of tsx's register API, which a plain Node thread imports to load TypeScript. */
+function tsxApi(): string {
+  const manifest = createRequire(import.meta.url).resolve('tsx/package.json');
+  const { exports } = JSON.parse(readFileSync(manifest, 'utf8')) as {
+    exports: Record<string, { import: { default: string } }>;
+  };
+  return pathToFileURL(join(dirname(manifest), exports['./esm/api']?.import.default ?? '')).href;
+}
+
 describe('the README example', () => {
   const files: string[] = [];
   afterEach(() => {
-    for (const file of files.splice(0)) rmSync(file, { force: true });
+    for (const file of files.splice(0)) rmSync(file, { force: true, recursive: true });
     vi.restoreAllMocks();
   });
 
@@ -37,5 +48,29 @@ describe('the README example', () => {
     });
     await import(pathToFileURL(file).href);
     expect(`${printed.join('\n')}\n`).toBe(expected);
+  });
+
+  it('runs the worker-threads example and prints what the README says', async () => {
+    const source = block('## Sharing a registry across worker threads', 'js');
+    const expected = block('It prints (the order', 'text');
+    const dir = mkdtempSync(join(tmpdir(), 'metrics-native-readme-threads-'));
+    files.push(dir);
+    // The example imports the package; here every thread loads it from this package's
+    // TypeScript source through a module that registers tsx in that thread first (Node 20 does
+    // not carry `--import tsx` into worker threads).
+    const index = pathToFileURL(fileURLToPath(new URL('./index.ts', import.meta.url))).href;
+    writeFileSync(
+      join(dir, 'metrics-native.mjs'),
+      `import { register } from ${JSON.stringify(tsxApi())};\nregister();\nconst m = await import(${JSON.stringify(index)});\nexport const { attachSharedRegistry, createSharedRegistry } = m;\n`,
+    );
+    expect(source).toContain("from '@tasker/metrics-native'");
+    const file = join(dir, 'threads.mjs');
+    writeFileSync(file, source.replace("from '@tasker/metrics-native'", "from './metrics-native.mjs'"));
+    const stdout = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, [file], { timeout: 60_000 }, (error, out, err) =>
+        error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out),
+      );
+    });
+    expect(stdout).toBe(expected);
   });
 });

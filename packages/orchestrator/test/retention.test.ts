@@ -186,6 +186,9 @@ describe('retention on PGlite', () => {
       const plain = createEventRouter();
       createTasker({ tasks: [], router: plain });
       expect(plain.mappingFor('retention.swept')?.backends).toEqual(['metrics', 'logs']);
+      // It is a default: a pattern the user maps afterwards beats it.
+      plain.map('retention.*', { backends: ['logs'] });
+      expect(plain.stats().decisions['retention.swept']).toEqual({ layer: 'user', mapping: 'retention.*' });
     } finally {
       await tasker.stop();
     }

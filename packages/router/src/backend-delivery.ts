@@ -40,7 +40,10 @@ export interface BackendSlot {
   dropped: number;
   unrouted: number;
   pending: number;
+  /** The first error of this backend was warned about. */
   warned: boolean;
+  /** A delivery found no plugin under this name, and that was warned about. */
+  warnedUnregistered: boolean;
   readonly settle: () => void;
 }
 
@@ -86,6 +89,7 @@ export class BackendDelivery {
         unrouted: 0,
         pending: 0,
         warned: false,
+        warnedUnregistered: false,
         settle: () => {
           made.pending--;
           this.#settled();
@@ -108,6 +112,7 @@ export class BackendDelivery {
     if (backend === undefined) {
       slot.unrouted++;
       this.unrouted++;
+      if (!slot.warnedUnregistered) this.#warnUnregistered(slot, event);
       return;
     }
     if (
@@ -163,6 +168,17 @@ export class BackendDelivery {
     }
   }
 
+  #warnUnregistered(slot: BackendSlot, event: RoutedEvent): void {
+    slot.warnedUnregistered = true;
+    try {
+      this.#warn(
+        `Tasker router: "${event.name}" is mapped to backend "${slot.name}", but no backend is registered under that name; its deliveries are counted as unrouted (register one with the backends option or addBackend, or map the event elsewhere; further deliveries are counted in stats())`,
+      );
+    } catch {
+      // A warn function that throws must not break routing; the delivery is counted.
+    }
+  }
+
   #warnOnce(error: unknown, context: BackendErrorContext): void {
     const slot = this.#slots.get(context.backend);
     if (slot === undefined || slot.warned) return;
@@ -204,6 +220,7 @@ export class BackendDelivery {
       slot.dropped = 0;
       slot.unrouted = 0;
       slot.warned = false;
+      slot.warnedUnregistered = false;
     }
   }
 }

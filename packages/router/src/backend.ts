@@ -21,7 +21,10 @@ export interface RoutedEvent<P = unknown> {
   readonly id: string;
   readonly name: string;
   readonly payload: P;
-  /** When the event was routed, in epoch milliseconds (from the router's clock). */
+  /**
+   * When the event happened, in epoch milliseconds: the time its publisher passed to `route()`,
+   * else the router's clock (`now`) read when the event was routed.
+   */
   readonly timestamp: number;
   /** The mapping that sent the event here. */
   readonly mapping: EventMapping;

@@ -6,7 +6,8 @@
  * - `**` as the last segment, for one or more segments: `observability.**` matches
  *   `observability.step.backoff`. A lone `**` matches every event.
  *
- * Specificity, when several mappings match one name: compare the patterns segment by segment,
+ * Specificity, when several mappings of one layer match a name (a user mapping beats every
+ * default one first: see `mapping-layers.ts`): compare the patterns segment by segment,
  * left to right; at the first position where they differ, a literal beats `*` and `*` beats
  * `**`. So an exact name beats every pattern, `step.*` beats `*.completed`, and `a.*.**` beats
  * `a.**`. When one pattern runs out first at equal ranks, the longer one wins. Two distinct

@@ -1,12 +1,6 @@
 import type { RoutedEvent, RouterBackend } from './backend';
-import {
-  BackendDelivery,
-  type BackendSlot,
-  type BackendStats,
-  CRITICAL,
-  PRIORITY_LEVELS,
-} from './backend-delivery';
-import { isCatalogEvent } from './catalog';
+import { BackendDelivery, type BackendSlot, CRITICAL, PRIORITY_LEVELS } from './backend-delivery';
+import { CATALOG_EVENT_NAMES, isCatalogEvent } from './catalog';
 import { samplingHash, samplingThreshold } from './consistent-sampling';
 import {
   type CustomEventDefinition,
@@ -23,34 +17,10 @@ import {
   type EventMappingInput,
   type EventMappingOptions,
 } from './event-mapping';
-import { MappingTable } from './mapping-table';
+import { type MappingLayer, MappingLayers } from './mapping-layers';
 import type { PayloadOf } from './payloads';
 import { checkBackend, checkRouterOptions, type EventRouterOptions } from './router-options';
-
-/** What `router.stats()` returns: the routing table's shape and what routing has done. */
-export interface RouterStats {
-  readonly totalMappings: number;
-  readonly enabledMappings: number;
-  /** Enabled mappings with priority `high` or `critical`. */
-  readonly highPriorityMappings: number;
-  /** Enabled mappings with a sampling rate below 1. */
-  readonly sampledMappings: number;
-  /** Enabled mappings per backend name. */
-  readonly mappingsPerBackend: Readonly<Record<string, number>>;
-  /** Events that passed sampling and went to their backends. */
-  readonly routed: number;
-  /** Events with no mapping, unknown names, and deliveries to unregistered backends. */
-  readonly unrouted: number;
-  /** Events whose mapping is disabled. */
-  readonly disabled: number;
-  /** Events dropped by sampling. */
-  readonly sampledOut: number;
-  /** Backend throws and rejections, all backends. */
-  readonly errors: number;
-  /** Events shed under backpressure, all backends. */
-  readonly dropped: number;
-  readonly backends: Readonly<Record<string, BackendStats>>;
-}
+import { mappingStats, type RouterStats } from './router-stats';
 
 /**
  * Routes events to telemetry backends. Made by {@link createEventRouter}; there is no global
@@ -63,7 +33,9 @@ export interface EventRouter {
    *
    * `timestamp` (epoch ms) is when the event happened, if the publisher already knows it (the
    * orchestrator passes the time it recorded for the transition). Without it the router reads
-   * its clock, which costs more than the rest of routing on some machines (see bench/RESULTS.md).
+   * its clock for this event, which costs more than the rest of routing on some machines (see
+   * bench/results/router.md); a publisher of several events of one moment reads
+   * {@link EventRouter.now} once and passes it to each.
    *
    * `id` is the event's identity ({@link RoutedEvent.id}): the same id means the same event, and
    * a backend may drop a repeat. A publisher that may publish an event again, from another
@@ -78,11 +50,44 @@ export interface EventRouter {
    * ```
    */
   route<N extends string>(eventName: N, payload: PayloadOf<N>, timestamp?: number, id?: string): boolean;
-  /** Adds a mapping for `eventName` (a name or a pattern). The last mapping for a name wins. */
+  /**
+   * Reads the router's clock (the `now` option, default `Date.now`), in epoch milliseconds: the
+   * time `route()` stamps on an event routed without one. A publisher that routes several events
+   * of one moment, such as the events of one transition, reads it once and passes it to each
+   * `route()`: one clock read per publish instead of one per event.
+   *
+   * @example
+   * ```ts
+   * const at = router.now();
+   * router.route('shop.order_paid', { orderId }, at);
+   * router.route('shop.receipt_sent', { orderId }, at);
+   * ```
+   */
+  now(): number;
+  /**
+   * Adds a mapping for `eventName` (a name or a pattern) to the user layer, which beats the
+   * default table: `map('step.*', …)` decides `step.completed` although the default table maps
+   * that name exactly. Among the user's mappings the most specific wins, and the last mapping
+   * for one `eventName` replaces the earlier one.
+   *
+   * @example
+   * ```ts
+   * router.map('step.*', { backends: ['metrics'], samplingRate: 0.25, samplingKey: 'taskId' });
+   * ```
+   */
   map(eventName: string, options?: EventMappingOptions): EventMapping;
-  /** Adds one mapping per entry: event name (or pattern) → options. */
+  /** Adds one user mapping per entry (see {@link EventRouter.map}): event name (or pattern) → options. */
   configure(mappings: Readonly<Record<string, EventMappingOptions>>): EventMapping[];
-  /** The mapping that applies to `eventName` (exact, else the most specific pattern). */
+  /**
+   * Adds a mapping to the default layer, under every mapping of the user's. For a library that
+   * registers events and suggests where they go (the orchestrator does so for `retention.swept`
+   * and the schedule events), so that a user's pattern still beats its suggestion.
+   */
+  mapDefault(eventName: string, options?: EventMappingOptions): EventMapping;
+  /**
+   * The mapping that applies to `eventName`: the user layer's, else the default table's; in a
+   * layer, exact, else the most specific pattern.
+   */
   mappingFor(eventName: string): EventMapping | undefined;
   /** True when an enabled mapping sends `eventName` to `backend`. */
   routesTo(eventName: string, backend: string): boolean;
@@ -103,7 +108,10 @@ export interface EventRouter {
   keeps(eventName: string, backend: string, key: string): boolean;
   /** The `eventName` of every enabled mapping that names `backend`; `[]` when there is none. */
   eventsForBackend(backend: string): string[];
-  /** Every mapping, in the order they were first added. */
+  /**
+   * Every mapping in effect for its `eventName`: the default table's in the order they were
+   * first added (less those the user mapped again under the same `eventName`), then the user's.
+   */
   mappings(): EventMapping[];
   /** Registers a custom event. Identical re-registration is a no-op; a different one throws. */
   registerEvent(definition: CustomEventInput): CustomEventDefinition;
@@ -119,7 +127,8 @@ export interface EventRouter {
   /** Resolves once every promise returned by a backend has settled. */
   drain(): Promise<void>;
   /**
-   * Restores the mappings the router was made with and zeroes every counter of `stats()`.
+   * Restores the mappings the router was made with (the user layer is emptied, and
+   * `mapDefault()` additions are dropped) and zeroes every counter of `stats()`.
    * Generated event ids go on from where they were, so none repeats.
    */
   reset(): void;
@@ -143,7 +152,7 @@ interface CompiledRoute {
 
 class Router implements EventRouter {
   readonly #initial: readonly EventMapping[];
-  readonly #table = new MappingTable();
+  readonly #table = new MappingLayers();
   readonly #cache = new Map<string, CompiledRoute>();
   readonly #custom = new Map<string, CustomEventDefinition>();
   readonly #delivery: BackendDelivery;
@@ -177,7 +186,7 @@ class Router implements EventRouter {
         }
       }),
     );
-    for (const mapping of this.#initial) this.#table.set(mapping);
+    this.#table.restore(this.#initial);
     this.#random = options.random ?? Math.random;
     this.#now = options.now ?? Date.now;
     this.#warn = options.warn ?? defaultWarn;
@@ -227,6 +236,10 @@ class Router implements EventRouter {
     return true;
   }
 
+  now(): number {
+    return this.#now();
+  }
+
   #keeps(route: CompiledRoute, payload: unknown): boolean {
     if (route.key !== undefined && typeof payload === 'object' && payload !== null) {
       const value = (payload as Record<string, unknown>)[route.key];
@@ -245,7 +258,7 @@ class Router implements EventRouter {
       this.#warnUnknown(eventName);
       return undefined;
     }
-    const mapping = this.#table.resolve(eventName);
+    const mapping = this.#table.resolve(eventName)?.mapping;
     const active = mapping?.enabled === true;
     const rate = mapping?.samplingRate ?? 1;
     const level = PRIORITY_LEVELS[mapping?.priority ?? 'normal'];
@@ -281,8 +294,16 @@ class Router implements EventRouter {
   }
 
   map(eventName: string, options: EventMappingOptions = {}): EventMapping {
+    return this.#add('user', eventName, options);
+  }
+
+  mapDefault(eventName: string, options: EventMappingOptions = {}): EventMapping {
+    return this.#add('default', eventName, options);
+  }
+
+  #add(layer: MappingLayer, eventName: string, options: EventMappingOptions): EventMapping {
     const mapping = createEventMapping({ ...options, eventName });
-    this.#table.set(mapping);
+    this.#table.set(layer, mapping);
     this.#cache.clear();
     return mapping;
   }
@@ -292,17 +313,17 @@ class Router implements EventRouter {
     const made = Object.entries(mappings).map(([eventName, options]) =>
       createEventMapping({ ...options, eventName }),
     );
-    for (const mapping of made) this.#table.set(mapping);
+    for (const mapping of made) this.#table.set('user', mapping);
     this.#cache.clear();
     return made;
   }
 
   mappingFor(eventName: string): EventMapping | undefined {
-    return this.#table.resolve(eventName);
+    return this.#table.resolve(eventName)?.mapping;
   }
 
   routesTo(eventName: string, backend: string): boolean {
-    const mapping = this.#table.resolve(eventName);
+    const mapping = this.#table.resolve(eventName)?.mapping;
     return mapping?.enabled === true && mapping.backends.includes(backend);
   }
 
@@ -365,19 +386,9 @@ class Router implements EventRouter {
   }
 
   stats(): RouterStats {
-    const all = this.#table.all();
-    const enabled = all.filter((m) => m.enabled);
-    const mappingsPerBackend: Record<string, number> = {};
-    for (const m of enabled) {
-      for (const b of m.backends) mappingsPerBackend[b] = (mappingsPerBackend[b] ?? 0) + 1;
-    }
     const delivery = this.#delivery;
     return {
-      totalMappings: all.length,
-      enabledMappings: enabled.length,
-      highPriorityMappings: enabled.filter((m) => m.priority !== 'normal').length,
-      sampledMappings: enabled.filter((m) => m.samplingRate < 1).length,
-      mappingsPerBackend,
+      ...mappingStats(this.#table, [...CATALOG_EVENT_NAMES, ...this.#custom.keys()]),
       routed: this.#routed,
       unrouted: this.#unrouted + delivery.unrouted,
       disabled: this.#disabled,
@@ -393,8 +404,7 @@ class Router implements EventRouter {
   }
 
   reset(): void {
-    this.#table.clear();
-    for (const mapping of this.#initial) this.#table.set(mapping);
+    this.#table.restore(this.#initial);
     this.#cache.clear();
     this.#routed = 0;
     this.#unrouted = 0;

@@ -30,8 +30,9 @@ export type { RouterErrorCode } from './errors';
 export { isRouterError, RouterError } from './errors';
 export type { EventMapping, EventMappingInput, EventMappingOptions, EventPriority } from './event-mapping';
 export { BACKEND_NAME, createEventMapping, EVENT_PRIORITIES } from './event-mapping';
-export type { EventRouter, RouterStats } from './event-router';
+export type { EventRouter } from './event-router';
 export { createEventRouter } from './event-router';
+export type { MappingDecision, MappingLayer } from './mapping-layers';
 export type {
   BatchStepExecutionPayload,
   DatabaseQueryPayload,
@@ -60,3 +61,4 @@ export type {
   TraceContext,
 } from './payloads';
 export type { BackendErrorContext, EventRouterOptions, PendingLimits } from './router-options';
+export type { RouterStats } from './router-stats';

@@ -5,6 +5,7 @@
  */
 export type { AdapterErrorCode } from '../shared/errors';
 export { AdapterError, isAdapterError } from '../shared/errors';
+export type { LogTraceFields, LogTraceFieldsOf } from '../shared/log-trace-fields';
 export type { LogLevel } from './log-levels';
 export { levelOf } from './log-levels';
 export type { LogFields } from './log-line';

@@ -4,6 +4,8 @@
  * context) or hostile (a getter that throws), so nothing is spread or serialized whole.
  */
 
+import type { LogTraceFields } from '../shared/log-trace-fields';
+
 /** The fields of a log line (pino puts them next to `level`, `time` and `msg`). */
 export interface LogFields {
   readonly event: string;
@@ -21,6 +23,10 @@ export interface LogFields {
   readonly samplingRate?: number;
   readonly error?: { readonly name: string; readonly message: string; readonly code?: string };
   readonly reason?: string;
+  /** The task's trace, when it has one (`LogTraceFields`). */
+  readonly trace_id?: string;
+  readonly span_id?: string;
+  readonly trace_flags?: string;
 }
 
 const STRINGS = ['taskId', 'namespace', 'taskName', 'version', 'stepId', 'stepName', 'reason'] as const;
@@ -58,6 +64,14 @@ export function logFields(name: string, payload: unknown, samplingRate: number):
   }
   if (samplingRate < 1) fields.samplingRate = samplingRate;
   return fields as unknown as LogFields;
+}
+
+/** Adds the trace fields to a line's fields (made by {@link logFields}, so still writable). */
+export function withTrace(fields: LogFields, trace: LogTraceFields): void {
+  const f = fields as { trace_id?: string; span_id?: string; trace_flags?: string };
+  f.trace_id = trace.trace_id;
+  f.span_id = trace.span_id;
+  f.trace_flags = trace.trace_flags;
 }
 
 /**

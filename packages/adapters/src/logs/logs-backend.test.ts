@@ -151,6 +151,47 @@ describe('createLogsBackend', () => {
     );
   });
 
+  it('writes the task’s trace from its record as pino’s OpenTelemetry instrumentation does', () => {
+    const { logger, lines } = memoryLogger();
+    const b = createLogsBackend({ logger });
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    b.handle(
+      event('task.completed', { ...SAMPLE_PAYLOADS['task.completed'], traceContext: { traceparent } }),
+    );
+    b.handle(
+      event('step.failed', {
+        ...SAMPLE_PAYLOADS['step.failed'],
+        traceContext: { traceparent: traceparent.replace(/01$/, '00') },
+      }),
+    );
+    b.handle(
+      event('task.failed', { ...SAMPLE_PAYLOADS['task.failed'], traceContext: { traceparent: 'junk' } }),
+    );
+    expect(lines.map((l) => [l.trace_id, l.span_id, l.trace_flags])).toEqual([
+      ['4bf92f3577b34da6a3ce929d0e0e4736', '00f067aa0ba902b7', '01'],
+      ['4bf92f3577b34da6a3ce929d0e0e4736', '00f067aa0ba902b7', '00'],
+      [undefined, undefined, undefined],
+    ]);
+  });
+
+  it('still logs the line when traceFields throws; counts and warns once', () => {
+    const { logger, lines } = memoryLogger();
+    const warnings: string[] = [];
+    const b = createLogsBackend({
+      logger,
+      warn: (m) => warnings.push(m),
+      traceFields: () => {
+        throw new Error('no tracer');
+      },
+    });
+    b.handle(event('task.completed', SAMPLE_PAYLOADS['task.completed']));
+    b.handle(event('task.completed', SAMPLE_PAYLOADS['task.completed']));
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).not.toHaveProperty('trace_id');
+    expect(b.stats()).toEqual({ logged: 2, dropped: { traceFields: 2 } });
+    expect(warnings).toEqual([expect.stringMatching(/traceFields threw.*no tracer/)]);
+  });
+
   it('logs the default table’s outcomes behind a real router', () => {
     const { logger, lines } = memoryLogger();
     const router = createEventRouter({ backends: { logs: createLogsBackend({ logger }) } });

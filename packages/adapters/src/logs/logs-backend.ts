@@ -1,9 +1,10 @@
 import type { RoutedEvent, RouterBackend } from '@tasker/router';
 import { z } from 'zod';
+import { type LogTraceFieldsOf, recordTraceFields } from '../shared/log-trace-fields';
 import { parseOptions } from '../shared/parse-options';
 import { DropCounter, defaultWarn } from '../shared/warn-once';
 import { type LogLevel, levelOf } from './log-levels';
-import { type LogFields, logFields, logMessage } from './log-line';
+import { type LogFields, logFields, logMessage, withTrace } from './log-line';
 
 /** What the backend needs of a logger: pino's `(object, message)` methods. pino, its child loggers and most pino-compatible loggers fit. */
 export interface LogLogger {
@@ -21,6 +22,13 @@ export interface LogsBackendOptions {
   readonly name?: string;
   /** The level of each event. Default: by outcome (see `levelOf`). */
   readonly level?: (eventName: string) => LogLevel;
+  /**
+   * The `trace_id`, `span_id` and `trace_flags` of each line. Default: from the task's trace
+   * record in the payload (its trace and root span), none for a task without one. With
+   * OpenTelemetry tracing, pass `tracing.logTraceFields` (`@tasker/adapters/otel`): a step's
+   * lines then carry its attempt's span.
+   */
+  readonly traceFields?: LogTraceFieldsOf;
   /** Where a one-time warning goes when the logger throws. Default `process.emitWarning`. */
   readonly warn?: (message: string) => void;
 }
@@ -43,6 +51,7 @@ const schema = z
     ),
     name: z.string().min(1, 'expected a non-empty backend name').default('logs'),
     level: z.custom<(eventName: string) => LogLevel>(isFunction, 'expected a function').optional(),
+    traceFields: z.custom<LogTraceFieldsOf>(isFunction, 'expected a function').optional(),
     warn: z.custom<(message: string) => void>(isFunction, 'expected a function').optional(),
   })
   .strict();
@@ -52,6 +61,8 @@ const schema = z
  * logger: the level follows the outcome (failed or error → `error`, retry or cancellation →
  * `warn`, started or completed → `info`, the rest `debug`), the task id is the correlation id
  * (`correlationId`), and the message is short (`step charge failed (attempt 2/4): declined`).
+ * A traced task's lines carry `trace_id`, `span_id` and `trace_flags`, as pino's OpenTelemetry
+ * instrumentation writes them (see `traceFields`).
  *
  * @example
  * ```ts
@@ -66,6 +77,7 @@ export function createLogsBackend(options: LogsBackendOptions): LogsBackend {
   const o = parseOptions('createLogsBackend', schema, options);
   const logger = o.logger;
   const levelFor = o.level ?? levelOf;
+  const traceOf = o.traceFields ?? recordTraceFields;
   const drops = new DropCounter(o.name, o.warn ?? defaultWarn);
   // Event names are few: the level and the bound method are looked up once per name.
   const writers = new Map<string, (fields: LogFields, message: string) => void>();
@@ -85,6 +97,14 @@ export function createLogsBackend(options: LogsBackendOptions): LogsBackend {
     handle(event: RoutedEvent): void {
       try {
         const fields = logFields(event.name, event.payload, event.samplingRate);
+        let trace: ReturnType<LogTraceFieldsOf>;
+        try {
+          trace = traceOf(event);
+        } catch (error) {
+          // The line still goes out, without its trace fields.
+          drops.drop('traceFields', () => `traceFields threw, so a line has no trace ids: ${String(error)}`);
+        }
+        if (trace !== undefined) withTrace(fields, trace);
         writerFor(event.name)(fields, logMessage(event.name, fields));
         logged++;
       } catch (error) {

@@ -8,7 +8,19 @@ export { AdapterError, isAdapterError } from '../shared/errors';
 export type { MetricsBackendStats, StepOutcome, TaskOutcome } from '../shared/lifecycle-metrics';
 export type { MeterBridge, MeterBridgeOptions } from './meter-bridge';
 export { BRIDGE_GAUGE, bridgeMetricsToMeter } from './meter-bridge';
+export type {
+  MetricProducerShape,
+  ProducedCollection,
+  ProducedDataPoint,
+  ProducedDescriptor,
+  ProducedHistogram,
+  ProducedMetric,
+  ProducedResource,
+  ProducedScope,
+} from './metric-producer-shape';
 export type { MetricsBackend } from './metrics-backend';
+export type { NativeMetricProducerOptions, NativeMetricScope } from './native-metric-producer';
+export { createNativeMetricProducer } from './native-metric-producer';
 export type { OtelMetricsBackendOptions } from './otel-metrics-backend';
 export { createOtelMetricsBackend, OTEL_METRIC_NAMES } from './otel-metrics-backend';
 export { DEFAULT_SENSITIVE_FIELDS, FILTERED } from './sensitive-attributes';

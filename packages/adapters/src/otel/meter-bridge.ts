@@ -11,6 +11,9 @@
  *
  * Series labels become attributes. Instruments registered in the registry later are bridged
  * from the collection after the one that first sees them. Exemplars are not carried.
+ *
+ * To export real histograms (OTLP histogram points with their buckets), give the reader
+ * `createNativeMetricProducer` (native-metric-producer.ts) instead: sdk-metrics 2.x only.
  */
 import type { Attributes, BatchObservableResult, Meter, Observable } from '@opentelemetry/api';
 import type { MetricFamilySnapshot, Registry } from '@tasker/metrics-native';

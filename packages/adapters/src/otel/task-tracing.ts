@@ -1,9 +1,11 @@
 import { context, type Tracer, trace } from '@opentelemetry/api';
 import { type EventRouter, TaskEvents } from '@tasker/router';
 import { z } from 'zod';
+import type { LogTraceFieldsOf } from '../shared/log-trace-fields';
 import { parseOptions } from '../shared/parse-options';
 import { formatTraceParent } from '../shared/trace-parent';
 import { defaultWarn } from '../shared/warn-once';
+import { AttemptSpanIds, attemptLogTraceFields } from './attempt-log-correlation';
 import { AttributeFilter, DEFAULT_SENSITIVE_FIELDS } from './sensitive-attributes';
 import { createStepMiddleware, type TracedStepInfo, type TracingMiddleware } from './step-middleware';
 import { StepSpans } from './step-spans';
@@ -58,6 +60,12 @@ export interface TaskerTracing {
   readonly middleware: TracingMiddleware;
   /** For the router (`backends: { trace: tracing.backend }`): root spans, backoffs, handler events. */
   readonly backend: TraceBackend;
+  /**
+   * For `createLogsBackend({ traceFields })` of `@tasker/adapters/logs`: a task's log lines
+   * carry its `trace_id`, and as `span_id` the root span, or for a step's lines the span of
+   * that attempt when this process ran it (see attempt-log-correlation.ts).
+   */
+  readonly logTraceFields: LogTraceFieldsOf;
   /** Ends every failed attempt's span still waiting for its backoff event (call before shutting the SDK down). */
   flush(): void;
 }
@@ -135,6 +143,28 @@ export function createTaskerTracing(options: TaskerTracingOptions): TaskerTracin
     followsRouter: router !== undefined,
   });
   router?.addBackend(name, backend);
+  const attempts = new AttemptSpanIds();
+  const traced = createStepMiddleware({
+    tracer: o.tracer,
+    spans,
+    filter,
+    attributes: o.attributes,
+    keepsTask:
+      router === undefined ? undefined : (taskId) => router.keeps(TaskEvents.COMPLETED, name, taskId),
+  });
+  // The handler runs inside its attempt's span: note that span's id for the attempt's log lines.
+  // A span that is not new inside the middleware (none was started for the step) is not noted.
+  const middleware: TracingMiddleware = (step, run) => {
+    const outside = trace.getSpan(context.active());
+    return traced(step, () => {
+      const span = trace.getSpan(context.active());
+      if (span !== undefined && span !== outside) {
+        const c = span.spanContext();
+        attempts.remember(step.stepId, step.attempt, c.traceId, c.spanId, c.traceFlags);
+      }
+      return run();
+    });
+  };
   return {
     traceContext() {
       const submitter = trace.getSpanContext(context.active());
@@ -154,15 +184,9 @@ export function createTaskerTracing(options: TaskerTracingOptions): TaskerTracin
           : { link: formatTraceParent(active.traceId, active.spanId, active.traceFlags) },
       );
     },
-    middleware: createStepMiddleware({
-      tracer: o.tracer,
-      spans,
-      filter,
-      attributes: o.attributes,
-      keepsTask:
-        router === undefined ? undefined : (taskId) => router.keeps(TaskEvents.COMPLETED, name, taskId),
-    }),
+    middleware,
     backend,
+    logTraceFields: attemptLogTraceFields(attempts),
     flush: () => spans.flush(),
   };
 }

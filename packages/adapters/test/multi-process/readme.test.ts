@@ -35,12 +35,27 @@ function promised(marker: string): string {
 describe('README examples', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  it('runs every ts block of the README: one test below per block', () => {
+    const markers = [
+      'createTaskerTracing({',
+      'createOtelMetricsBackend({',
+      'createNativeMetricsBackend({ registry })',
+      'bridgeMetricsToPromClient({',
+      'createLogsBackend({ logger: pino() })',
+    ];
+    expect(blocks.map((b) => markers.filter((m) => b.includes(m)).length)).toEqual(blocks.map(() => 1));
+  });
+
   it('traces: a task is a trace with the handler’s span under its step', () => {
     expect(run('createTaskerTracing({').trim()).toBe(promised('createTaskerTracing({'));
   }, 120_000);
 
   it('traces sampled by task id: every kept task whole, nothing from the dropped ones', () => {
     expect(run('idGenerator, router })').trim()).toBe(promised('idGenerator, router })'));
+  }, 120_000);
+
+  it('OpenTelemetry metrics: the backend and the bridge on one meter provider', () => {
+    expect(run('createOtelMetricsBackend({').trim()).toBe(promised('createOtelMetricsBackend({'));
   }, 120_000);
 
   it('native metrics', () => {
@@ -53,12 +68,20 @@ describe('README examples', () => {
     expect(out.replace(/\s+/g, ' ').trim()).toBe(promised('bridgeMetricsToPromClient({'));
   }, 120_000);
 
-  it('logs', () => {
+  it('native metrics to an sdk-metrics reader as a real histogram', () => {
+    const out = run('createNativeMetricProducer({ registry })');
+    expect(out.trim()).toBe(promised('createNativeMetricProducer({ registry })'));
+  }, 120_000);
+
+  it('logs, with the trace of the task', () => {
     const line = JSON.parse(run('createLogsBackend({ logger: pino() })').trim());
     expect(line).toMatchObject({
       level: 50,
       event: 'step.failed',
       correlationId: 't-1',
+      trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+      span_id: '00f067aa0ba902b7',
+      trace_flags: '01',
       msg: 'step charge failed (attempt 2/4) in 812 ms: card declined',
     });
   }, 120_000);

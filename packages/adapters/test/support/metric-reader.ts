@@ -7,12 +7,13 @@ import {
   type DataPoint,
   type Histogram,
   MeterProvider,
+  type MetricProducer,
   MetricReader,
 } from '@opentelemetry/sdk-metrics';
 
 export class InMemoryMetricReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
+  constructor(metricProducers: MetricProducer[] = []) {
+    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE, metricProducers });
   }
   protected override async onForceFlush(): Promise<void> {}
   protected override async onShutdown(): Promise<void> {}

@@ -422,12 +422,13 @@ export class Scheduler {
 
 /**
  * Registers `schedule.fired` and `schedule.skipped` in the router's catalog and, unless the
- * router maps them already, sends them where the default table sends outcomes (metrics, logs).
+ * router maps them already, sends them where the default table sends outcomes (metrics, logs),
+ * in the router's default layer: a mapping the user adds later (a pattern too) beats it.
  */
 export function registerScheduleEvents(router: EventRouter): void {
   for (const event of [SCHEDULE_FIRED_EVENT, SCHEDULE_SKIPPED_EVENT]) {
     router.registerEvent({ ...event, firedBy: [...event.firedBy] });
     if (router.mappingFor(event.name) === undefined)
-      router.map(event.name, { backends: ['metrics', 'logs'] });
+      router.mapDefault(event.name, { backends: ['metrics', 'logs'] });
   }
 }

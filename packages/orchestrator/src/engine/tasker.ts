@@ -113,8 +113,9 @@ class Engine implements Tasker {
       const router = options.router;
       router.registerEvent({ ...RETENTION_SWEPT_EVENT, firedBy: [...RETENTION_SWEPT_EVENT.firedBy] });
       // Unless the user routes it, a sweep's figures go where the default table sends outcomes.
+      // In the default layer: a mapping the user adds later (a pattern too) beats it.
       if (router.mappingFor(RETENTION_SWEPT_EVENT.name) === undefined)
-        router.map(RETENTION_SWEPT_EVENT.name, { backends: ['metrics', 'logs'] });
+        router.mapDefault(RETENTION_SWEPT_EVENT.name, { backends: ['metrics', 'logs'] });
       registerScheduleEvents(router);
     }
     this.schedules = createTaskerSchedules({
