@@ -50,6 +50,8 @@ export interface StepMiddlewareDeps {
    * traced. A task it drops gets no step spans.
    */
   readonly keepsTask: ((taskId: string) => boolean) | undefined;
+  /** Told each attempt's span as it starts, before the handler runs (log correlation). */
+  readonly started?: (step: TracedStepInfo, span: Span) => void;
 }
 
 /** The task's root span as a remote parent, `sampled` or not; undefined without a trace. */
@@ -180,6 +182,7 @@ export function createStepMiddleware(deps: StepMiddlewareDeps): TracingMiddlewar
     const parent = roots.get(step) ?? context.active();
     const span = tracer.startSpan(STEP_SPAN_NAME, { kind: SpanKind.INTERNAL, attributes }, parent);
     spans.started(step.stepId, span);
+    deps.started?.(step, span);
     const attempt = new TracedAttempt(span, step, spans);
     const signal = step.signal;
     if (signal !== undefined) {

@@ -144,27 +144,20 @@ export function createTaskerTracing(options: TaskerTracingOptions): TaskerTracin
   });
   router?.addBackend(name, backend);
   const attempts = new AttemptSpanIds();
-  const traced = createStepMiddleware({
+  // The handler runs inside its attempt's span: that span's id is noted for the attempt's log
+  // lines. An attempt without a span (its task's trace is dropped) is not noted.
+  const middleware = createStepMiddleware({
     tracer: o.tracer,
     spans,
     filter,
     attributes: o.attributes,
     keepsTask:
       router === undefined ? undefined : (taskId) => router.keeps(TaskEvents.COMPLETED, name, taskId),
+    started: (step, span) => {
+      const c = span.spanContext();
+      attempts.remember(step.stepId, step.attempt, c.traceId, c.spanId, c.traceFlags);
+    },
   });
-  // The handler runs inside its attempt's span: note that span's id for the attempt's log lines.
-  // A span that is not new inside the middleware (none was started for the step) is not noted.
-  const middleware: TracingMiddleware = (step, run) => {
-    const outside = trace.getSpan(context.active());
-    return traced(step, () => {
-      const span = trace.getSpan(context.active());
-      if (span !== undefined && span !== outside) {
-        const c = span.spanContext();
-        attempts.remember(step.stepId, step.attempt, c.traceId, c.spanId, c.traceFlags);
-      }
-      return run();
-    });
-  };
   return {
     traceContext() {
       const submitter = trace.getSpanContext(context.active());
