@@ -10,7 +10,12 @@ import { BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opent
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { createLogsBackend } from '@tasker/adapters/logs';
 import { createNativeMetricsBackend } from '@tasker/adapters/native';
-import { createTaskerIdGenerator, createTaskerTracing, type TaskerTracing } from '@tasker/adapters/otel';
+import {
+  createTaskerIdGenerator,
+  createTaskerTracing,
+  type TaskerTracing,
+  type TracingMiddleware,
+} from '@tasker/adapters/otel';
 import { createRegistry, type Registry } from '@tasker/metrics-native';
 import { createEventRouter, type EventRouter } from '@tasker/router';
 import pino from 'pino';
@@ -30,6 +35,11 @@ export interface TelemetryStack {
   readonly router: EventRouter;
   readonly tracing: TaskerTracing;
   readonly registry: Registry;
+  /**
+   * The floor: a middleware that only starts and ends one bare span per step on the same SDK
+   * (provider, id generator, batch processor, exporter), then runs the handler.
+   */
+  readonly bareSpans: TracingMiddleware;
   /** Spans exported, log lines written. */
   counts(): Promise<{ spans: number; logLines: number; stepsCounted: number }>;
   shutdown(): Promise<void>;
@@ -45,9 +55,12 @@ export function createTelemetryStack(): TelemetryStack {
   provider.register();
   const tracing = createTaskerTracing({ tracer: provider.getTracer('tasker'), idGenerator });
   let logLines = 0;
+  // pino writes strings: they are counted as they come, not turned into buffers and walked
+  // byte by byte (the sink's own work is not the adapters').
   const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const byte of chunk) if (byte === 10) logLines++;
+    decodeStrings: false,
+    write(chunk: string | Buffer, _encoding, done) {
+      for (let i = chunk.indexOf('\n'); i >= 0; i = chunk.indexOf('\n', i + 1)) logLines++;
       done();
     },
   });
@@ -59,10 +72,15 @@ export function createTelemetryStack(): TelemetryStack {
       logs: createLogsBackend({ logger: pino(sink) }),
     },
   });
+  const bare = provider.getTracer('floor');
   return {
     router,
     tracing,
     registry,
+    bareSpans: (_step, run) => {
+      bare.startSpan('floor').end();
+      return run();
+    },
     async counts() {
       tracing.flush();
       await provider.forceFlush();

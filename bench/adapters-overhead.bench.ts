@@ -8,7 +8,10 @@
  * both alike.
  *
  * Each pair also runs a third time with the router on and every backend a no-op, to split the
- * cost between the engine's event publishing with the router, and the adapters.
+ * cost between the engine's event publishing with the router, and the adapters; and a fourth
+ * time with no router and a middleware that only does `tracer.startSpan().end()` per step on
+ * the same SDK: the floor that the OpenTelemetry SDK's own cost per span puts under any
+ * tracing of this workload.
  *
  * Reported: the throughput ratio on/off of each pair (its median and spread), the throughput
  * loss, and the telemetry cost per step, both in wall time ((on − off) / steps) and in this
@@ -20,23 +23,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import {
-  createPostgresDriver,
-  createTasker,
-  defineTask,
-  type SqlDriver,
-  type StepHandler,
-  TaskStore,
-} from '@tasker/orchestrator';
+import { createPostgresDriver, type SqlDriver, TaskStore } from '@tasker/orchestrator';
 import { createEventRouter } from '@tasker/router';
 import { createTelemetryStack, type TelemetryStack } from './adapters-overhead-stack';
+import { CHAINS, CONCURRENCY, type EngineTelemetry, runChains, STEPS } from './adapters-overhead-workload';
 import { admin, serverUrl } from './bench-postgres';
 import { type Measurement, measurement, type Ratio, writeReport } from './harness';
 
 const PAIRS = Number(process.env.ADAPTERS_BENCH_PAIRS ?? 7);
-const CHAINS = Number(process.env.ADAPTERS_BENCH_CHAINS ?? 1_500);
-const STEPS = CHAINS * 4;
-const CONCURRENCY = 32;
 const LOSS_TARGET = 5; // %
 
 const dbName = `tasker_bench_adapters_${randomBytes(4).toString('hex')}`;
@@ -45,20 +39,7 @@ async function adminSql(sql: string): Promise<void> {
   await admin((c) => c.query(sql));
 }
 
-const handler: StepHandler = (ctx) => ctx.attempt;
-const chain = defineTask({
-  namespace: 'bench',
-  name: 'chain',
-  version: '1.0.0',
-  steps: [
-    { name: 's1', handler },
-    { name: 's2', handler, dependsOn: ['s1'] },
-    { name: 's3', handler, dependsOn: ['s2'] },
-    { name: 's4', handler, dependsOn: ['s3'] },
-  ],
-});
-
-type Mode = 'on' | 'off' | 'router';
+type Mode = 'on' | 'off' | 'router' | 'floor';
 
 interface Run {
   readonly pair: number;
@@ -69,79 +50,55 @@ interface Run {
   readonly problems: string[];
 }
 
-async function inParallel(count: number, lanes: number, body: (i: number) => Promise<unknown>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: lanes }, async () => {
-      while (next < count) await body(next++);
-    }),
-  );
-}
-
 /** The engine's event publishing and the router alone: the default table, every backend a no-op. */
 const bareRouter = createEventRouter({
   backends: Object.fromEntries(['trace', 'metrics', 'logs'].map((name) => [name, { name, handle() {} }])),
 });
 
+function wiring(mode: Mode, stack: TelemetryStack): EngineTelemetry {
+  switch (mode) {
+    case 'off':
+      return {};
+    case 'router':
+      return { router: bareRouter };
+    case 'floor':
+      return { middleware: [stack.bareSpans] };
+    case 'on':
+      return {
+        router: stack.router,
+        middleware: [stack.tracing.middleware],
+        traceContext: stack.tracing.traceContext,
+      };
+  }
+}
+
 async function run(
   driver: SqlDriver,
   store: TaskStore,
   pair: number,
-  stack: TelemetryStack | undefined | 'router',
+  mode: Mode,
+  stack: TelemetryStack,
 ): Promise<Run> {
-  await driver.exec('truncate tasker.tasks cascade');
-  const before = stack === undefined || stack === 'router' ? undefined : await stack.counts();
-  const tasker = createTasker({
-    store,
-    tasks: [chain],
-    config: {
-      execution: { concurrency: CONCURRENCY },
-      // A short poll interval in both modes: a missed wake-up then costs 50 ms, not a second.
-      engine: { batchSize: 32, pollIntervalMs: 50 },
-      telemetry: { queryEvents: false },
-    },
-    ...(stack === undefined
-      ? {}
-      : stack === 'router'
-        ? { router: bareRouter }
-        : {
-            router: stack.router,
-            middleware: [stack.tracing.middleware],
-            traceContext: stack.tracing.traceContext,
-          }),
-  });
-  await inParallel(CHAINS, 8, (i) =>
-    tasker.submit({ namespace: 'bench', name: 'chain', version: '1.0.0', context: { i } }),
-  );
-  await driver.exec('analyze tasker.tasks, tasker.steps, tasker.step_edges, tasker.transitions');
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  await tasker.start();
-  while (tasker.stats().completed < STEPS) await new Promise((r) => setTimeout(r, 1));
-  const runMs = performance.now() - started;
-  const used = process.cpuUsage(cpu);
-  await tasker.stop();
-  const problems: string[] = [];
-  const done = (
-    await driver.query<{ n: number }>(`select count(*)::int as n from tasker.steps where state = 'complete'`)
-  ).rows[0]?.n;
-  if (done !== STEPS) problems.push(`${done} of ${STEPS} steps complete`);
-  if (stack !== undefined && stack !== 'router' && before !== undefined) {
-    const after = await stack.counts();
-    const spans = after.spans - before.spans;
+  const before = await stack.counts();
+  const r = await runChains(driver, store, wiring(mode, stack));
+  const problems = [...r.problems];
+  const after = await stack.counts();
+  const spans = after.spans - before.spans;
+  if (mode === 'on') {
     // One span per attempt and one root per task.
     if (spans < STEPS + CHAINS) problems.push(`${spans} spans exported, expected ${STEPS + CHAINS}`);
     if (after.stepsCounted - before.stepsCounted !== STEPS)
       problems.push(`${after.stepsCounted - before.stepsCounted} steps counted, expected ${STEPS}`);
     if (after.logLines - before.logLines < STEPS)
       problems.push(`${after.logLines - before.logLines} log lines`);
-  }
+  } else if (mode === 'floor' && spans !== STEPS)
+    problems.push(`${spans} bare spans exported, expected ${STEPS}`);
   return {
     pair,
-    telemetry: stack === undefined ? 'off' : stack === 'router' ? 'router' : 'on',
-    runMs,
-    cpuMs: (used.user + used.system) / 1000,
-    stepsPerSecond: STEPS / (runMs / 1000),
+    telemetry: mode,
+    runMs: r.runMs,
+    cpuMs: r.cpuMs,
+    stepsPerSecond: r.stepsPerSecond,
     problems,
   };
 }
@@ -155,15 +112,14 @@ const store = new TaskStore(driver);
 const stack = createTelemetryStack();
 try {
   await store.migrate();
-  // One untimed pair first: JIT, prepared statements, the SDK's first spans.
-  await run(driver, store, 0, undefined);
-  await run(driver, store, 0, stack);
+  // One untimed round first: JIT, prepared statements, the SDK's first spans.
+  for (const mode of ['off', 'floor', 'on'] as const) await run(driver, store, 0, mode, stack);
   const runs: Run[] = [];
   for (let pair = 1; pair <= PAIRS; pair++) {
-    const order =
-      pair % 2 === 1 ? ([stack, 'router', undefined] as const) : ([undefined, 'router', stack] as const);
-    for (const s of order) {
-      const r = await run(driver, store, pair, s);
+    const order: readonly Mode[] =
+      pair % 2 === 1 ? ['on', 'router', 'floor', 'off'] : ['off', 'floor', 'router', 'on'];
+    for (const mode of order) {
+      const r = await run(driver, store, pair, mode, stack);
       runs.push(r);
       console.log(
         `pair ${pair} telemetry ${r.telemetry}: ${Math.round(r.stepsPerSecond)} steps/s (${Math.round(r.runMs)} ms, CPU ${Math.round(r.cpuMs)} ms)` +
@@ -178,10 +134,9 @@ try {
       on: runs.find((r) => r.pair === pair && r.telemetry === 'on') as Run,
       off: runs.find((r) => r.pair === pair && r.telemetry === 'off') as Run,
       router: runs.find((r) => r.pair === pair && r.telemetry === 'router') as Run,
+      floor: runs.find((r) => r.pair === pair && r.telemetry === 'floor') as Run,
     }))
-    .filter(
-      (p) => p.on.problems.length === 0 && p.off.problems.length === 0 && p.router.problems.length === 0,
-    );
+    .filter((p) => [p.on, p.off, p.router, p.floor].every((r) => r.problems.length === 0));
   const ratios = valid.map((p) => p.on.stepsPerSecond / p.off.stepsPerSecond);
   const losses = ratios.map((r) => (1 - r) * 100);
   const wallUs = valid.map((p) => ((p.on.runMs - p.off.runMs) * 1000) / STEPS);
@@ -189,6 +144,8 @@ try {
   const routerCpuUs = valid.map((p) => ((p.router.cpuMs - p.off.cpuMs) * 1000) / STEPS);
   const adaptersCpuUs = valid.map((p) => ((p.on.cpuMs - p.router.cpuMs) * 1000) / STEPS);
   const routerRatios = valid.map((p) => p.router.stepsPerSecond / p.off.stepsPerSecond);
+  const floorLosses = valid.map((p) => (1 - p.floor.stepsPerSecond / p.off.stepsPerSecond) * 100);
+  const floorCpuUs = valid.map((p) => ((p.floor.cpuMs - p.off.cpuMs) * 1000) / STEPS);
   const sorted = [...ratios].sort((a, b) => a - b);
   const q = (f: number) => sorted[Math.min(sorted.length - 1, Math.floor(f * sorted.length))] as number;
   const r3 = (v: number) => Math.round(v * 1000) / 1000;
@@ -210,6 +167,12 @@ try {
     ),
     measurement('of which the adapters (backends, middleware, SDK), CPU', 'µs', adaptersCpuUs),
     measurement('throughput ratio, router with no-op backends / off (per pair)', '×', routerRatios),
+    measurement(
+      'floor: throughput loss with only a bare tracer.startSpan().end() per step, same SDK (per pair)',
+      '%',
+      floorLosses,
+    ),
+    measurement('floor: its cost per step, this process’s CPU time', 'µs', floorCpuUs),
     measurement(
       'throughput, telemetry off',
       'steps/s',
@@ -236,12 +199,13 @@ try {
     description:
       `The engine's chain workload (${CHAINS} 4-step chains, ${CONCURRENCY} slots) on PostgreSQL, with the full telemetry stack on ` +
       '(router default table → OpenTelemetry traces with the real SDK and a batch processor, native metrics, pino logs to a null sink; ' +
-      'tracing middleware and submit hook) and off, in interleaved pairs; wall-clock throughput from start() to the last step durably complete.',
+      'tracing middleware and submit hook) and off, in interleaved rounds that also run the router with no-op backends, and the floor ' +
+      '(a middleware that only starts and ends one bare span per step on the same SDK); wall-clock throughput from start() to the last step durably complete.',
     groups: [],
     ratios: [ratio],
     measurements,
     notes: [
-      `${valid.length} valid pairs of ${PAIRS}; the order within a pair alternates (odd pairs: on first).`,
+      `${valid.length} valid rounds of ${PAIRS}; the order within a round alternates (odd rounds: on, router, floor, off; even rounds the reverse).`,
       `Spread of the ratio: min ${r3(sorted[0] as number)}, interquartile ${r3(q(0.25))}–${r3(q(0.75))}, max ${r3(sorted[sorted.length - 1] as number)}.`,
       `Load average before: ${loadBefore.join(' / ')}; after: ${os
         .loadavg()

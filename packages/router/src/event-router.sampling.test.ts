@@ -156,3 +156,41 @@ describe('consistent sampling by a payload key', () => {
     expect(kept.map((e) => (e.payload as { taskId: number }).taskId)).toEqual(expected);
   });
 });
+
+describe('keeps(): the routing decision asked ahead', () => {
+  it('answers what route() then does, for every key, backend and mapping change', () => {
+    const kept: string[] = [];
+    const router = createEventRouter({
+      mappings: [
+        {
+          eventName: 'task.completed',
+          backends: ['trace', 'metrics'],
+          samplingRate: 0.5,
+          samplingKey: 'taskId',
+        },
+      ],
+      backends: {
+        trace: { name: 'trace', handle: (e) => void kept.push((e.payload as { taskId: string }).taskId) },
+      },
+    });
+    const keys = Array.from({ length: 2000 }, (_, i) => `task-${i}`);
+    const asked = keys.filter((k) => router.keeps('task.completed', 'trace', k));
+    for (const taskId of keys) router.route('task.completed', { taskId } as never);
+    expect(asked).toEqual(kept);
+    expect(asked.length).toBeGreaterThan(900);
+    expect(asked.length).toBeLessThan(1100);
+    // Asking counts nothing.
+    expect(router.stats().sampledOut).toBe(keys.length - kept.length);
+    // A backend the mapping does not name, an event with no mapping, an unknown event: never.
+    expect(keys.some((k) => router.keeps('task.completed', 'logs', k))).toBe(false);
+    expect(router.keeps('task.failed', 'trace', 'task-1')).toBe(false);
+    expect(router.keeps('no.such_event', 'trace', 'task-1')).toBe(false);
+    // The answer follows the mappings as they change: rate 1, critical priority, disabled.
+    router.map('task.completed', { backends: ['trace'] });
+    expect(keys.every((k) => router.keeps('task.completed', 'trace', k))).toBe(true);
+    router.map('task.completed', { backends: ['trace'], samplingRate: 0.1, priority: 'critical' });
+    expect(keys.every((k) => router.keeps('task.completed', 'trace', k))).toBe(true);
+    router.map('task.completed', { backends: ['trace'], enabled: false });
+    expect(keys.some((k) => router.keeps('task.completed', 'trace', k))).toBe(false);
+  });
+});

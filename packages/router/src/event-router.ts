@@ -91,6 +91,21 @@ export interface EventRouter {
   mappingFor(eventName: string): EventMapping | undefined;
   /** True when an enabled mapping sends `eventName` to `backend`. */
   routesTo(eventName: string, backend: string): boolean;
+  /**
+   * The decision `route()` makes, asked ahead: true when an `eventName` event whose sampling
+   * key (the payload field named by the mapping's `samplingKey`) holds `key` would reach
+   * `backend` under the current mappings: the mapping that applies is enabled, names
+   * `backend`, and keeps `key` (consistent sampling), or does not sample. Counts nothing.
+   * A mapping that samples without a `samplingKey` decides each event at random in `route()`,
+   * which no answer for a key can predict; this then answers for `key` as if it were the key.
+   *
+   * @example
+   * ```ts
+   * // Would the trace backend receive this task's task.completed?
+   * router.keeps('task.completed', 'trace', taskId);
+   * ```
+   */
+  keeps(eventName: string, backend: string, key: string): boolean;
   /** The `eventName` of every enabled mapping that names `backend`; `[]` when there is none. */
   eventsForBackend(backend: string): string[];
   /**
@@ -310,6 +325,14 @@ class Router implements EventRouter {
   routesTo(eventName: string, backend: string): boolean {
     const mapping = this.#table.resolve(eventName)?.mapping;
     return mapping?.enabled === true && mapping.backends.includes(backend);
+  }
+
+  keeps(eventName: string, backend: string, key: string): boolean {
+    const route =
+      this.#cache.get(eventName) ?? (this.isKnownEvent(eventName) ? this.#compile(eventName) : undefined);
+    if (route === undefined || !route.active || route.mapping?.backends.includes(backend) !== true)
+      return false;
+    return !route.sampled || samplingHash(key) < route.threshold;
   }
 
   eventsForBackend(backend: string): string[] {

@@ -6,9 +6,11 @@ import {
   type Span,
   SpanKind,
   SpanStatusCode,
+  TraceFlags,
   type Tracer,
   trace,
 } from '@opentelemetry/api';
+import { TRACEPARENT } from '../shared/trace-parent';
 import type { AttributeFilter } from './sensitive-attributes';
 import { type StepSpans, spanEndNow } from './step-spans';
 import { readTaskTrace } from './task-trace-record';
@@ -43,17 +45,58 @@ export interface StepMiddlewareDeps {
   readonly spans: StepSpans;
   readonly filter: AttributeFilter;
   readonly attributes: ((step: TracedStepInfo) => Record<string, unknown>) | undefined;
+  /**
+   * The router's sampling decision for the task's trace (by task id); undefined: every task is
+   * traced. A task it drops gets no step spans.
+   */
+  readonly keepsTask: ((taskId: string) => boolean) | undefined;
+  /** Told each attempt's span as it starts, before the handler runs (log correlation). */
+  readonly started?: (step: TracedStepInfo, span: Span) => void;
 }
 
-function parentContext(step: TracedStepInfo): Context {
+/** The task's root span as a remote parent, `sampled` or not; undefined without a trace. */
+function rootContext(step: TracedStepInfo, sampled: boolean): Context | undefined {
   const t = readTaskTrace(step.traceContext, step.taskId);
-  if (t === undefined) return context.active();
+  if (t === undefined) return undefined;
   return trace.setSpanContext(ROOT_CONTEXT, {
     traceId: t.traceId,
     spanId: t.rootSpanId,
-    traceFlags: t.flags,
+    traceFlags: sampled ? t.flags : TraceFlags.NONE,
     isRemote: true,
   });
+}
+
+const CACHED_ROOTS = 10_000;
+
+/**
+ * Root contexts by `traceparent`: the steps of one task share theirs, so a record is parsed
+ * and its context built once per task in this process, not once per attempt. Bounded: when
+ * full, it starts over.
+ */
+class RootContexts {
+  readonly #byTraceParent = new Map<string, Context>();
+
+  get(step: TracedStepInfo): Context | undefined {
+    const traceParent = step.traceContext?.[TRACEPARENT];
+    if (traceParent === undefined) return rootContext(step, true);
+    let ctx = this.#byTraceParent.get(traceParent);
+    if (ctx === undefined) {
+      ctx = rootContext(step, true);
+      if (ctx === undefined) return undefined;
+      if (this.#byTraceParent.size >= CACHED_ROOTS) this.#byTraceParent.clear();
+      this.#byTraceParent.set(traceParent, ctx);
+    }
+    return ctx;
+  }
+}
+
+/** Runs `run` inside `ctx`; a synchronous throw becomes a rejection. */
+function runIn(ctx: Context, run: () => Promise<unknown>): Promise<unknown> {
+  try {
+    return context.with(ctx, run);
+  } catch (thrown) {
+    return Promise.reject(thrown);
+  }
 }
 
 function asError(thrown: unknown): Error {
@@ -69,10 +112,56 @@ function markFailed(span: Span, thrown: unknown): void {
   span.setStatus({ code: SpanStatusCode.ERROR, message: `${error.name}: ${error.message}` });
 }
 
+const ONCE = { once: true } as const;
+
+/**
+ * One attempt's span until it ends: when the handler settles, or when the attempt's signal
+ * fires first (it is the signal's listener object, so no closure is made per attempt; the
+ * listener is not removed when the handler settles, it then does nothing).
+ */
+class TracedAttempt {
+  #done = false;
+  readonly #span: Span;
+  readonly #step: TracedStepInfo;
+  readonly #spans: StepSpans;
+
+  constructor(span: Span, step: TracedStepInfo, spans: StepSpans) {
+    this.#span = span;
+    this.#step = step;
+    this.#spans = spans;
+  }
+
+  /** The attempt's signal fired (timeout, lease lost, shutdown). */
+  handleEvent(): void {
+    this.failed(this.#step.signal?.reason ?? new Error('the step was aborted'));
+  }
+
+  succeeded(): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#spans.succeeded(this.#step.stepId, this.#span);
+  }
+
+  failed(thrown: unknown): void {
+    if (this.#done) return;
+    this.#done = true;
+    markFailed(this.#span, thrown);
+    this.#spans.failed(this.#step.stepId, this.#step.attempt, this.#span, spanEndNow());
+  }
+}
+
 /** Makes the middleware that runs each attempt inside its live `tasker.step.execution` span. */
 export function createStepMiddleware(deps: StepMiddlewareDeps): TracingMiddleware {
-  const { tracer, spans, filter } = deps;
+  const { tracer, spans, filter, keepsTask } = deps;
+  const roots = new RootContexts();
   return (step, run) => {
+    if (keepsTask !== undefined && !keepsTask(step.taskId)) {
+      // The router drops this task's trace: no span, and the handler runs under the task's
+      // trace marked not sampled, so the spans it makes are not recorded either (with the
+      // SDK's default parent-based sampler).
+      spans.sampledOut++;
+      return runIn(rootContext(step, false) ?? context.active(), run);
+    }
     const attributes: Attributes = {
       'tasker.task_id': step.taskId,
       'tasker.namespace': step.namespace,
@@ -90,43 +179,23 @@ export function createStepMiddleware(deps: StepMiddlewareDeps): TracingMiddlewar
         // Extra attributes are best effort: a throwing callback must not fail the step.
       }
     }
-    const parent = parentContext(step);
+    const parent = roots.get(step) ?? context.active();
     const span = tracer.startSpan(STEP_SPAN_NAME, { kind: SpanKind.INTERNAL, attributes }, parent);
     spans.started(step.stepId, span);
-    let done = false;
+    deps.started?.(step, span);
+    const attempt = new TracedAttempt(span, step, spans);
     const signal = step.signal;
-    const onAbort = () => {
-      if (done) return;
-      done = true;
-      markFailed(span, signal?.reason ?? new Error('the step was aborted'));
-      spans.failed(step.stepId, step.attempt, span, spanEndNow());
-    };
     if (signal !== undefined) {
-      if (signal.aborted) onAbort();
-      else signal.addEventListener('abort', onAbort, { once: true });
+      if (signal.aborted) attempt.handleEvent();
+      else signal.addEventListener('abort', attempt, ONCE);
     }
-    let running: Promise<unknown>;
-    try {
-      running = context.with(trace.setSpan(parent, span), run);
-    } catch (thrown) {
-      running = Promise.reject(thrown);
-    }
-    return running.then(
+    return runIn(trace.setSpan(parent, span), run).then(
       (result) => {
-        signal?.removeEventListener('abort', onAbort);
-        if (!done) {
-          done = true;
-          spans.succeeded(step.stepId, span);
-        }
+        attempt.succeeded();
         return result;
       },
       (thrown: unknown) => {
-        signal?.removeEventListener('abort', onAbort);
-        if (!done) {
-          done = true;
-          markFailed(span, thrown);
-          spans.failed(step.stepId, step.attempt, span, spanEndNow());
-        }
+        attempt.failed(thrown);
         throw thrown;
       },
     );

@@ -43,6 +43,8 @@ export class StepSpans {
   readonly #limit: number;
   #started = 0;
   #ended = 0;
+  /** Attempts run without a span: the router drops their task's trace. */
+  sampledOut = 0;
 
   constructor(parkTimeoutMs: number, parkLimit: number) {
     this.#timeoutMs = parkTimeoutMs;
@@ -86,8 +88,14 @@ export class StepSpans {
     for (const key of [...this.#parked.keys()]) this.#finish(key);
   }
 
-  stats(): { started: number; ended: number; live: number; parked: number } {
-    return { started: this.#started, ended: this.#ended, live: this.live.size, parked: this.#parked.size };
+  stats(): { started: number; ended: number; live: number; parked: number; sampledOut: number } {
+    return {
+      started: this.#started,
+      ended: this.#ended,
+      live: this.live.size,
+      parked: this.#parked.size,
+      sampledOut: this.sampledOut,
+    };
   }
 
   #finish(key: string, backoff?: Record<string, number>): boolean {

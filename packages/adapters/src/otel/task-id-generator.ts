@@ -30,6 +30,11 @@ export interface TaskerIdGenerator extends IdGenerator {
 const TRACE_BYTES = 16;
 const SPAN_BYTES = 8;
 
+function allZero(bytes: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (bytes[i] !== 0) return false;
+  return true;
+}
+
 /** Random ids from a pool refilled in blocks (one `randomFillSync` per 256 ids). */
 class RandomIds {
   readonly #pool = Buffer.alloc(4096);
@@ -43,9 +48,8 @@ class RandomIds {
       }
       const start = this.#offset;
       this.#offset += bytes;
-      const id = this.#pool.toString('hex', start, start + bytes);
-      // An all-zero id is invalid; its chance is 2^-64 or less, but it costs one comparison.
-      if (!/^0+$/.test(id)) return id;
+      // An all-zero id is invalid; its chance is 2^-64 or less, but it costs a few comparisons.
+      if (!allZero(this.#pool, start, start + bytes)) return this.#pool.toString('hex', start, start + bytes);
     }
   }
 }

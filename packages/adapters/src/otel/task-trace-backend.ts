@@ -41,6 +41,8 @@ export interface TraceBackendStats {
     readonly ended: number;
     readonly live: number;
     readonly parked: number;
+    /** Attempts run without a span because the router drops their task's trace. */
+    readonly sampledOut: number;
   };
   readonly stepEvents: number;
   readonly ignored: number;
@@ -59,6 +61,8 @@ export interface TraceBackendDeps {
   readonly spans: StepSpans;
   readonly filter: AttributeFilter;
   readonly warn: Warn;
+  /** True when step spans follow the router's sampling (`createTaskerTracing({ router })`). */
+  readonly followsRouter: boolean;
 }
 
 type Payload = Record<string, unknown>;
@@ -81,7 +85,27 @@ export function createTraceBackend(deps: TraceBackendDeps): TraceBackend {
   let stepEvents = 0;
   let ignored = 0;
 
+  /** Root spans sampled in a way step spans cannot follow leave orphans: say so, once. */
+  let warnedSampling = false;
+  const checkSampling = (event: RoutedEvent): void => {
+    if (event.samplingRate >= 1 || warnedSampling) return;
+    const key = event.mapping.samplingKey;
+    const problem = !deps.followsRouter
+      ? `the router samples ${event.name} for the trace backend, but step spans do not know the router and are made for every task, dropped ones too: pass the router to createTaskerTracing({ router })`
+      : key !== 'taskId'
+        ? `the router samples ${event.name} ${key === undefined ? 'per event' : `by ${key}`}, while step spans follow its decision by task id: map it with samplingKey: 'taskId'`
+        : undefined;
+    if (problem === undefined) return;
+    warnedSampling = true;
+    try {
+      deps.warn(`[tasker ${deps.name}] ${problem}`);
+    } catch {
+      // A throwing warn must not break the hot path.
+    }
+  };
+
   const emitRoot = (event: RoutedEvent, p: Payload, status: string): void => {
+    checkSampling(event);
     const taskId = typeof p.taskId === 'string' ? p.taskId : undefined;
     const t = readTaskTrace(p.traceContext, taskId);
     if (t === undefined) {

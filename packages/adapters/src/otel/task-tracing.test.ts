@@ -1,7 +1,7 @@
 import { context, SpanStatusCode, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { createEventMapping, type RoutedEvent } from '@tasker/router';
+import { createEventMapping, createEventRouter, type RoutedEvent } from '@tasker/router';
 import { runBackendContract, SAMPLE_PAYLOADS } from '@tasker/router/testing';
 import { describe, expect, it } from 'vitest';
 import { TRACE_RECORDED_EVENTS } from '../../test/support/contract-probes';
@@ -254,6 +254,46 @@ describe('createTaskerTracing', () => {
       .filter((s) => s.traceId === t?.traceId);
     expect(spans).toHaveLength(3);
     expect(treeProblems(spans)).toEqual([]);
+  });
+
+  it('warns once when the router samples root spans in a way step spans cannot follow', () => {
+    const sampled = (samplingKey?: string): RoutedEvent => ({
+      ...event('task.completed', { taskId: 't-1' }),
+      mapping: createEventMapping({
+        eventName: 'task.completed',
+        backends: ['trace'],
+        samplingRate: 0.5,
+        samplingKey,
+      }),
+      samplingRate: 0.5,
+    });
+    const tracer = sdk.provider.getTracer('sampling');
+    const alone: string[] = [];
+    const withoutRouter = createTaskerTracing({
+      tracer,
+      idGenerator: sdk.idGenerator,
+      warn: (m) => alone.push(m),
+    });
+    withoutRouter.backend.handle(sampled('taskId'));
+    withoutRouter.backend.handle(sampled('taskId'));
+    expect(alone).toHaveLength(1);
+    expect(alone[0]).toMatch(/createTaskerTracing\(\{ router \}\)/);
+
+    const router = createEventRouter();
+    const byOther: string[] = [];
+    const withRouter = createTaskerTracing({
+      tracer,
+      idGenerator: sdk.idGenerator,
+      router,
+      warn: (m) => byOther.push(m),
+    });
+    withRouter.backend.handle(sampled('taskId'));
+    expect(byOther).toEqual([]);
+    withRouter.backend.handle(sampled());
+    expect(byOther).toHaveLength(1);
+    expect(byOther[0]).toMatch(/per event.*samplingKey: 'taskId'/);
+    // The tracing registered its backend on the router: a second one under the same name is refused.
+    expect(() => router.addBackend('trace', withRouter.backend)).toThrow();
   });
 
   it('rejects bad options, naming each field', () => {

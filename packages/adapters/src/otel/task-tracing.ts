@@ -1,4 +1,5 @@
 import { context, type Tracer, trace } from '@opentelemetry/api';
+import { type EventRouter, TaskEvents } from '@tasker/router';
 import { z } from 'zod';
 import type { LogTraceFieldsOf } from '../shared/log-trace-fields';
 import { parseOptions } from '../shared/parse-options';
@@ -23,6 +24,14 @@ export interface TaskerTracingOptions {
   readonly idGenerator: TaskerIdGenerator;
   /** The trace backend's name (what router mappings list). Default `trace`. */
   readonly name?: string;
+  /**
+   * The router that delivers to the trace backend. Given, the tracing registers its backend
+   * there (under `name`), and step spans follow the router's sampling: a task whose
+   * `task.completed` the router would drop for the backend (by task id, under the mappings of
+   * the moment) gets no spans at all, so sampling leaves no orphans. Without it, register
+   * `tracing.backend` yourself; every task's steps are then traced.
+   */
+  readonly router?: EventRouter;
   /**
    * Field-name fragments whose values are filtered (`[FILTERED]`) from span attributes,
    * case-insensitive. Default: the original's `passw, secret, token, _key, crypt, salt,
@@ -74,6 +83,16 @@ const schema = z
       'expected the createTaskerIdGenerator() your tracer provider was made with',
     ),
     name: z.string().min(1, 'expected a non-empty backend name').default('trace'),
+    router: z
+      .custom<EventRouter>(
+        (v) =>
+          typeof v === 'object' &&
+          v !== null &&
+          isFunction((v as EventRouter).keeps) &&
+          isFunction((v as EventRouter).addBackend),
+        'expected an EventRouter (createEventRouter())',
+      )
+      .optional(),
     sensitiveFields: z
       .array(z.string().min(1, 'expected non-empty field fragments'))
       .default([...DEFAULT_SENSITIVE_FIELDS]),
@@ -100,6 +119,8 @@ const schema = z
  * const tracing = createTaskerTracing({ tracer: provider.getTracer('tasker'), idGenerator });
  *
  * const router = createEventRouter({ backends: { trace: tracing.backend } });
+ * // or, with trace sampling: createTaskerTracing({ ..., router }) registers its backend and
+ * // makes no spans for the tasks the router drops
  * const tasker = createTasker({ tasks, router, middleware: [tracing.middleware], traceContext: tracing.traceContext });
  * ```
  */
@@ -110,21 +131,33 @@ export function createTaskerTracing(options: TaskerTracingOptions): TaskerTracin
   const spans = new StepSpans(o.parkTimeoutMs, 10_000);
   const ids = randomIds();
   const parentMode = o.submitter === 'parent';
+  const router = o.router;
+  const name = o.name;
+  const backend = createTraceBackend({
+    name,
+    tracer: o.tracer,
+    idGenerator: o.idGenerator,
+    spans,
+    filter,
+    warn,
+    followsRouter: router !== undefined,
+  });
+  router?.addBackend(name, backend);
   const attempts = new AttemptSpanIds();
-  const traced = createStepMiddleware({ tracer: o.tracer, spans, filter, attributes: o.attributes });
-  // The handler runs inside its attempt's span: note that span's id for the attempt's log lines.
-  // A span that is not new inside the middleware (none was started for the step) is not noted.
-  const middleware: TracingMiddleware = (step, run) => {
-    const outside = trace.getSpan(context.active());
-    return traced(step, () => {
-      const span = trace.getSpan(context.active());
-      if (span !== undefined && span !== outside) {
-        const c = span.spanContext();
-        attempts.remember(step.stepId, step.attempt, c.traceId, c.spanId, c.traceFlags);
-      }
-      return run();
-    });
-  };
+  // The handler runs inside its attempt's span: that span's id is noted for the attempt's log
+  // lines. An attempt without a span (its task's trace is dropped) is not noted.
+  const middleware = createStepMiddleware({
+    tracer: o.tracer,
+    spans,
+    filter,
+    attributes: o.attributes,
+    keepsTask:
+      router === undefined ? undefined : (taskId) => router.keeps(TaskEvents.COMPLETED, name, taskId),
+    started: (step, span) => {
+      const c = span.spanContext();
+      attempts.remember(step.stepId, step.attempt, c.traceId, c.spanId, c.traceFlags);
+    },
+  });
   return {
     traceContext() {
       const submitter = trace.getSpanContext(context.active());
@@ -145,14 +178,7 @@ export function createTaskerTracing(options: TaskerTracingOptions): TaskerTracin
       );
     },
     middleware,
-    backend: createTraceBackend({
-      name: o.name,
-      tracer: o.tracer,
-      idGenerator: o.idGenerator,
-      spans,
-      filter,
-      warn,
-    }),
+    backend,
     logTraceFields: attemptLogTraceFields(attempts),
     flush: () => spans.flush(),
   };

@@ -18,16 +18,34 @@ export interface TraceParent {
   readonly flags: number;
 }
 
+const CACHED = 10_000;
+/**
+ * Valid values already parsed: every event and attempt of a task carries the same one. Bounded:
+ * when full, it starts over.
+ */
+const parsed = new Map<string, TraceParent>();
+
 /** Parses a `traceparent` value, or returns undefined when it is not a valid version-00 one. */
 export function parseTraceParent(value: unknown): TraceParent | undefined {
   if (typeof value !== 'string' || value.length !== 55) return undefined;
+  const known = parsed.get(value);
+  if (known !== undefined) return known;
+  const parent = parseNew(value);
+  if (parent !== undefined) {
+    if (parsed.size >= CACHED) parsed.clear();
+    parsed.set(value, parent);
+  }
+  return parent;
+}
+
+function parseNew(value: string): TraceParent | undefined {
   if (value[2] !== '-' || value[35] !== '-' || value[52] !== '-' || !value.startsWith('00')) return undefined;
   const traceId = value.slice(3, 35);
   const spanId = value.slice(36, 52);
   const flags = value.slice(53, 55);
   if (!HEX.test(traceId) || !HEX.test(spanId) || !HEX.test(flags)) return undefined;
   if (traceId === ZERO_TRACE || spanId === ZERO_SPAN) return undefined;
-  return { traceId, spanId, flags: Number.parseInt(flags, 16) };
+  return Object.freeze({ traceId, spanId, flags: Number.parseInt(flags, 16) });
 }
 
 /** Formats a version-00 `traceparent`. */

@@ -38,9 +38,11 @@ describe('README examples', () => {
   it('runs every ts block of the README: one test below per block', () => {
     const markers = [
       'createTaskerTracing({',
+      'createTaskerTracing(sampledTracing)',
       'createOtelMetricsBackend({',
       'createNativeMetricsBackend({ registry })',
       'bridgeMetricsToPromClient({',
+      'createNativeMetricProducer({ registry })',
       'createLogsBackend({ logger: pino() })',
     ];
     expect(blocks.map((b) => markers.filter((m) => b.includes(m)).length)).toEqual(blocks.map(() => 1));
@@ -48,6 +50,12 @@ describe('README examples', () => {
 
   it('traces: a task is a trace with the handler’s span under its step', () => {
     expect(run('createTaskerTracing({').trim()).toBe(promised('createTaskerTracing({'));
+  }, 120_000);
+
+  it('traces sampled by task id: every kept task whole, nothing from the dropped ones', () => {
+    expect(run('createTaskerTracing(sampledTracing)').trim()).toBe(
+      promised('createTaskerTracing(sampledTracing)'),
+    );
   }, 120_000);
 
   it('OpenTelemetry metrics: the backend and the bridge on one meter provider', () => {

@@ -35,7 +35,6 @@ import {
   ObservabilityEvents,
   type StepEventPayload,
   StepEvents,
-  type TaskEventPayload,
   TaskEvents,
   WorkflowEvents,
 } from '@tasker/router';
@@ -51,44 +50,28 @@ import {
   type TaskTransitionRecord,
   type TransitionRecord,
 } from '../store/records';
+import {
+  stepPayload,
+  stepRequested,
+  stepStarted,
+  stepTimed,
+  stepTransition,
+  taskEnded,
+  taskPayload,
+  taskRequested,
+  taskStarted,
+  taskTransition,
+  viableSteps,
+} from './event-payloads';
 
-// Payloads are built with every field written out, and extended with `extend()` rather than
-// `{ ...base, field }`: on Node 20's V8, a spread followed by more properties costs about
-// 1.5 µs per object (a clone whose map then transitions on each added field), against 0.1 µs
-// for Object.assign. With ten events a step that was 12 µs per step, more than the routing
-// itself (measured with bench/adapters-overhead.bench.ts and a micro-benchmark of publish()).
+// The payloads of the events published on every step are built as literals with every field
+// written out (`event-payloads.ts`); the rarer ones are extended with `extend()`, which is
+// Object.assign: on Node 20's V8, `{ ...base, field }` costs about 1.5 µs per object (a clone
+// whose map then transitions on each added field), against 0.1 µs for Object.assign.
 
 /** `base` with `extra`'s fields added: a new object, as `{ ...base, ...extra }`, but fast. */
 function extend<B extends object, E extends object>(base: B, extra: E): B & E {
   return Object.assign({}, base, extra);
-}
-
-function taskPayload(task: TaskInfo): TaskEventPayload {
-  return {
-    taskId: task.id,
-    namespace: task.namespace,
-    taskName: task.name,
-    version: task.version,
-    traceContext: task.traceContext,
-  };
-}
-
-/** The payload fields of a step event. */
-export function stepPayload(
-  r: Pick<StepTransitionRecord, 'task' | 'stepId' | 'stepName' | 'attempt' | 'retryLimit'>,
-): StepEventPayload {
-  const task = r.task;
-  return {
-    taskId: task.id,
-    namespace: task.namespace,
-    taskName: task.name,
-    version: task.version,
-    traceContext: task.traceContext,
-    stepId: r.stepId,
-    stepName: r.stepName,
-    attempt: r.attempt,
-    retryLimit: r.retryLimit,
-  };
 }
 
 /** `reason` and `actor` of a manual transition, when it has them. */
@@ -98,9 +81,7 @@ function manualOf<P extends object>(base: P, t: { reason?: string; actor?: strin
 
 /** The timing fields of a step attempt that ended at `at`. */
 function timedOf(base: StepEventPayload, t: StepTransitionRecord, at: number): StepEventPayload {
-  return t.startedAt === undefined
-    ? base
-    : extend(base, { startedAt: t.startedAt, endedAt: at, durationMs: at - t.startedAt });
+  return t.startedAt === undefined ? base : stepTimed(base, t.startedAt, at);
 }
 
 /** `<transition id>.`, the prefix of its events' ids, or undefined (the router makes ids). */
@@ -144,11 +125,7 @@ export class EventPublisher {
       const ready = change.ready[i] as ReadySteps;
       this.#router.route(
         WorkflowEvents.VIABLE_STEPS_DISCOVERED,
-        extend(taskPayload(ready.task), {
-          stepIds: ready.stepIds,
-          stepNames: ready.stepNames,
-          count: ready.stepIds.length,
-        }),
+        viableSteps(ready.task, ready.stepIds, ready.stepNames),
         first?.at,
         eid(readyPrefix, i),
       );
@@ -165,7 +142,7 @@ export class EventPublisher {
     claimId?: number,
   ): void {
     if (this.#router === undefined) return;
-    const p = extend(stepPayload(r), { startedAt: at });
+    const p = stepStarted(stepPayload(r), at);
     const prefix = claimId === undefined ? undefined : `${claimId}.handle.`;
     this.#router.route(StepEvents.HANDLE, p, at, eid(prefix, 0));
     this.#router.route(ObservabilityEvents.STEP_HANDLE, p, at, eid(prefix, 1));
@@ -189,35 +166,22 @@ export class EventPublisher {
     const e = idPrefix(t.id);
     const base = taskPayload(t.task);
     const at = t.at;
-    router.route(
-      TaskEvents.BEFORE_TRANSITION,
-      extend(base, { fromState: t.from, toState: t.to }),
-      at,
-      eid(e, 0),
-    );
+    router.route(TaskEvents.BEFORE_TRANSITION, taskTransition(base, t.from, t.to), at, eid(e, 0));
     if (t.from === null)
-      router.route(TaskEvents.INITIALIZE_REQUESTED, extend(base, { requestedAt: at }), at, eid(e, 1));
+      router.route(TaskEvents.INITIALIZE_REQUESTED, taskRequested(base, at), at, eid(e, 1));
     else if (t.to === 'in_progress' && t.from === 'pending') {
-      router.route(TaskEvents.START_REQUESTED, extend(base, { startedAt: at }), at, eid(e, 1));
-      router.route(WorkflowEvents.TASK_STARTED, extend(base, { startedAt: at }), at, eid(e, 2));
-      router.route(ObservabilityEvents.TASK_ENQUEUE, extend(base, { requestedAt: at }), at, eid(e, 3));
+      router.route(TaskEvents.START_REQUESTED, taskStarted(base, at), at, eid(e, 1));
+      router.route(WorkflowEvents.TASK_STARTED, taskStarted(base, at), at, eid(e, 2));
+      router.route(ObservabilityEvents.TASK_ENQUEUE, taskRequested(base, at), at, eid(e, 3));
     } else if (t.to === 'in_progress' && t.from === 'error') {
       router.route(TaskEvents.RETRY_REQUESTED, manualOf(base, t), at, eid(e, 1));
     } else if (t.to === 'complete') {
-      const ended = extend(base, {
-        startedAt: t.task.createdAt,
-        endedAt: at,
-        durationMs: at - t.task.createdAt,
-      });
+      const ended = taskEnded(base, t.task.createdAt, at);
       router.route(TaskEvents.COMPLETED, ended, at, eid(e, 1));
       router.route(WorkflowEvents.TASK_COMPLETED, ended, at, eid(e, 2));
       router.route(ObservabilityEvents.TASK_FINALIZE, extend(ended, { status: 'complete' }), at, eid(e, 3));
     } else if (t.to === 'error') {
-      const ended = extend(base, {
-        startedAt: t.task.createdAt,
-        endedAt: at,
-        durationMs: at - t.task.createdAt,
-      });
+      const ended = taskEnded(base, t.task.createdAt, at);
       const error = t.error ?? { name: 'Error', message: 'a step failed' };
       router.route(TaskEvents.FAILED, extend(ended, { error }), at, eid(e, 1));
       router.route(WorkflowEvents.TASK_FAILED, extend(ended, { error }), at, eid(e, 2));
@@ -236,16 +200,11 @@ export class EventPublisher {
     const e = idPrefix(t.id);
     const base = stepPayload(t);
     const at = t.at;
-    router.route(
-      StepEvents.BEFORE_TRANSITION,
-      extend(base, { fromState: t.from, toState: t.to }),
-      at,
-      eid(e, 0),
-    );
+    router.route(StepEvents.BEFORE_TRANSITION, stepTransition(base, t.from, t.to), at, eid(e, 0));
     switch (t.to) {
       case 'pending':
         if (t.from === null)
-          router.route(StepEvents.INITIALIZE_REQUESTED, extend(base, { requestedAt: at }), at, eid(e, 1));
+          router.route(StepEvents.INITIALIZE_REQUESTED, stepRequested(base, at), at, eid(e, 1));
         else if (t.from === 'error') {
           router.route(
             StepEvents.RETRY_REQUESTED,
@@ -264,8 +223,8 @@ export class EventPublisher {
         );
         return;
       case 'in_progress':
-        router.route(StepEvents.EXECUTION_REQUESTED, extend(base, { requestedAt: at }), at, eid(e, 1));
-        router.route(StepEvents.BEFORE_HANDLE, extend(base, { startedAt: at }), at, eid(e, 2));
+        router.route(StepEvents.EXECUTION_REQUESTED, stepRequested(base, at), at, eid(e, 1));
+        router.route(StepEvents.BEFORE_HANDLE, stepStarted(base, at), at, eid(e, 2));
         return;
       case 'complete': {
         const timed = timedOf(base, t, at);
