@@ -122,6 +122,7 @@ export type {
   TransitionRecord,
   TransitionRow,
 } from './store/records';
+export type { SnapshotHorizon, StepSpan, StoreAudit } from './store/store-audit';
 export type { QueryInfo, TransientRetryOptions } from './store/store-context';
 export type {
   RetentionRule,

@@ -42,6 +42,7 @@ const TABLE: readonly { method: string; path: string; permission: string }[] = [
   { method: 'GET', path: '/analytics/performance', permission: 'tasker.analytics:index' },
   { method: 'GET', path: '/analytics/bottlenecks', permission: 'tasker.analytics:index' },
   { method: 'GET', path: '/retention', permission: 'tasker.retention:index' },
+  { method: 'GET', path: '/events/stream', permission: 'tasker.events:index' },
   { method: 'GET', path: '/schedules', permission: 'tasker.schedule:index' },
   { method: 'GET', path: '/schedules/{name}', permission: 'tasker.schedule:show' },
   { method: 'POST', path: '/schedules', permission: 'tasker.schedule:create' },
@@ -170,8 +171,9 @@ describe('authorization matrix over HTTP (JWT + claims coordinator)', () => {
     const open = h.api.routes.filter((r) => r.permission === null).map((r) => r.path.slice('/tasker'.length));
     expect(open.sort()).toEqual([...OPEN].sort());
     // The original's 18, tasker.task:index_all (it widens owner scoping and guards no route),
-    // tasker.retention:index, the six tasker.schedule:* and tasker.task:create_many (issue #14).
-    expect(PERMISSIONS).toHaveLength(27);
+    // tasker.retention:index, the six tasker.schedule:* and tasker.task:create_many (issue #14),
+    // tasker.events:index (issue #15).
+    expect(PERMISSIONS).toHaveLength(28);
     for (const row of TABLE) expect(PERMISSIONS).toContain(row.permission);
   });
 

@@ -14,7 +14,9 @@ import { ApiError } from './api-error';
 import { createClaimsCoordinator } from './auth/claims-coordinator';
 import type { Authenticator, AuthorizationCoordinator } from './auth/principal';
 import { limitBody, limitDeclaredBody, requireJsonBody } from './body-limit';
+import { type EventStreamOptions, EventStreams } from './event-stream';
 import { DEFAULT_MAX_JSON_DEPTH, limitJsonDepth } from './json-depth';
+import { createMounter, type MountHandler, type MountOptions } from './mounted-routes';
 import {
   listen,
   type NodeListener,
@@ -27,6 +29,7 @@ import { createRegistrar, type RouteDeps } from './registrar';
 import { type ApiEnv, principalOf, warnRefusals } from './route-guard';
 import { type ApiRoute, RouteTable } from './route-table';
 import { registerAnalyticsRoutes } from './routes/analytics-routes';
+import { registerEventRoutes } from './routes/event-routes';
 import { registerHandlerRoutes } from './routes/handler-routes';
 import { registerHealthRoutes } from './routes/health-routes';
 import { registerMetaRoutes } from './routes/meta-routes';
@@ -93,6 +96,8 @@ export interface TaskerApiOptions {
   readonly now?: () => number;
   /** Hears every unexpected (500) error; the client only gets "internal error". Default `console.error`. */
   readonly onError?: (error: unknown, request: Request) => void;
+  /** The live event feed, `GET /events/stream`: how often it reads the audit, heartbeats, page size. */
+  readonly events?: EventStreamOptions;
 }
 
 /** The API. */
@@ -103,11 +108,58 @@ export interface TaskerApi {
   readonly nodeHandler: NodeListener;
   /** Serves the API on node:http. Default `127.0.0.1`, an ephemeral port. */
   listen(options?: { port?: number; hostname?: string } & ServerLimits): Promise<RunningServer>;
-  /** Every route with its method, path and permission. */
+  /** Every route with its method, path and permission (mounted ones too). */
   readonly routes: readonly ApiRoute[];
+  /**
+   * Mounts a handler on `path` under the prefix (and everything below it), with the API's
+   * authentication, permission check and problem answers: a handler that throws gives the same
+   * 500 (or an `ApiError`'s own status) as a route of the API. Call it before the API serves.
+   *
+   * @throws TaskerError `CONFIG_INVALID` for a bad path or option, a path that overlaps a route,
+   *   or a mount after the API answered its first request.
+   * @example
+   * ```ts
+   * const api = createTaskerApi({ tasker, auth });
+   * api.mount('/ui', (request, { subpath }) => serveAsset(subpath)); // open: static assets
+   * api.mount('/ui/feed', feed, { permission: 'tasker.events:index' }); // 401/403 as the API's routes
+   * ```
+   */
+  mount(path: string, handler: MountHandler, options?: MountOptions): void;
   readonly prefix: string;
   /** The OpenAPI 3.1 document (what `GET <prefix>/openapi.json` returns). */
   openapi(): Record<string, unknown>;
+  /**
+   * Ends every open event stream (`GET /events/stream`) and refuses new ones (503), so that a
+   * server can close: node's `server.close()` waits for open responses. The server of
+   * `listen()` calls it when it closes.
+   */
+  close(): Promise<void>;
+}
+
+/** The feed's settings, validated, with their defaults. */
+function eventStreamOptions(o: EventStreamOptions | undefined): Required<EventStreamOptions> {
+  const out = {
+    pollIntervalMs: o?.pollIntervalMs ?? 250,
+    heartbeatMs: o?.heartbeatMs ?? 15_000,
+    batchSize: o?.batchSize ?? 100,
+    gapTimeoutMs: o?.gapTimeoutMs ?? 30_000,
+  };
+  const ranges: Record<keyof typeof out, [number, number]> = {
+    pollIntervalMs: [10, 60_000],
+    heartbeatMs: [100, 300_000],
+    batchSize: [1, 10_000],
+    gapTimeoutMs: [100, 600_000],
+  };
+  for (const [field, [min, max]] of Object.entries(ranges) as [keyof typeof out, [number, number]][]) {
+    const v = out[field];
+    if (!Number.isInteger(v) || v < min || v > max) {
+      throw new TaskerError(
+        'CONFIG_INVALID',
+        `events.${field}: expected an integer from ${min} to ${max}, received ${String(v)}`,
+      );
+    }
+  }
+  return out;
 }
 
 /**
@@ -174,11 +226,15 @@ export function createTaskerApi(options: TaskerApiOptions): TaskerApi {
     );
   }
   const authorize = authorizationOf(options.auth);
+  const streamOptions = eventStreamOptions(options.events);
+  const streams = new EventStreams();
   const onError =
     options.onError ??
     ((error: unknown, request: Request) =>
       console.error(`[tasker api] ${request.method} ${new URL(request.url).pathname}:`, error));
   const table = new RouteTable();
+  let served = false;
+  const onRefused = options.auth?.onRefusedToken ?? warnRefusals();
 
   const app = new OpenAPIHono<ApiEnv>({
     defaultHook: (result) => {
@@ -221,14 +277,11 @@ export function createTaskerApi(options: TaskerApiOptions): TaskerApi {
     statusRequiresAuth: options.auth?.healthStatusRequiresAuth ?? true,
     metricsRequiresAuth: options.auth?.metricsRequiresAuth ?? true,
     metricsHandler: options.metricsHandler,
-    route: createRegistrar(
-      table,
-      prefix,
-      options.auth?.authenticate,
-      authorize,
-      options.auth?.onRefusedToken ?? warnRefusals(),
-      [requireJsonBody(), limitBody(maxBodyBytes), limitJsonDepth(maxJsonDepth)],
-    ),
+    route: createRegistrar(table, prefix, options.auth?.authenticate, authorize, onRefused, [
+      requireJsonBody(),
+      limitBody(maxBodyBytes),
+      limitJsonDepth(maxJsonDepth),
+    ]),
   };
 
   let document: Record<string, unknown> | undefined;
@@ -261,6 +314,7 @@ export function createTaskerApi(options: TaskerApiOptions): TaskerApi {
   registerAnalyticsRoutes(deps);
   registerRetentionRoutes(deps);
   registerScheduleRoutes(deps);
+  registerEventRoutes(deps, streams, streamOptions, onError);
   registerMetaRoutes(deps, openapi);
 
   const problemResponse = (error: unknown, request: Request): Response => {
@@ -302,7 +356,18 @@ export function createTaskerApi(options: TaskerApiOptions): TaskerApi {
     return problemResponse(error, c.req.raw);
   });
 
+  const mount = createMounter({
+    app,
+    table,
+    prefix,
+    authenticate: options.auth?.authenticate,
+    authorize,
+    onRefused,
+    served: () => served,
+  });
+
   const fetch = async (request: Request): Promise<Response> => {
+    served = true;
     try {
       return await app.fetch(request);
     } catch (error) {
@@ -314,10 +379,22 @@ export function createTaskerApi(options: TaskerApiOptions): TaskerApi {
   return {
     fetch,
     nodeHandler,
-    listen: ({ port, hostname, ...limits } = {}) =>
-      listen(nodeHandler, port ?? 0, hostname ?? '127.0.0.1', limits),
-    routes: table.list(),
+    listen: async ({ port, hostname, ...limits } = {}) => {
+      const server = await listen(nodeHandler, port ?? 0, hostname ?? '127.0.0.1', limits);
+      return {
+        ...server,
+        close: () => {
+          streams.close();
+          return server.close();
+        },
+      };
+    },
+    get routes() {
+      return table.list();
+    },
+    mount,
     prefix,
     openapi,
+    close: async () => streams.close(),
   };
 }

@@ -19,10 +19,12 @@ export type {
 } from './auth/principal';
 export type { TaskerApi, TaskerApiAuthOptions, TaskerApiOptions } from './create-tasker-api';
 export { createTaskerApi } from './create-tasker-api';
+export type { EventStreamOptions } from './event-stream';
 export type { DependencyGraph, GraphStep } from './graph/dependency-graph';
 export { dependencyGraph } from './graph/dependency-graph';
-export type { RuntimeAnalysis } from './graph/runtime-analysis';
+export type { CriticalPath, CriticalSpan, RuntimeAnalysis } from './graph/runtime-analysis';
 export { analyseTask } from './graph/runtime-analysis';
+export type { MountContext, MountHandler, MountOptions } from './mounted-routes';
 export type { NodeListener, RunningServer, ServerLimits } from './node-server';
 export type { Problem } from './problem';
 export { STATUS_BY_CODE } from './problem';

@@ -12,7 +12,7 @@ import type { Permission } from './auth/permissions';
 export interface ApiRoute {
   /** Upper case: `GET`, `POST`, `PATCH`, `DELETE`. */
   readonly method: string;
-  /** With the prefix, in OpenAPI form: `/tasker/tasks/{id}`. */
+  /** With the prefix, in OpenAPI form: `/tasker/tasks/{id}`; a mount's subtree ends in `/*`. */
   readonly path: string;
   /** The permission checked, or null for an open route. */
   readonly permission: Permission | null;
@@ -27,7 +27,13 @@ export class RouteTable {
     this.#routes.push(Object.freeze({ ...route }));
     const source = route.path
       .split('/')
-      .map((segment) => (/^\{.+\}$/.test(segment) ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .map((segment) =>
+        segment === '*'
+          ? '.+'
+          : /^\{.+\}$/.test(segment)
+            ? '[^/]+'
+            : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+      )
       .join('/');
     this.#patterns.push({ method: route.method, regex: new RegExp(`^${source}$`) });
   }

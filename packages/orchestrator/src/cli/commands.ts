@@ -169,10 +169,19 @@ export async function taskCommand(
     print(taskDetails(task));
     if (task.dependency_analysis !== undefined) {
       const a = task.dependency_analysis as {
-        critical_path: { steps: string[]; duration_ms: number };
+        critical_path: {
+          steps: string[];
+          duration_ms: number;
+          spans: { step: string; duration_ms: number; attempts: number }[];
+        };
         blocked_steps: { name: string; blocked_by: { name: string; status: string }[] }[];
       };
+      // Each step from its first claim to its last settle, retries and backoff included.
+      const spans = a.critical_path.spans.map(
+        (s) => `${s.step} ${s.duration_ms} ms${s.attempts > 1 ? ` (${s.attempts} attempts)` : ''}`,
+      );
       print(`\ncritical path: ${a.critical_path.steps.join(' → ')} (${a.critical_path.duration_ms} ms)`);
+      if (spans.length > 0) print(`  ${spans.join(', ')}`);
       for (const b of a.blocked_steps) {
         print(`blocked: ${b.name} by ${b.blocked_by.map((x) => `${x.name} (${x.status})`).join(', ')}`);
       }

@@ -113,11 +113,17 @@ function eid(prefix: string | undefined, n: number): string | undefined {
   return prefix === undefined ? undefined : prefix + n;
 }
 
+/**
+ * Where the publisher sends events: a router, or anything that takes `route` calls (the live
+ * event feed collects them to write them to a stream).
+ */
+export type EventSink = Pick<EventRouter, 'route'>;
+
 /** Publishes the events of committed changes. A missing router makes it a no-op. */
 export class EventPublisher {
-  readonly #router: EventRouter | undefined;
+  readonly #router: EventSink | undefined;
 
-  constructor(router: EventRouter | undefined) {
+  constructor(router: EventSink | undefined) {
     this.#router = router;
   }
 
@@ -179,7 +185,7 @@ export class EventPublisher {
     this.publish({ transitions, ready: [] });
   }
 
-  #task(router: EventRouter, t: TaskTransitionRecord): void {
+  #task(router: EventSink, t: TaskTransitionRecord): void {
     const e = idPrefix(t.id);
     const base = taskPayload(t.task);
     const at = t.at;
@@ -226,7 +232,7 @@ export class EventPublisher {
       router.route(TaskEvents.RESOLVED_MANUALLY, manualOf(base, t), at, eid(e, 1));
   }
 
-  #step(router: EventRouter, t: StepTransitionRecord): void {
+  #step(router: EventSink, t: StepTransitionRecord): void {
     const e = idPrefix(t.id);
     const base = stepPayload(t);
     const at = t.at;

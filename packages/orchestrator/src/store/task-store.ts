@@ -38,6 +38,7 @@ import { databaseNow, notify } from './sql/read-tasks';
 import { updateTask } from './sql/task-state';
 import { StoppedSteps } from './stopped-steps';
 import { assertStorableJson, assertStorableText } from './storable';
+import { StoreAudit } from './store-audit';
 import {
   DEFAULT_TRANSIENT_RETRY,
   type QueryInfo,
@@ -117,6 +118,7 @@ export class TaskStore {
   readonly #ctx: StoreContext;
   #migrated: Promise<number[]> | undefined;
   #insights: StoreInsights | undefined;
+  #audit: StoreAudit | undefined;
   #retention: StoreRetention | undefined;
   #schedules: StoreSchedules | undefined;
 
@@ -168,6 +170,12 @@ export class TaskStore {
   get insights(): StoreInsights {
     this.#insights ??= new StoreInsights(this.#ctx);
     return this.#insights;
+  }
+
+  /** Reads of the transition audit: step spans (critical path) and the event feed's pages. */
+  get audit(): StoreAudit {
+    this.#audit ??= new StoreAudit(this.#ctx);
+    return this.#audit;
   }
 
   /** The retention sweep's statements (the engine's `runRetention` drives them). */

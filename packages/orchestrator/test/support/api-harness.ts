@@ -175,8 +175,11 @@ export async function startApiHarness(
         headers,
         ...(body === undefined ? {} : { body }),
       });
-      const text = await response.text();
       const contentType = response.headers.get('content-type') ?? '';
+      // A stream stays open: its status and headers are the answer here (event-stream tests read it).
+      const streaming = contentType.startsWith('text/event-stream');
+      if (streaming) await response.body?.cancel();
+      const text = streaming ? '' : await response.text();
       const parsed: unknown =
         text === '' ? undefined : contentType.includes('json') ? JSON.parse(text) : text;
       // A health route's 503 carries its own body (the failing checks, or the status and its reasons).

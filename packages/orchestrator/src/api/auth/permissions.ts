@@ -1,6 +1,6 @@
 /**
- * The permission strings, `resource:action`: the original Tasker's 18 and nine of this one's,
- * 27 in all. A guarded route needs exactly one of them (each route names its own when it is
+ * The permission strings, `resource:action`: the original Tasker's 18 and ten of this one's,
+ * 28 in all. A guarded route needs exactly one of them (each route names its own when it is
  * registered; `TaskerApi.routes` lists them); the `destroy` actions guard no route of this API
  * and stay in the registry for custom coordinators.
  *
@@ -12,6 +12,7 @@
  * `tasker.task:create_many` guards `POST /tasks/batch` (up to 1,000 tasks in one request), apart
  * from `tasker.task:create`, so that a principal may submit one task at a time without being
  * able to submit a thousand in one request.
+ * `tasker.events:index` guards `GET /events/stream`, the live event feed (issue #15).
  */
 
 /** Resources of the permission registry. */
@@ -24,6 +25,7 @@ export const RESOURCES = Object.freeze({
   analytics: 'tasker.analytics',
   retention: 'tasker.retention',
   schedule: 'tasker.schedule',
+  events: 'tasker.events',
 } as const);
 
 /** Every permission: the original's 18 in its order, then this implementation's own. */
@@ -55,11 +57,13 @@ export const PERMISSIONS = Object.freeze([
   'tasker.schedule:resume',
   'tasker.schedule:destroy',
   'tasker.task:create_many',
+  'tasker.events:index',
 ] as const);
 
 /**
- * One of the 27 permission strings: the original's 18, `tasker.task:index_all`,
- * `tasker.retention:index`, the six `tasker.schedule:*` and `tasker.task:create_many`.
+ * One of the 28 permission strings: the original's 18, `tasker.task:index_all`,
+ * `tasker.retention:index`, the six `tasker.schedule:*`, `tasker.task:create_many` and
+ * `tasker.events:index`.
  */
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -69,7 +73,7 @@ export function splitPermission(permission: Permission): { resource: string; act
   return { resource: permission.slice(0, at), action: permission.slice(at + 1) };
 }
 
-/** True for one of the 27 permission strings. */
+/** True for one of the 28 permission strings. */
 export function isPermission(value: unknown): value is Permission {
   return typeof value === 'string' && (PERMISSIONS as readonly string[]).includes(value);
 }

@@ -4,13 +4,17 @@
  * steps that are ready, the ones blocked and what blocks them, and the error chains (a failed
  * step and the unfinished descendants it holds back).
  *
- * The critical path is the chain with the largest sum of real durations (`endedAt -
- * startedAt` of the last attempt); a step that has not run counts 0 and marks the path
- * incomplete.
+ * The critical path is the chain of steps that gated the task, from the audit (issue #15):
+ * it ends at the step that settled last and walks back through the parent that settled last,
+ * to a root. Each step on it spans from its first claim to its last settle, so its retries and
+ * their backoff count, not only its last attempt. The path's duration runs from the first
+ * claim of its first step to the settle of its last (queueing between steps included). It is
+ * complete once every step of the task has settled; until then it is the path so far.
  */
 import type { EventError } from '@tasker/router';
 import type { StepState } from '../../states/step-states';
 import type { StepRecord } from '../../store/records';
+import type { StepSpan } from '../../store/store-audit';
 import { stepDurationMs } from '../wire/task-wire';
 import { levelsOf, topologicalOrder } from './dependency-graph';
 
@@ -33,7 +37,7 @@ export interface RuntimeAnalysis {
   readonly edges: { from: string; to: string }[];
   readonly executionOrder: string[];
   readonly levels: { level: number; steps: string[] }[];
-  readonly criticalPath: { steps: string[]; durationMs: number; complete: boolean };
+  readonly criticalPath: CriticalPath;
   readonly readySteps: string[];
   readonly blockedSteps: (NamedState & { blockedBy: NamedState[] })[];
   readonly errorChains: {
@@ -44,10 +48,34 @@ export interface RuntimeAnalysis {
   }[];
 }
 
+/** A step on the critical path: from its first claim to its last settle (epoch ms). */
+export interface CriticalSpan {
+  readonly step: string;
+  /** Undefined for a step that settled without running (skipped, resolved by hand). */
+  readonly firstClaimedAt: number | undefined;
+  readonly settledAt: number;
+  /** `settledAt - firstClaimedAt`: every attempt and the backoff between them (0 without a claim). */
+  readonly durationMs: number;
+  readonly attempts: number;
+}
+
+/** The steps that gated the task (see the top of this file). */
+export interface CriticalPath {
+  readonly steps: string[];
+  readonly spans: CriticalSpan[];
+  /** From the first claim of the path's first step to the settle of its last step. */
+  readonly durationMs: number;
+  /** True once every step of the task has settled. */
+  readonly complete: boolean;
+}
+
 const SATISFIED: ReadonlySet<StepState> = new Set(['complete', 'resolved_manually', 'skipped']);
 const SETTLED: ReadonlySet<StepState> = new Set([...SATISFIED, 'cancelled']);
+/** States a step stays in unless someone acts on it by hand. */
+const SETTLED_FOR_GOOD: ReadonlySet<StepState> = new Set([...SETTLED, 'error']);
 
-export function analyseTask(steps: readonly StepRecord[]): RuntimeAnalysis {
+/** The analysis of a task's steps; `spans` are theirs from the audit (`StoreAudit.stepSpans`). */
+export function analyseTask(steps: readonly StepRecord[], spans: readonly StepSpan[]): RuntimeAnalysis {
   const byName = new Map(steps.map((s) => [s.name, s]));
   const order = topologicalOrder(steps);
   const level = levelsOf(steps, order);
@@ -66,27 +94,7 @@ export function analyseTask(steps: readonly StepRecord[]): RuntimeAnalysis {
   }
   levels.sort((a, b) => a.level - b.level);
 
-  // Longest path by duration, over the topological order.
-  const best = new Map<string, { total: number; via: string | undefined }>();
-  for (const name of order) {
-    const own = stepDurationMs(byName.get(name) as StepRecord) ?? 0;
-    let via: string | undefined;
-    let from = 0;
-    for (const p of byName.get(name)?.dependsOn ?? []) {
-      const b = best.get(p);
-      if (b !== undefined && (via === undefined || b.total > from)) {
-        via = p;
-        from = b.total;
-      }
-    }
-    best.set(name, { total: from + own, via });
-  }
-  let end: string | undefined;
-  for (const name of order) {
-    if (end === undefined || (best.get(name)?.total ?? 0) > (best.get(end)?.total ?? 0)) end = name;
-  }
-  const path: string[] = [];
-  for (let at = end; at !== undefined; at = best.get(at)?.via) path.unshift(at);
+  const criticalPath = criticalPathOf(steps, order, spans);
 
   const state = (name: string): NamedState => ({ name, state: byName.get(name)?.state ?? 'pending' });
   const descendants = (name: string): string[] => {
@@ -116,11 +124,7 @@ export function analyseTask(steps: readonly StepRecord[]): RuntimeAnalysis {
     edges: steps.flatMap((s) => s.dependsOn.map((from) => ({ from, to: s.name }))),
     executionOrder: order,
     levels,
-    criticalPath: {
-      steps: path,
-      durationMs: best.get(end ?? '')?.total ?? 0,
-      complete: path.every((n) => stepDurationMs(byName.get(n) as StepRecord) !== null),
-    },
+    criticalPath,
     readySteps: order.filter((n) => {
       const s = byName.get(n) as StepRecord;
       return (
@@ -144,5 +148,67 @@ export function analyseTask(steps: readonly StepRecord[]): RuntimeAnalysis {
           blockedDescendants: descendants(n).filter((d) => !SETTLED.has(byName.get(d)?.state ?? 'pending')),
         };
       }),
+  };
+}
+
+/**
+ * Walks back from the step that settled last through the parent that settled last. Ties go to
+ * the step later in the topological order, so the answer does not depend on row order.
+ */
+function criticalPathOf(
+  steps: readonly StepRecord[],
+  order: readonly string[],
+  spans: readonly StepSpan[],
+): CriticalPath {
+  const byId = new Map(spans.map((s) => [s.stepId, s]));
+  const byName = new Map(steps.map((s) => [s.name, s]));
+  const rank = new Map(order.map((name, i) => [name, i]));
+  // A step that was settled and has been retried by hand since is not settled now.
+  const settledAt = (name: string): number | undefined => {
+    const step = byName.get(name);
+    return step === undefined || !SETTLED_FOR_GOOD.has(step.state) ? undefined : byId.get(step.id)?.settledAt;
+  };
+  const latest = (names: readonly string[]): string | undefined => {
+    let best: string | undefined;
+    for (const name of names) {
+      const at = settledAt(name);
+      if (at === undefined) continue;
+      const bestAt = best === undefined ? undefined : settledAt(best);
+      if (
+        bestAt === undefined ||
+        at > bestAt ||
+        (at === bestAt && (rank.get(name) ?? 0) > (rank.get(best as string) ?? 0))
+      ) {
+        best = name;
+      }
+    }
+    return best;
+  };
+  const path: string[] = [];
+  for (let at = latest(order); at !== undefined; at = latest(byName.get(at)?.dependsOn ?? [])) {
+    path.unshift(at);
+  }
+  const critical = path.map((name): CriticalSpan => {
+    const step = byName.get(name) as StepRecord;
+    const span = byId.get(step.id) as StepSpan;
+    const settled = span.settledAt as number;
+    return {
+      step: name,
+      firstClaimedAt: span.firstClaimedAt,
+      settledAt: settled,
+      durationMs: span.firstClaimedAt === undefined ? 0 : Math.max(0, settled - span.firstClaimedAt),
+      attempts: step.attempts,
+    };
+  });
+  const first = critical[0];
+  const last = critical[critical.length - 1];
+  return {
+    steps: path,
+    spans: critical,
+    durationMs:
+      first === undefined || last === undefined
+        ? 0
+        : Math.max(0, last.settledAt - (first.firstClaimedAt ?? first.settledAt)),
+    complete: steps.length > 0 && steps.every((s) => settledAt(s.name) !== undefined),
   };
 }

@@ -175,7 +175,11 @@ export function registerTaskRoutes(deps: RouteDeps): void {
       const task = await details(c, id);
       if (c.req.valid('query').include_dependencies === 'true') {
         return detailsResponse(task, 200, {
-          extra: { dependency_analysis: analysisToWire(analyseTask(task.steps)) },
+          extra: {
+            dependency_analysis: analysisToWire(
+              analyseTask(task.steps, await (await deps.tasker.store()).audit.stepSpans(task.id)),
+            ),
+          },
         });
       }
       return detailsResponse(task, 200);

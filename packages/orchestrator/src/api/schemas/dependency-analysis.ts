@@ -1,7 +1,7 @@
 /** The dependency graph of a definition, and the runtime analysis of a task's steps. */
 import { z } from '@hono/zod-openapi';
 import { STEP_STATES } from '../../states/step-states';
-import { idSchema } from './common';
+import { idSchema, optionalTimeSchema, timeSchema } from './common';
 import { stepErrorSchema } from './steps';
 
 export const edgeSchema = z
@@ -44,10 +44,31 @@ export const dependencyAnalysisSchema = z
     critical_path: z
       .object({
         steps: z.array(z.string()),
-        duration_ms: z.number().int(),
-        complete: z.boolean().openapi({ description: 'False when some step on it has no duration yet' }),
+        spans: z.array(
+          z.object({
+            step: z.string(),
+            first_claimed_at: optionalTimeSchema.openapi({
+              description:
+                'Its first claim (null when it settled without running: skipped, resolved by hand)',
+            }),
+            settled_at: timeSchema.openapi({ description: 'Its last settle' }),
+            duration_ms: z.number().int().openapi({
+              description:
+                'From its first claim to its last settle: every attempt and the backoff between them',
+            }),
+            attempts: z.number().int(),
+          }),
+        ),
+        duration_ms: z.number().int().openapi({
+          description: 'From the first claim of the first step on the path to the settle of its last step',
+        }),
+        complete: z.boolean().openapi({ description: 'False until every step of the task has settled' }),
       })
-      .openapi({ description: 'The longest chain of steps by real durations (unknown durations count 0)' }),
+      .openapi({
+        description:
+          'The steps that gated the task, from the transition audit: from the step that settled last, back ' +
+          'through the parent that settled last at each step, to a root',
+      }),
     ready_steps: z
       .array(z.string())
       .openapi({ description: 'Pending steps whose parents are all satisfied' }),

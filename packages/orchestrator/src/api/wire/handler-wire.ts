@@ -5,6 +5,7 @@ import type { DependencyGraph } from '../graph/dependency-graph';
 import type { RuntimeAnalysis } from '../graph/runtime-analysis';
 import type { dependencyAnalysisSchema, dependencyGraphSchema } from '../schemas/dependency-analysis';
 import type { handlerDetailsSchema, handlerSummarySchema, stepTemplateSchema } from '../schemas/handlers';
+import { iso, isoOrNull } from './time';
 
 export type HandlerSummaryWire = z.infer<typeof handlerSummarySchema>;
 export type HandlerDetailsWire = z.infer<typeof handlerDetailsSchema>;
@@ -97,6 +98,13 @@ export function analysisToWire(a: RuntimeAnalysis): z.infer<typeof dependencyAna
     levels: a.levels,
     critical_path: {
       steps: a.criticalPath.steps,
+      spans: a.criticalPath.spans.map((s) => ({
+        step: s.step,
+        first_claimed_at: isoOrNull(s.firstClaimedAt),
+        settled_at: iso(s.settledAt),
+        duration_ms: s.durationMs,
+        attempts: s.attempts,
+      })),
       duration_ms: a.criticalPath.durationMs,
       complete: a.criticalPath.complete,
     },
