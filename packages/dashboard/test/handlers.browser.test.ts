@@ -163,6 +163,15 @@ describeWithBrowser('the dashboard in chromium', (browser) => {
         focused.push(await page.evaluate("document.activeElement?.getAttribute('data-step') ?? null"));
       }
       expect(focused).toEqual([null, 'collect', 'verify']);
+      // Light and dark follow the system's preference.
+      const colours =
+        "[getComputedStyle(document.body).backgroundColor, getComputedStyle(document.querySelector('g.node rect')).fill]";
+      await page.emulateMedia({ colorScheme: 'light' });
+      const light = await page.evaluate(colours);
+      await page.emulateMedia({ colorScheme: 'dark' });
+      const dark = await page.evaluate(colours);
+      expect(light).toEqual(['rgb(247, 247, 248)', 'rgb(238, 243, 253)']);
+      expect(dark).toEqual(['rgb(21, 23, 26)', 'rgb(31, 42, 64)']);
       expect(seen.errors).toEqual([]);
       expect(seen.violations).toEqual([]);
       expect(seen.requested.filter((u) => new URL(u).hostname !== '127.0.0.1')).toEqual([]);
