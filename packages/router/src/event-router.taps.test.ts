@@ -107,6 +107,20 @@ describe('router taps', () => {
     expect(router.stats().sampledOut).toBe(0);
   });
 
+  it("samples critical events by the tap's rate: priority bypasses only the mapping's sampling", () => {
+    const trace = recorder('trace');
+    const router = createEventRouter({
+      mappings: [{ eventName: 'task.failed', backends: ['trace'], samplingRate: 0, priority: 'critical' }],
+      backends: { trace },
+    });
+    const feed = recorder('feed');
+    router.tap(feed, { samplingRate: 0 });
+    router.route('task.failed', task('t1') as never);
+    expect(trace.events).toHaveLength(1);
+    expect(feed.events).toHaveLength(0);
+    expect(router.stats().taps.feed?.sampledOut).toBe(1);
+  });
+
   it('a throwing tap is counted and warned about once, and breaks no other delivery', async () => {
     const { router, trace, warnings } = setup();
     const after = recorder('after');
