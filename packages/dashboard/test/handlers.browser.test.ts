@@ -54,20 +54,29 @@ const definitions = [
   defineTask({ namespace: 'ops', name: 'ping', version: '0.1.0', steps: [{ name: 'ping', handler: ok }] }),
 ];
 
-/** What the page drew: per definition, its step names and its edges. */
+/** What the page drew for every version: each task's versions picked in turn. */
 async function drawn(page: Page) {
-  return page
-    .$$eval('[data-definition]', (articles) =>
-      articles.map((a) => ({
-        id: a.getAttribute('data-definition'),
-        nodes: [...a.querySelectorAll('svg g.node')].map((g) => g.getAttribute('data-step')).sort(),
-        edges: [...a.querySelectorAll('svg path.edge')]
-          .filter((p) => (p.getAttribute('d') ?? '').startsWith('M'))
-          .map((p) => `${p.getAttribute('data-from')}->${p.getAttribute('data-to')}`)
-          .sort(),
-      })),
-    )
-    .then((all) => all.sort((a, b) => String(a.id).localeCompare(String(b.id))));
+  const out: { id: string | null; nodes: (string | null)[]; edges: string[] }[] = [];
+  const tasks = await page.$$('[data-task]');
+  for (const task of tasks) {
+    const select = await task.$('select');
+    const options =
+      (await select?.$$eval('option', (o) => o.map((x) => x.getAttribute('value') ?? ''))) ?? [];
+    for (const value of options) {
+      await select?.selectOption(value);
+      out.push(
+        await task.$eval('[data-definition]', (a) => ({
+          id: a.getAttribute('data-definition'),
+          nodes: [...a.querySelectorAll('svg g.node')].map((g) => g.getAttribute('data-step')).sort(),
+          edges: [...a.querySelectorAll('svg path.edge')]
+            .filter((p) => (p.getAttribute('d') ?? '').startsWith('M'))
+            .map((p) => `${p.getAttribute('data-from')}->${p.getAttribute('data-to')}`)
+            .sort(),
+        })),
+      );
+    }
+  }
+  return out.sort((a, b) => String(a.id).localeCompare(String(b.id)));
 }
 
 function expected() {
@@ -142,27 +151,45 @@ describeWithBrowser('the dashboard in chromium', (browser) => {
       expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
       await page.waitForSelector('[data-definition]', { timeout: 15_000 });
       expect(await drawn(page)).toEqual(expected());
-      // Each node shows its handler, retry limit, timeout and skippable flag.
+      // Each node shows its handler, retry limit, timeout and skippable flag (drawn() leaves the latest version picked).
       const charge = await page.textContent(
-        '[data-definition="shop/checkout/1.0.0"] g.node[data-step="charge"]',
+        '[data-definition="shop/checkout/1.1.0"] g.node[data-step="charge"]',
       );
       expect(charge).toContain('retries 4');
       const reserve = await page.textContent(
-        '[data-definition="shop/checkout/1.0.0"] g.node[data-step="reserve"]',
+        '[data-definition="shop/checkout/1.1.0"] g.node[data-step="reserve"]',
       );
       expect(reserve).toContain('timeout 5s');
       const notify = await page.textContent(
-        '[data-definition="shop/checkout/1.0.0"] g.node[data-step="notify"]',
+        '[data-definition="shop/checkout/1.1.0"] g.node[data-step="notify"]',
       );
       expect(notify).toContain('skippable');
       expect(notify).toContain('ƒ ok');
-      // Keyboard: after the navigation link, Tab reaches the first DAG's steps in order.
+      // The version picker: 1.1.0 (latest) against 1.0.0, by text and mark.
+      const checkout = page.locator('[data-task="shop/checkout"]');
+      await checkout.locator('select').selectOption({ label: '1.1.0 (latest)' });
+      expect(await checkout.locator('[data-diff]').textContent()).toBe(
+        'Since 1.0.0: 1 new, 1 changed, none removed.',
+      );
+      expect(
+        await checkout
+          .locator('g.node[data-mark]')
+          .evaluateAll((gs) =>
+            gs.map((g) => `${g.getAttribute('data-step')} ${g.getAttribute('data-mark')}`),
+          ),
+      ).toEqual(['invoice added', 'ship changed']);
+      expect(await checkout.locator('g.node[data-step="invoice"]').textContent()).toContain('＋ new');
+      await checkout.locator('select').selectOption({ label: '1.0.0' });
+      expect(await checkout.locator('[data-diff]').count()).toBe(0);
+      expect(await checkout.locator('g.node[data-mark]').count()).toBe(0);
+      // Keyboard: after the navigation link and the first task's version picker, Tab reaches its
+      // DAG's steps in order.
       const focused: unknown[] = [];
-      for (let i = 0; i < 3; i++) {
+      for (let i = 0; i < 4; i++) {
         await page.keyboard.press('Tab');
         focused.push(await page.evaluate("document.activeElement?.getAttribute('data-step') ?? null"));
       }
-      expect(focused).toEqual([null, 'collect', 'verify']);
+      expect(focused).toEqual([null, null, 'collect', 'verify']);
       // Light and dark follow the system's preference.
       const colours =
         "[getComputedStyle(document.body).backgroundColor, getComputedStyle(document.querySelector('g.node rect')).fill]";

@@ -1,6 +1,10 @@
 /** One definition's DAG as SVG: a box per step (handler, retries, timeout, skippable), an arrow per dependency. */
 
 import { layOutDag, NODE_HEIGHT, NODE_WIDTH } from './dag-layout';
+import type { StepMark } from './version-diff';
+
+const MARK_TEXT: Record<StepMark, string> = { added: '＋ new', changed: '✎ changed' };
+
 import type { StepTemplate } from './handlers-data';
 
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
@@ -21,6 +25,8 @@ export function DagView(props: {
   readonly title: string;
   readonly steps: readonly StepTemplate[];
   readonly edges: readonly { readonly from: string; readonly to: string }[];
+  /** Steps new or changed since the version before, shown by text and outline. */
+  readonly marks?: Readonly<Record<string, StepMark>>;
 }) {
   const dag = layOutDag(props.steps, props.edges);
   const arrow = `arrow-${props.id}`;
@@ -57,28 +63,37 @@ export function DagView(props: {
           <title>{`${e.to} depends on ${e.from}`}</title>
         </path>
       ))}
-      {dag.nodes.map(({ step, x, y }) => (
-        <g
-          key={step.name}
-          class={`node${step.skippable ? ' skippable' : ''}`}
-          data-step={step.name}
-          transform={`translate(${x.toFixed(1)},${y.toFixed(1)})`}
-          tabindex={0}
-          aria-label={`Step ${step.name}, handler ${step.handler}, ${details(step)}`}
-        >
-          <title>{`${step.name}\nhandler ${step.handler}\n${details(step)}`}</title>
-          <rect width={NODE_WIDTH} height={NODE_HEIGHT} rx="6" />
-          <text x="10" y="20" class="step-name">
-            {clip(step.name, 26)}
-          </text>
-          <text x="10" y="38" class="step-handler">
-            {clip(`ƒ ${step.handler}`, 30)}
-          </text>
-          <text x="10" y="55" class="step-meta">
-            {clip(details(step), 34)}
-          </text>
-        </g>
-      ))}
+      {dag.nodes.map(({ step, x, y }) => {
+        const mark = props.marks?.[step.name];
+        return (
+          <g
+            key={step.name}
+            class={`node${step.skippable ? ' skippable' : ''}${mark === undefined ? '' : ` ${mark}`}`}
+            data-mark={mark}
+            data-step={step.name}
+            transform={`translate(${x.toFixed(1)},${y.toFixed(1)})`}
+            tabindex={0}
+            aria-label={`Step ${step.name}${mark === undefined ? '' : ` (${mark})`}, handler ${step.handler}, ${details(step)}`}
+          >
+            <title>{`${step.name}\nhandler ${step.handler}\n${details(step)}`}</title>
+            <rect width={NODE_WIDTH} height={NODE_HEIGHT} rx="6" />
+            <text x="10" y="20" class="step-name">
+              {clip(step.name, mark === undefined ? 26 : 15)}
+            </text>
+            <text x="10" y="38" class="step-handler">
+              {clip(`ƒ ${step.handler}`, 30)}
+            </text>
+            <text x="10" y="55" class="step-meta">
+              {clip(details(step), 34)}
+            </text>
+            {mark === undefined ? null : (
+              <text x={NODE_WIDTH - 8} y="20" text-anchor="end" class="step-mark">
+                {MARK_TEXT[mark]}
+              </text>
+            )}
+          </g>
+        );
+      })}
     </svg>
   );
 }
