@@ -8,7 +8,8 @@
  * - a file its `package.json` points into `dist/` (main, module, types, exports, bin) is missing
  *   (never built, or a build that was interrupted before its `.d.ts` step), or
  * - its oldest `dist/` file is older than its newest input: `src/**` (but the tests beside the
- *   code, `*.test.ts`, which no build reads), `package.json`,
+ *   code, `*.test.ts`, which no build reads), `ui/**` and `scripts/**` (a browser app and its
+ *   build, the dashboard's), `package.json`,
  *   `tsup.config.ts`, `tsconfig.json`, and the shared `tsup.base.ts` and `tsconfig.base.json`,
  *   or than the newest `dist/` file of a workspace package it depends on, or
  * - a workspace package it depends on is stale (it is rebuilt first, so this one would be).
@@ -88,6 +89,9 @@ function staleReason(pkg, packages) {
   const builtAt = Math.min(...built.map(mtime));
   const inputs = [
     ...filesUnder(join(pkg.dir, 'src')).filter((f) => !f.endsWith('.test.ts')),
+    // A browser app's sources and its build script (the dashboard's ui/ and scripts/).
+    ...filesUnder(join(pkg.dir, 'ui')),
+    ...filesUnder(join(pkg.dir, 'scripts')),
     ...PACKAGE_INPUTS.map((f) => join(pkg.dir, f)).filter(existsSync),
     ...SHARED_INPUTS.filter(existsSync),
     ...pkg.deps.flatMap((dep) => filesUnder(join(packages.get(dep).dir, 'dist'))),

@@ -52,6 +52,8 @@ export interface DeliveryOptions {
   readonly warn: (message: string) => void;
   readonly normalLimit: number;
   readonly highLimit: number;
+  /** What the warnings call a slot's plugin: `backend` (default) or `tap`. */
+  readonly kind?: 'backend' | 'tap';
 }
 
 export class BackendDelivery {
@@ -60,6 +62,7 @@ export class BackendDelivery {
   readonly #warn: (message: string) => void;
   readonly #normalLimit: number;
   readonly #highLimit: number;
+  readonly #kind: 'backend' | 'tap';
   #pendingTotal = 0;
   #drainWaiters: (() => void)[] = [];
   /** Throws and rejections, all backends. */
@@ -74,31 +77,38 @@ export class BackendDelivery {
     this.#onError = options.onError ?? ((error, context) => this.#warnOnce(error, context));
     this.#normalLimit = options.normalLimit;
     this.#highLimit = options.highLimit;
+    this.#kind = options.kind ?? 'backend';
   }
 
   /** The slot of backend name `name`, made on first use. */
   slot(name: string): BackendSlot {
-    let slot = this.#slots.get(name);
-    if (slot === undefined) {
-      const made: BackendSlot = {
-        name,
-        backend: undefined,
-        handled: 0,
-        errors: 0,
-        dropped: 0,
-        unrouted: 0,
-        pending: 0,
-        warned: false,
-        warnedUnregistered: false,
-        settle: () => {
-          made.pending--;
-          this.#settled();
-        },
-      };
-      slot = made;
-      this.#slots.set(name, slot);
-    }
-    return slot;
+    return this.#slots.get(name) ?? this.fresh(name);
+  }
+
+  /** A new slot for `name`, with zeroed counters, in place of any earlier one. */
+  fresh(name: string): BackendSlot {
+    const made: BackendSlot = {
+      name,
+      backend: undefined,
+      handled: 0,
+      errors: 0,
+      dropped: 0,
+      unrouted: 0,
+      pending: 0,
+      warned: false,
+      warnedUnregistered: false,
+      settle: () => {
+        made.pending--;
+        this.#settled();
+      },
+    };
+    this.#slots.set(name, made);
+    return made;
+  }
+
+  /** Drops the slot of `name` from stats; promises it still has pending stay tracked by drain(). */
+  forget(name: string): void {
+    this.#slots.delete(name);
   }
 
   /** The registered plugin of `name`, if any. */
@@ -184,9 +194,13 @@ export class BackendDelivery {
     if (slot === undefined || slot.warned) return;
     slot.warned = true;
     const message = error instanceof Error ? error.message : String(error);
-    this.#warn(
-      `Tasker router: backend "${context.backend}" failed on "${context.event.name}": ${message} (further errors are counted in stats())`,
-    );
+    try {
+      this.#warn(
+        `Tasker router: ${this.#kind} "${context.backend}" failed on "${context.event.name}": ${message} (further errors are counted in stats())`,
+      );
+    } catch {
+      // A warn function that throws must not break routing; the error is counted.
+    }
   }
 
   /** Resolves once every pending promise has settled. */

@@ -17,6 +17,7 @@ import {
   type EventMappingInput,
   type EventMappingOptions,
 } from './event-mapping';
+import { type TapOptions, type TapRoute, TapSet } from './event-taps';
 import { type MappingLayer, MappingLayers } from './mapping-layers';
 import type { PayloadOf } from './payloads';
 import { checkBackend, checkRouterOptions, type EventRouterOptions } from './router-options';
@@ -123,6 +124,25 @@ export interface EventRouter {
   addBackend(name: string, backend: RouterBackend): void;
   /** Unregisters a backend. Its events count as unrouted from then on. */
   removeBackend(name: string): boolean;
+  /**
+   * Adds a tap: `backend` receives every known event that `events` match (default: all), in
+   * addition to where the event's mapping sends it, whatever that mapping says (none, disabled,
+   * or sampled out). The tap samples on its own (`samplingRate`, `samplingKey`, as a mapping's).
+   * Its events carry the same `id` and `timestamp` as the mapped delivery, and as `mapping` one
+   * that names the tap, with its pattern, rate and `metadata.tap`. A tap that throws or rejects is
+   * counted and warned about once, and never stops another delivery. `stats().taps` counts each
+   * tap apart; `routed`, `errors` and `dropped` count mapped deliveries only.
+   *
+   * Returns a function that removes the tap (and its counters); it returns false the second time.
+   * Throws `ROUTER_OPTIONS_INVALID` for a bad option or a tap name already in use.
+   *
+   * @example
+   * ```ts
+   * const stop = router.tap(feed, { events: ['task.*', 'step.*'], samplingRate: 0.5, samplingKey: 'taskId' });
+   * stop();
+   * ```
+   */
+  tap(backend: RouterBackend, options?: TapOptions): () => boolean;
   stats(): RouterStats;
   /** Resolves once every promise returned by a backend has settled. */
   drain(): Promise<void>;
@@ -148,6 +168,8 @@ interface CompiledRoute {
   readonly threshold: number;
   readonly key: string | undefined;
   readonly slots: readonly BackendSlot[];
+  /** The taps this name reaches; undefined when none, so an untapped route pays one check. */
+  readonly taps: readonly TapRoute[] | undefined;
 }
 
 class Router implements EventRouter {
@@ -156,6 +178,7 @@ class Router implements EventRouter {
   readonly #cache = new Map<string, CompiledRoute>();
   readonly #custom = new Map<string, CustomEventDefinition>();
   readonly #delivery: BackendDelivery;
+  readonly #taps: TapSet;
   readonly #random: () => number;
   readonly #now: () => number;
   readonly #warn: (message: string) => void;
@@ -196,6 +219,12 @@ class Router implements EventRouter {
       normalLimit: options.pendingLimits?.normal ?? 1000,
       highLimit: options.pendingLimits?.high ?? 2000,
     });
+    this.#taps = new TapSet({
+      onError: options.onError,
+      warn: this.#warn,
+      normalLimit: options.pendingLimits?.normal ?? 1000,
+      highLimit: options.pendingLimits?.high ?? 2000,
+    });
     for (const [name, backend] of Object.entries(options.backends ?? {})) {
       this.#delivery.slot(name).backend = backend;
     }
@@ -206,6 +235,12 @@ class Router implements EventRouter {
     if (route === undefined) {
       route = this.#compile(eventName);
       if (route === undefined) return false;
+    }
+    if (route.taps !== undefined) {
+      // One time and one id for the tapped and the mapped delivery: they are the same event.
+      if (timestamp === undefined) timestamp = this.#now();
+      if (id === undefined) id = this.#ids.next();
+      this.#tap(route.taps, route.level, eventName, payload, timestamp, id);
     }
     if (!route.active) {
       if (route.mapping === undefined) this.#unrouted++;
@@ -240,6 +275,39 @@ class Router implements EventRouter {
     return this.#now();
   }
 
+  #tap(
+    taps: readonly TapRoute[],
+    level: number,
+    name: string,
+    payload: unknown,
+    timestamp: number,
+    id: string,
+  ): void {
+    const set = this.#taps;
+    for (let i = 0; i < taps.length; i++) {
+      const { tap, mapping } = taps[i] as TapRoute;
+      if (!set.keeps(tap, payload, this.#random)) {
+        tap.sampledOut++;
+        continue;
+      }
+      set.delivery.deliver(
+        tap.slot,
+        { id, name, payload, timestamp, mapping, samplingRate: tap.rate },
+        level,
+      );
+    }
+  }
+
+  tap(backend: RouterBackend, options: TapOptions = {}): () => boolean {
+    const tap = this.#taps.add(backend, options);
+    this.#cache.clear();
+    return () => {
+      const removed = this.#taps.remove(tap);
+      if (removed) this.#cache.clear();
+      return removed;
+    };
+  }
+
   #keeps(route: CompiledRoute, payload: unknown): boolean {
     if (route.key !== undefined && typeof payload === 'object' && payload !== null) {
       const value = (payload as Record<string, unknown>)[route.key];
@@ -271,6 +339,7 @@ class Router implements EventRouter {
       threshold: samplingThreshold(rate),
       key: mapping?.samplingKey,
       slots: active && mapping !== undefined ? mapping.backends.map((name) => this.#delivery.slot(name)) : [],
+      taps: this.#taps.routesFor(eventName),
     };
     this.#cache.set(eventName, route);
     return route;
@@ -396,11 +465,12 @@ class Router implements EventRouter {
       errors: delivery.errors,
       dropped: delivery.dropped,
       backends: delivery.stats(),
+      taps: this.#taps.stats(),
     };
   }
 
-  drain(): Promise<void> {
-    return this.#delivery.drain();
+  async drain(): Promise<void> {
+    await Promise.all([this.#delivery.drain(), this.#taps.delivery.drain()]);
   }
 
   reset(): void {
@@ -413,6 +483,7 @@ class Router implements EventRouter {
     this.#warnedNames.clear();
     this.#warnedOverflow = false;
     this.#delivery.reset();
+    this.#taps.reset();
   }
 }
 

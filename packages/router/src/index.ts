@@ -32,6 +32,7 @@ export type { EventMapping, EventMappingInput, EventMappingOptions, EventPriorit
 export { BACKEND_NAME, createEventMapping, EVENT_PRIORITIES } from './event-mapping';
 export type { EventRouter } from './event-router';
 export { createEventRouter } from './event-router';
+export type { TapOptions, TapStats } from './event-taps';
 export type { MappingDecision, MappingLayer } from './mapping-layers';
 export type {
   BatchStepExecutionPayload,

@@ -1,5 +1,6 @@
 import type { BackendStats } from './backend-delivery';
 import type { EventMapping } from './event-mapping';
+import type { TapStats } from './event-taps';
 import type { MappingDecision, MappingLayer, MappingLayers } from './mapping-layers';
 
 /** What `router.stats()` returns: the routing table's shape and what routing has done. */
@@ -41,6 +42,11 @@ export interface RouterStats {
   /** Events shed under backpressure, all backends. */
   readonly dropped: number;
   readonly backends: Readonly<Record<string, BackendStats>>;
+  /**
+   * Each tap (`router.tap()`) under its backend's name. A tap's deliveries, errors and sheds are
+   * counted here only, never in `routed`, `errors`, `dropped` or `backends`.
+   */
+  readonly taps: Readonly<Record<string, TapStats>>;
 }
 
 /** The part of {@link RouterStats} that describes the mappings, not what routing did. */

@@ -1,0 +1,141 @@
+/**
+ * The dashboard's server part: it mounts the page and its static assets under a Tasker REST API
+ * (`api.mount`), so the dashboard needs no server of its own and shares the API's prefix, port
+ * and error handling. The assets are open (they hold no data); every piece of data the page shows
+ * comes from the API's own routes, with the user's token when the API needs one.
+ */
+import type { Tasker } from '@tasker/orchestrator';
+import {
+  createTaskerApi,
+  type MountContext,
+  type TaskerApi,
+  type TaskerApiAuthOptions,
+} from '@tasker/orchestrator/api';
+import { z } from 'zod';
+import { type DashboardAssets, loadDashboardAssets } from './dashboard-assets';
+import { DASHBOARD_HEADERS, dashboardPage } from './dashboard-page';
+
+/** Options of {@link createTaskerDashboard}: an `api` to mount on, or a `tasker` to make one for. */
+export type TaskerDashboardOptions = (
+  | { readonly api: TaskerApi; readonly tasker?: never; readonly auth?: never }
+  | {
+      readonly tasker: Tasker;
+      /** Authentication of the API made for `tasker` (see `createTaskerApi`). */
+      readonly auth?: TaskerApiAuthOptions;
+      readonly api?: never;
+    }
+) & {
+  /** Where the page is mounted, under the API's prefix. Default `/ui` (so `/tasker/ui`). */
+  readonly path?: string;
+};
+
+/** What {@link createTaskerDashboard} returns. */
+export interface TaskerDashboard {
+  /** The API the dashboard is mounted on (made here when `tasker` was given). */
+  readonly api: TaskerApi;
+  /** The page's path with the API's prefix: `/tasker/ui`. */
+  readonly path: string;
+}
+
+const PATH = /^\/[A-Za-z0-9._~-]+(?:\/[A-Za-z0-9._~-]+)*$/;
+
+const optionsSchema = z
+  .object({
+    api: z
+      .custom<TaskerApi>(
+        (v) => typeof v === 'object' && v !== null && typeof (v as TaskerApi).mount === 'function',
+        {
+          error: 'expected a TaskerApi (from createTaskerApi), with mount()',
+        },
+      )
+      .optional(),
+    tasker: z
+      .custom<Tasker>((v) => typeof v === 'object' && v !== null && 'registry' in v, {
+        error: 'expected a Tasker (from createTasker)',
+      })
+      .optional(),
+    auth: z.unknown().optional(),
+    path: z
+      .string({ error: 'expected a path such as "/ui"' })
+      .regex(PATH, {
+        error: (i) =>
+          `expected a path such as "/ui" (no trailing slash), received ${JSON.stringify(i.input)}`,
+      })
+      .optional(),
+  })
+  .strict()
+  .refine((o) => (o.api === undefined) !== (o.tasker === undefined), {
+    error: 'expected exactly one of api or tasker',
+    path: ['api'],
+  })
+  .refine((o) => o.api === undefined || o.auth === undefined, {
+    error: 'auth goes with tasker; an api brings its own',
+    path: ['auth'],
+  });
+
+/**
+ * Mounts the dashboard under a Tasker API: the page at `<prefix><path>` and its assets below it,
+ * open, with a Content Security Policy that allows only this server (no inline script, no CDN, no
+ * remote font). Call it before the API serves its first request (a rule of `api.mount`).
+ *
+ * @throws TypeError naming the bad option. The API's own `CONFIG_INVALID` when the path is taken.
+ * @example
+ * ```ts
+ * const api = createTaskerApi({ tasker });
+ * const dashboard = createTaskerDashboard({ api });
+ * const server = await api.listen();
+ * console.log(`${server.url}${dashboard.path}`);
+ * ```
+ */
+export function createTaskerDashboard(options: TaskerDashboardOptions): TaskerDashboard {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.length ? issue.path.join('.') : '(options)';
+    throw new TypeError(`createTaskerDashboard: ${field}: ${issue?.message ?? 'invalid options'}`);
+  }
+  const api =
+    options.api ??
+    createTaskerApi({
+      tasker: options.tasker as Tasker,
+      ...(options.auth === undefined ? {} : { auth: options.auth }),
+    });
+  const path = options.path ?? '/ui';
+  const assets = loadDashboardAssets();
+  api.mount(path, (request, context) => answer(request, context, api.prefix, assets));
+  return { api, path: `${api.prefix}${path}` };
+}
+
+async function answer(
+  request: Request,
+  context: MountContext,
+  prefix: string,
+  assets: DashboardAssets,
+): Promise<Response> {
+  const head = request.method === 'HEAD';
+  if (context.subpath === '' || context.subpath === '/') {
+    const html = dashboardPage({ prefix, mountPath: context.mountPath, version: assets.version });
+    return new Response(head ? null : html, {
+      headers: {
+        ...DASHBOARD_HEADERS,
+        'Content-Type': 'text/html; charset=utf-8',
+        'Cache-Control': 'no-cache',
+      },
+    });
+  }
+  const asset = await assets.read(context.subpath.slice(1));
+  if (asset === undefined) {
+    return new Response('Not found', {
+      status: 404,
+      headers: { ...DASHBOARD_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' },
+    });
+  }
+  return new Response(head ? null : asset.body, {
+    headers: {
+      ...DASHBOARD_HEADERS,
+      'Content-Type': asset.contentType,
+      'Cache-Control': 'no-cache',
+      ETag: `"${assets.version}"`,
+    },
+  });
+}

@@ -1,0 +1,53 @@
+/**
+ * The page's access to the Tasker REST API: same origin, under the prefix the server wrote into
+ * the page. With JWT on, the user's token is held in this module only (memory): never in
+ * storage, a cookie or a URL, so a reload asks for it again.
+ */
+
+/** The API answered 401: the page must ask for a token. */
+export class TokenNeeded extends Error {}
+
+/** The API refused or failed: its problem answer's title and detail. */
+export class ApiProblem extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+let token: string | undefined;
+
+export function setToken(value: string | undefined): void {
+  token = value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+export function hasToken(): boolean {
+  return token !== undefined;
+}
+
+/** The API's prefix, from `<meta name="tasker-api">`. */
+export function apiBase(): string {
+  return document.querySelector('meta[name="tasker-api"]')?.getAttribute('content') ?? '/tasker';
+}
+
+/** GETs `path` under the prefix as JSON. Throws {@link TokenNeeded} on 401, {@link ApiProblem} on others. */
+export async function getJson<T>(path: string): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (token !== undefined) headers.Authorization = `Bearer ${token}`;
+  const response = await fetch(`${apiBase()}${path}`, { headers, credentials: 'same-origin' });
+  if (response.status === 401)
+    throw new TokenNeeded(token === undefined ? 'A token is needed' : 'The token was refused');
+  if (!response.ok) {
+    let message = `${response.status} ${response.statusText}`;
+    try {
+      const problem = (await response.json()) as { title?: string; detail?: string };
+      message = [problem.title, problem.detail].filter(Boolean).join(': ') || message;
+    } catch {
+      // Not a problem document; the status says enough.
+    }
+    throw new ApiProblem(response.status, message);
+  }
+  return (await response.json()) as T;
+}
