@@ -1,7 +1,7 @@
 import { COUNTER_VALUE, type InstrumentInfo } from './instrument';
 import type { ExemplarLabels, LabelValues } from './labels';
 import { DETACHED, type SeriesFamily } from './series-family';
-import type { SeriesStore } from './series-store';
+import type { SeriesView } from './series-views';
 
 /** A counter bound to one label set: `counter.labels({...})`. */
 export interface CounterHandle {
@@ -37,13 +37,21 @@ export interface UnlabelledCounter extends InstrumentInfo<never>, CounterHandle 
  */
 export type Counter<L extends string = never> = [L] extends [never] ? UnlabelledCounter : LabelledCounter<L>;
 
-/** A counter handle bound to one slot. See `SeriesStore` for the generation check. */
-class CounterBinding implements CounterHandle {
+/** The view of a handle without a series of its own: its updates take the slow path. */
+const NO_CELL = new Float64Array(0);
+
+/**
+ * A counter handle bound to one slot. It adds into a one-cell view of its series' value (see
+ * `series-views.ts` for why, and how the family keeps the view current). A handle made from bad
+ * labels, bound to the overflow series, or whose series was released holds an empty view, and
+ * its updates take the slow path.
+ */
+class CounterBinding implements CounterHandle, SeriesView {
   readonly #family: SeriesFamily<CounterBinding>;
-  readonly #store: SeriesStore;
   readonly #values: readonly string[] | undefined;
   #slot: number;
-  #generation: number;
+  #cell: Float64Array = NO_CELL;
+  #touched = false;
 
   constructor(
     family: SeriesFamily<CounterBinding>,
@@ -52,10 +60,9 @@ class CounterBinding implements CounterHandle {
     values: readonly string[] | undefined,
   ) {
     this.#family = family;
-    this.#store = family.store;
     this.#slot = slot;
-    this.#generation = generation;
     this.#values = values;
+    if (generation !== DETACHED) this.#attach(slot);
   }
 
   inc(value = 1, exemplar?: ExemplarLabels): void {
@@ -63,33 +70,57 @@ class CounterBinding implements CounterHandle {
       this.#family.dropValue(value, COUNTER_VALUE);
       return;
     }
-    const store = this.#store;
-    let slot = this.#slot;
-    if (store.gens[slot] !== this.#generation) {
-      slot = this.#rebind();
-      if (slot < 0) return;
+    const cell = this.#cell;
+    if (cell.length === 0) {
+      this.#incUnbound(value, exemplar);
+      return;
     }
-    store.values[slot] = (store.values[slot] as number) + value;
-    store.touched[slot] = 1;
-    if (exemplar !== undefined) this.#family.exemplar(slot, exemplar, value);
+    cell[0] = (cell[0] as number) + value;
+    this.#touched = true;
+    if (exemplar !== undefined) this.#family.exemplar(this.#slot, exemplar, value);
   }
 
-  /** The series was evicted (or is the overflow series, or the labels were bad). */
-  #rebind(): number {
+  refresh(): void {
+    this.#cell = this.#family.store.values.subarray(this.#slot, this.#slot + 1);
+  }
+
+  detach(): void {
+    this.#cell = NO_CELL;
+  }
+
+  takeTouched(): boolean {
+    const touched = this.#touched;
+    this.#touched = false;
+    return touched;
+  }
+
+  #attach(slot: number): void {
+    this.#slot = slot;
+    this.refresh();
+    this.#family.watch(slot, this);
+  }
+
+  /**
+   * The series was released (or is the overflow series, or the labels were bad): re-create it
+   * and bind to it, or fold into the overflow series (counted on each update).
+   */
+  #incUnbound(value: number, exemplar: ExemplarLabels | undefined): void {
     const family = this.#family;
     if (this.#values === undefined) {
       family.dropBoundUpdate();
-      return -1;
+      return;
     }
     const slot = family.acquire(this.#values, true);
-    this.#slot = slot;
     if (slot === family.overflowSlot) {
-      this.#generation = DETACHED;
+      this.#slot = slot;
     } else {
-      this.#generation = this.#store.gens[slot] as number;
+      this.#attach(slot);
       family.adopt(slot, this);
     }
-    return slot;
+    const store = family.store;
+    store.values[slot] = (store.values[slot] as number) + value;
+    store.touched[slot] = 1;
+    if (exemplar !== undefined) family.exemplar(slot, exemplar, value);
   }
 }
 

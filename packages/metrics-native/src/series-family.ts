@@ -12,6 +12,7 @@ import { type ExemplarLabels, exemplarProblem } from './labels';
 import { OVERFLOW_LABEL } from './metric-name';
 import { RetentionRings } from './retention-rings';
 import { SeriesStore } from './series-store';
+import { type SeriesView, SeriesViews } from './series-views';
 import { showValue } from './validation-message';
 
 /** What a family needs from its registry. */
@@ -61,6 +62,7 @@ export class SeriesFamily<H extends object = object> {
   readonly #context: FamilyContext;
   readonly #warned = new Set<string>();
   readonly #handles = new Map<number, H>();
+  readonly #views = new SeriesViews();
   #live = 0;
   #overflowSlot = -1;
   #source: (() => number) | undefined;
@@ -250,6 +252,11 @@ export class SeriesFamily<H extends object = object> {
     return handle;
   }
 
+  /** Keeps `view`, a handle bound to `slot`, current (see `series-views.ts`). */
+  watch(slot: number, view: SeriesView): void {
+    this.#views.watch(slot, view);
+  }
+
   /** Records `handle` as the handle of `slot` unless the slot has one. */
   adopt(slot: number, handle: H): void {
     if (slot !== this.#overflowSlot && !this.#handles.has(slot)) this.#handles.set(slot, handle);
@@ -278,6 +285,7 @@ export class SeriesFamily<H extends object = object> {
     const ttl = this.config.idleTtlMs;
     if (this.labelCount === 0 || ttl === Number.POSITIVE_INFINITY) return;
     const store = this.store;
+    this.#views.markTouched(store.touched);
     const idle = (slot: number): boolean => {
       if (store.touched[slot] === 1) {
         store.touched[slot] = 0;
@@ -367,7 +375,9 @@ export class SeriesFamily<H extends object = object> {
   }
 
   #allocate(): number {
+    const capacity = this.store.capacity;
     const slot = this.store.allocate(this.#context.now());
+    if (this.store.capacity !== capacity) this.#views.refresh();
     // The store never fills: it holds the limit plus the overflow series, and both are checked.
     if (this.rings !== undefined) {
       this.rings.resize(this.store.capacity);
@@ -378,6 +388,7 @@ export class SeriesFamily<H extends object = object> {
 
   #release(slot: number): void {
     this.store.release(slot);
+    this.#views.release(slot);
     this.#handles.delete(slot);
     this.#live--;
   }
