@@ -6,25 +6,30 @@ import { ExporterError } from './errors';
 import { gzipParts } from './gzip-parts';
 import { createSerializer, type Serializer } from './serializer';
 
-/** What the handler needs of a registry: `collect()`, and `counter()` for its error counter. */
-export type MetricsRegistry = Pick<Registry, 'collect' | 'counter'>;
+/**
+ * What the handler needs of a registry: `collect()`, and `counter()` for its error counter.
+ * When it has `collectInSlices()` (every registry of `@tasker/metrics-native` does), a chunked
+ * scrape collects in slices too.
+ */
+export type MetricsRegistry = Pick<Registry, 'collect' | 'counter'> &
+  Partial<Pick<Registry, 'collectInSlices'>>;
 
 /** Options of {@link createMetricsHandler}. */
 export interface MetricsHandlerOptions {
   /** The registry to scrape. The handler adds `tasker_metrics_export_errors_total` to it. */
   readonly registry: MetricsRegistry;
   /**
-   * Render in slices that yield to the event loop (default true), so that a large registry
-   * never blocks the process for a whole scrape.
+   * Collect and render in slices that yield to the event loop (default true), so that a large
+   * registry never blocks the process for a whole scrape.
    */
   readonly chunked?: boolean;
-  /** Longest synchronous render slice, in ms, when chunked. Default 8. */
+  /** Longest synchronous collect or render slice, in ms, when chunked. Default 8. */
   readonly sliceMs?: number;
   /** Gzip the body when the client accepts it (default true). Compression runs off the loop. */
   readonly compression?: boolean;
   /**
-   * Told how long each synchronous part of a scrape held the event loop, in ms: the collect,
-   * each render slice, each hand-over to gzip. For monitoring the exporter's own cost.
+   * Told how long each synchronous part of a scrape held the event loop, in ms: each collect
+   * slice, each render slice, each hand-over to gzip. For monitoring the exporter's own cost.
    */
   readonly onSlice?: (durationMs: number) => void;
   /** Told of every failed scrape (the counter counts them too). */
@@ -104,6 +109,22 @@ async function* whole(
   yield bytes;
 }
 
+/** The registry's snapshot: in slices when chunked and the registry can, else in one piece. */
+async function collect(
+  registry: MetricsRegistry,
+  chunked: boolean,
+  sliceMs: number | undefined,
+  onSlice: ((ms: number) => void) | undefined,
+): Promise<MetricsSnapshot> {
+  if (chunked && registry.collectInSlices !== undefined) {
+    return registry.collectInSlices({ sliceMs: sliceMs ?? 8, ...(onSlice === undefined ? {} : { onSlice }) });
+  }
+  const start = performance.now();
+  const snapshot = registry.collect();
+  onSlice?.(performance.now() - start);
+  return snapshot;
+}
+
 async function concat(parts: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const all: Uint8Array[] = [];
   for await (const part of parts) all.push(part);
@@ -143,9 +164,7 @@ export function createScraper(
     const onSlice = options.onSlice;
     let body: Uint8Array;
     try {
-      const start = performance.now();
-      const snapshot = options.registry.collect();
-      onSlice?.(performance.now() - start);
+      const snapshot = await collect(options.registry, chunked, options.sliceMs, onSlice);
       const parts = chunked
         ? serializer.serializeChunks(snapshot, { format, sliceMs: options.sliceMs, onSlice })
         : whole(serializer, snapshot, format, onSlice);

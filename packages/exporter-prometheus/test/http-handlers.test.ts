@@ -17,11 +17,14 @@ function registryWithData(): Registry {
   return registry;
 }
 
-/** A registry whose collect throws, as a broken collect hook would make it. */
+/** A registry whose collect throws (in one piece and in slices), as a broken registry would. */
 function failingRegistry(): { registry: Registry; real: Registry } {
   const real = createRegistry();
   const registry = Object.create(real) as Registry;
   registry.collect = () => {
+    throw new Error('disk quota collector crashed');
+  };
+  registry.collectInSlices = async () => {
     throw new Error('disk quota collector crashed');
   };
   registry.counter = real.counter.bind(real) as Registry['counter'];
@@ -105,7 +108,7 @@ describe('fetch-style handler', () => {
     expect(family?.type === 'counter' && family.series[0]?.value).toBe(2);
   });
 
-  it('reports every synchronous part of a scrape: collect, render slices, gzip hand-overs', async () => {
+  it('reports every synchronous part of a scrape: collect slices, render slices, gzip hand-overs', async () => {
     const slices: number[] = [];
     const registry = registryWithData();
     const handler = createMetricsHandler({ registry, sliceMs: 0.001, onSlice: (ms) => slices.push(ms) });
@@ -113,10 +116,28 @@ describe('fetch-style handler', () => {
       new Request('http://x/metrics', { headers: { 'accept-encoding': 'gzip' } }),
     );
     const body = gunzipSync(Buffer.from(await response.arrayBuffer())).toString('utf8');
-    // 301 series at 128 per slice: 3 render slices, each handed to gzip, plus the collect.
+    // 301 series at 128 per slice: 3 collect slices, 3 render slices, each handed to gzip.
     expect(body.split('\n').filter((l) => l.startsWith('jobs_total{'))).toHaveLength(300);
-    expect(slices).toHaveLength(1 + 3 + 3);
+    expect(slices).toHaveLength(3 + 3 + 3);
     expect(slices.every((ms) => ms >= 0)).toBe(true);
+  });
+
+  it('collects in one piece from a registry without collectInSlices, or when not chunked', async () => {
+    const real = registryWithData();
+    const plain = { collect: () => real.collect(), counter: real.counter.bind(real) as Registry['counter'] };
+    for (const handler of [
+      createMetricsHandler({ registry: plain, sliceMs: 0.001, onSlice: () => {} }),
+      createMetricsHandler({ registry: real, chunked: false }),
+    ]) {
+      const body = await (await handler(new Request('http://x/metrics'))).text();
+      expect(body.split('\n').filter((l) => l.startsWith('jobs_total{'))).toHaveLength(300);
+    }
+    const slices: number[] = [];
+    await createMetricsHandler({ registry: plain, sliceMs: 0.001, onSlice: (ms) => slices.push(ms) })(
+      new Request('http://x/metrics'),
+    );
+    // One collect, then 3 render slices.
+    expect(slices).toHaveLength(1 + 3);
   });
 
   it('gives the same bytes chunked or not', async () => {

@@ -3,7 +3,7 @@
  * on it without `instanceof` (which fails when two copies of the package are loaded, ESM next to
  * CJS).
  *
- * Only configuration, registration and history queries throw. Updating a metric (`inc`, `set`,
+ * Only configuration, registration, history queries and `collectInSlices` options throw. Updating a metric (`inc`, `set`,
  * `observe`, `labels`) never throws: bad values are dropped, counted and warned about once.
  */
 
@@ -14,6 +14,7 @@ export type MetricsErrorCode =
   | 'METRIC_CONFLICT'
   | 'METRIC_NOT_FOUND'
   | 'HISTORY_QUERY_INVALID'
+  | 'COLLECT_OPTIONS_INVALID'
   | 'PROCESS_METRICS_RUNNING';
 
 const METRICS_ERROR = Symbol.for('tasker.metrics-native.error');

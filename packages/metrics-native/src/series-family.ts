@@ -278,33 +278,52 @@ export class SeriesFamily<H extends object = object> {
   }
 
   /**
-   * On collect: series updated since the last sweep are marked seen now; labelled series not
-   * seen for longer than `idleTtlMs` are evicted.
+   * The start of a family's idle sweep on collect: marks the series updated through bound
+   * handles' views as touched (see `series-views.ts`). The collect then asks
+   * {@link SeriesFamily.idle} of each series.
    */
-  sweep(now: number): void {
-    const ttl = this.config.idleTtlMs;
-    if (this.labelCount === 0 || ttl === Number.POSITIVE_INFINITY) return;
+  beginSweep(): void {
+    this.#views.markTouched(this.store.touched);
+  }
+
+  /**
+   * On collect, for each series: one updated since the last sweep is marked seen `now`; true
+   * when a labelled series was not seen for longer than `idleTtlMs` (it is then to be evicted).
+   */
+  idle(slot: number, now: number): boolean {
     const store = this.store;
-    this.#views.markTouched(store.touched);
-    const idle = (slot: number): boolean => {
-      if (store.touched[slot] === 1) {
-        store.touched[slot] = 0;
-        store.lastSeen[slot] = now;
-        return false;
-      }
-      return now - (store.lastSeen[slot] as number) > ttl;
-    };
-    walkTrie(this.root, this.labelCount, (_values, slot) => {
-      if (!idle(slot)) return false;
-      this.#release(slot);
-      this.counts.evictedSeries++;
-      return true;
-    });
-    if (this.#overflowSlot >= 0 && idle(this.#overflowSlot)) {
-      this.store.release(this.#overflowSlot);
-      this.#overflowSlot = -1;
-      this.counts.evictedSeries++;
+    if (store.touched[slot] === 1) {
+      store.touched[slot] = 0;
+      store.lastSeen[slot] = now;
+      return false;
     }
+    return this.labelCount > 0 && now - (store.lastSeen[slot] as number) > this.config.idleTtlMs;
+  }
+
+  /** Evicts the labelled series at `slot`, which the caller has deleted from the trie. */
+  evict(slot: number): void {
+    this.#release(slot);
+    this.counts.evictedSeries++;
+  }
+
+  /** Evicts the overflow series. */
+  evictOverflow(): void {
+    this.store.release(this.#overflowSlot);
+    this.#overflowSlot = -1;
+    this.counts.evictedSeries++;
+  }
+
+  /** A fresh frozen labels object for label values `values` (in declared order). */
+  labelsOf(values: readonly string[]): Readonly<Record<string, string>> {
+    const names = this.config.labelNames;
+    const labels: Record<string, string> = {};
+    for (let k = 0; k < names.length; k++) labels[names[k] as string] = values[k] as string;
+    return Object.freeze(labels);
+  }
+
+  /** Copies an unlabelled counter's or gauge's value into the store before it is read. */
+  flush(): void {
+    if (this.#source !== undefined) this.store.values[0] = this.#source();
   }
 
   /**
@@ -314,16 +333,13 @@ export class SeriesFamily<H extends object = object> {
   forEachSeries(
     visit: (slot: number, labels: Readonly<Record<string, string>>, overflow: boolean) => void,
   ): void {
-    const names = this.config.labelNames;
     if (this.labelCount === 0) {
-      this.#flush();
+      this.flush();
       visit(0, EMPTY_LABELS, false);
       return;
     }
     walkTrie(this.root, this.labelCount, (values, slot) => {
-      const labels: Record<string, string> = {};
-      for (let k = 0; k < names.length; k++) labels[names[k] as string] = values[k] as string;
-      visit(slot, Object.freeze(labels), false);
+      visit(slot, this.labelsOf(values), false);
       return false;
     });
     if (this.#overflowSlot >= 0) visit(this.#overflowSlot, OVERFLOW_LABELS, true);
@@ -332,7 +348,7 @@ export class SeriesFamily<H extends object = object> {
   /** Visits the slot of every series, the overflow series last. Allocates nothing per series. */
   forEachSlot(visit: (slot: number) => void): void {
     if (this.labelCount === 0) {
-      this.#flush();
+      this.flush();
       visit(0);
       return;
     }
@@ -353,10 +369,6 @@ export class SeriesFamily<H extends object = object> {
     if (this.#warned.has(key)) return false;
     this.#warned.add(key);
     return true;
-  }
-
-  #flush(): void {
-    if (this.#source !== undefined) this.store.values[0] = this.#source();
   }
 
   #what(): string {
@@ -394,5 +406,5 @@ export class SeriesFamily<H extends object = object> {
   }
 }
 
-const EMPTY_LABELS: Readonly<Record<string, string>> = Object.freeze({});
-const OVERFLOW_LABELS: Readonly<Record<string, string>> = Object.freeze({ [OVERFLOW_LABEL]: 'true' });
+export const EMPTY_LABELS: Readonly<Record<string, string>> = Object.freeze({});
+export const OVERFLOW_LABELS: Readonly<Record<string, string>> = Object.freeze({ [OVERFLOW_LABEL]: 'true' });
