@@ -32,6 +32,12 @@ export interface MetricsHandlerOptions {
    * slice, each render slice, each hand-over to gzip. For monitoring the exporter's own cost.
    */
   readonly onSlice?: (durationMs: number) => void;
+  /**
+   * Export the registry's self-metrics (default true): `tasker_metrics_series_folded_total`,
+   * `tasker_metrics_series_evicted_total` and `tasker_metrics_updates_dropped_total`, per
+   * instrument, so that an alert can fire on a full series limit or dropped updates.
+   */
+  readonly selfMetrics?: boolean;
   /** Told of every failed scrape (the counter counts them too). */
   readonly onError?: (error: unknown) => void;
   /** A serializer to share; by default the handler keeps its own. */
@@ -66,6 +72,7 @@ const optionsSchema = z.strictObject({
     .positive({ error: 'expected a positive number' })
     .optional(),
   compression: z.boolean({ error: 'expected true or false' }).optional(),
+  selfMetrics: z.boolean({ error: 'expected true or false' }).optional(),
   onSlice: z
     .custom<(ms: number) => void>((v) => typeof v === 'function', { error: 'expected a function' })
     .optional(),
@@ -113,14 +120,19 @@ async function* whole(
 async function collect(
   registry: MetricsRegistry,
   chunked: boolean,
+  selfMetrics: boolean,
   sliceMs: number | undefined,
   onSlice: ((ms: number) => void) | undefined,
 ): Promise<MetricsSnapshot> {
   if (chunked && registry.collectInSlices !== undefined) {
-    return registry.collectInSlices({ sliceMs: sliceMs ?? 8, ...(onSlice === undefined ? {} : { onSlice }) });
+    return registry.collectInSlices({
+      sliceMs: sliceMs ?? 8,
+      selfMetrics,
+      ...(onSlice === undefined ? {} : { onSlice }),
+    });
   }
   const start = performance.now();
-  const snapshot = registry.collect();
+  const snapshot = registry.collect({ selfMetrics });
   onSlice?.(performance.now() - start);
   return snapshot;
 }
@@ -150,6 +162,7 @@ export function createScraper(
   });
   const chunked = options.chunked ?? true;
   const compression = options.compression ?? true;
+  const selfMetrics = options.selfMetrics ?? true;
 
   return async ({ method, accept, acceptEncoding }) => {
     if (method !== 'GET' && method !== 'HEAD') {
@@ -164,7 +177,7 @@ export function createScraper(
     const onSlice = options.onSlice;
     let body: Uint8Array;
     try {
-      const snapshot = await collect(options.registry, chunked, options.sliceMs, onSlice);
+      const snapshot = await collect(options.registry, chunked, selfMetrics, options.sliceMs, onSlice);
       const parts = chunked
         ? serializer.serializeChunks(snapshot, { format, sliceMs: options.sliceMs, onSlice })
         : whole(serializer, snapshot, format, onSlice);

@@ -140,6 +140,46 @@ describe('fetch-style handler', () => {
     expect(slices).toHaveLength(1 + 3);
   });
 
+  it('exports the self-metrics, counting folds, evictions and drops per instrument', async () => {
+    let time = 0;
+    const registry = createRegistry({ warn: () => {}, now: () => time, idleTtlMs: 1_000 });
+    const logins = registry.counter({
+      name: 'logins_total',
+      help: 'Logins',
+      labelNames: ['user'],
+      seriesLimit: 1,
+    });
+    logins.inc({ user: 'a' });
+    logins.inc({ user: 'b' });
+    logins.inc({ user: 'c' });
+    logins.inc({ user: 'a' }, -5);
+    logins.inc({ user: 'a' }, Number.NaN);
+    const scrape = async (handler: ReturnType<typeof createMetricsHandler>) =>
+      (await (await handler(new Request('http://x/metrics'))).text()).split('\n');
+    const handler = createMetricsHandler({ registry, sliceMs: 0.001 });
+    const first = await scrape(handler);
+    expect(first).toContain('# TYPE tasker_metrics_series_folded_total counter');
+    expect(first).toContain('tasker_metrics_series_folded_total{metric="logins_total"} 2');
+    expect(first).toContain('tasker_metrics_series_evicted_total{metric="logins_total"} 0');
+    expect(first).toContain(
+      'tasker_metrics_updates_dropped_total{metric="logins_total",reason="invalid_value"} 2',
+    );
+    expect(first).toContain(
+      'tasker_metrics_updates_dropped_total{metric="logins_total",reason="invalid_labels"} 0',
+    );
+    // The handler's own error counter is an instrument too.
+    expect(first).toContain(
+      'tasker_metrics_updates_dropped_total{metric="tasker_metrics_export_errors_total",reason="invalid_value"} 0',
+    );
+    time = 5_000;
+    const later = await scrape(handler);
+    // Series a and the overflow series idled out, evicted by this scrape's collect.
+    expect(later).toContain('tasker_metrics_series_evicted_total{metric="logins_total"} 2');
+    expect(later.filter((l) => l.startsWith('logins_total{'))).toEqual([]);
+    const without = await scrape(createMetricsHandler({ registry, selfMetrics: false }));
+    expect(without.filter((l) => l.includes('tasker_metrics_series_'))).toEqual([]);
+  });
+
   it('gives the same bytes chunked or not', async () => {
     const registry = registryWithData();
     const chunked = createMetricsHandler({ registry, sliceMs: 0.01 });

@@ -1,5 +1,6 @@
 import { type AnySeriesSnapshot, familySnapshot, seriesSnapshot } from './family-snapshot';
 import { sampleSlot } from './history';
+import { type SelfMetricsSource, selfMetricFamilies } from './self-metrics';
 import { EMPTY_LABELS, OVERFLOW_LABELS, type SeriesFamily } from './series-family';
 import type { MetricFamilySnapshot, MetricsSnapshot } from './snapshot';
 import { TrieCursor } from './trie-cursor';
@@ -25,11 +26,13 @@ import { TrieCursor } from './trie-cursor';
  * 3. A series removed (`remove()`) before the walk reaches it is not in the snapshot; one
  *    removed after is, with the value read at its turn.
  * 4. A family's counts (`foldedUpdates`, `evictedSeries`, `dropped`, `collectErrors`) are read
- *    when the walk finishes that family, after its own evictions.
+ *    when the walk finishes that family, after its own evictions. The self-metrics
+ *    (`self-metrics.ts`), when the registry exports them, read them again after the last family.
  */
 export class Collection {
   readonly timestamp: number;
   readonly #families: readonly SeriesFamily[];
+  readonly #selfMetrics: readonly SelfMetricsSource[] | undefined;
   readonly #snapshots: MetricFamilySnapshot[] = [];
   #index = 0;
   /** The walk of the current family; undefined between families. */
@@ -41,10 +44,14 @@ export class Collection {
   #sweeping = false;
   #done = false;
 
-  /** `families` have had their callbacks run; `now` is the clock read after them. */
-  constructor(families: readonly SeriesFamily[], now: number) {
+  /**
+   * `families` have had their callbacks run; `now` is the clock read after them. With
+   * `selfMetrics`, the snapshot ends with the self-metric families of those instruments.
+   */
+  constructor(families: readonly SeriesFamily[], now: number, selfMetrics?: readonly SelfMetricsSource[]) {
     this.#families = families;
     this.timestamp = now;
+    this.#selfMetrics = selfMetrics;
   }
 
   get done(): boolean {
@@ -82,7 +89,10 @@ export class Collection {
         this.#take(family, slot, cursor);
       }
     }
-    if (this.#index >= this.#families.length) this.#done = true;
+    if (this.#index >= this.#families.length && !this.#done) {
+      this.#done = true;
+      if (this.#selfMetrics !== undefined) this.#snapshots.push(...selfMetricFamilies(this.#selfMetrics));
+    }
   }
 
   /** The snapshot; call once {@link Collection.done}. */

@@ -38,7 +38,8 @@ export type { RegistryOptions } from './registry-options';
 export { DEFAULT_SERIES_LIMIT } from './registry-options';
 export type { RetentionTier } from './retention-policy';
 export { DEFAULT_RETENTION, MAX_RETENTION_POINTS } from './retention-policy';
-export type { CollectInSlicesOptions } from './slice-options';
+export { SELF_METRIC_NAMES } from './self-metrics';
+export type { CollectInSlicesOptions, CollectOptions } from './slice-options';
 export type {
   CounterFamilySnapshot,
   CounterSeriesSnapshot,

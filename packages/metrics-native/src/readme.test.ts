@@ -23,7 +23,7 @@ describe('the README example', () => {
     vi.restoreAllMocks();
   });
 
-  it.each([['## Example'], ['### Collecting in slices']])(
+  it.each([['## Example'], ['### Collecting in slices'], ['**Self-metrics.**']])(
     '%s runs and prints what the README says',
     async (heading) => {
       const source = block(heading, 'ts');

@@ -14,8 +14,9 @@ import {
 } from './instrument-options';
 import { type MetricType, reservedNames } from './metric-name';
 import { parseRegistryOptions, type RegistryConfig, type RegistryOptions } from './registry-options';
+import { SELF_METRIC_NAMES } from './self-metrics';
 import { SeriesFamily } from './series-family';
-import { type CollectInSlicesOptions, parseSliceOptions } from './slice-options';
+import { type CollectInSlicesOptions, type CollectOptions, parseSliceOptions } from './slice-options';
 import type { MetricsSnapshot } from './snapshot';
 import { showValue } from './validation-message';
 
@@ -37,9 +38,11 @@ export interface Registry {
   histogram<const L extends string = never>(options: HistogramOptions<L>): Histogram<L>;
   /**
    * Runs the collect hooks and gauge callbacks, evicts idle series, samples retention, and
-   * returns a frozen snapshot of every instrument. Never throws.
+   * returns a frozen snapshot of every instrument. With `selfMetrics: true`, the snapshot ends
+   * with the registry's own counters (folded updates, evicted series, dropped updates per
+   * instrument; see the README). Never throws.
    */
-  collect(): MetricsSnapshot;
+  collect(options?: CollectOptions): MetricsSnapshot;
   /**
    * The same collect, in slices of at most about `sliceMs` that yield to the event loop between
    * them, so that a registry of hundreds of thousands of series never blocks the process for a
@@ -75,18 +78,29 @@ interface Entry {
   readonly family: SeriesFamily;
   readonly instrument: unknown;
   readonly reserved: readonly string[];
+  /** Registration number, never reused: the self-metrics' series identity. */
+  readonly id: number;
+  readonly created: number;
 }
+
+/** The owner of the self-metric names in `#reserved`. */
+const SELF = Symbol('self-metrics');
 
 class MetricsRegistry implements Registry {
   readonly #config: RegistryConfig;
   readonly #entries = new Map<string, Entry>();
-  /** Family and sample names → the metric that takes them. */
-  readonly #reserved = new Map<string, string>();
+  /** Family and sample names → the metric that takes them (or the self-metrics). */
+  readonly #reserved = new Map<string, string | typeof SELF>();
+  #registrations = 0;
   readonly #hooks = new Set<() => void>();
   readonly #warnedHooks = new WeakSet<() => void>();
 
   constructor(config: RegistryConfig) {
     this.#config = config;
+    // Reserved whether or not a collect asks for them, so that asking never meets a clash.
+    for (const name of SELF_METRIC_NAMES) {
+      for (const sample of reservedNames('counter', name)) this.#reserved.set(sample, SELF);
+    }
   }
 
   counter<const L extends string = never>(options: CounterOptions<L>): Counter<L> {
@@ -105,16 +119,16 @@ class MetricsRegistry implements Registry {
     ) as Histogram<L>;
   }
 
-  collect(): MetricsSnapshot {
-    const collection = this.#startCollection();
+  collect(options?: CollectOptions): MetricsSnapshot {
+    const collection = this.#startCollection(options?.selfMetrics === true);
     collection.step(Number.POSITIVE_INFINITY);
     return collection.snapshot();
   }
 
   async collectInSlices(options?: CollectInSlicesOptions): Promise<MetricsSnapshot> {
-    const { sliceMs, onSlice } = parseSliceOptions(options);
+    const { sliceMs, onSlice, selfMetrics } = parseSliceOptions(options);
     let start = performance.now();
-    const collection = this.#startCollection();
+    const collection = this.#startCollection(selfMetrics);
     for (;;) {
       let elapsed = 0;
       do {
@@ -129,7 +143,7 @@ class MetricsRegistry implements Registry {
   }
 
   /** Runs the hooks and gauge callbacks, reads the clock, and starts a collection. */
-  #startCollection(): Collection {
+  #startCollection(selfMetrics: boolean): Collection {
     for (const hook of [...this.#hooks]) {
       try {
         hook();
@@ -148,7 +162,8 @@ class MetricsRegistry implements Registry {
       families.push(entry.family);
     }
     // One clock read for the whole collect, after the callbacks.
-    return new Collection(families, this.#config.now());
+    const now = this.#config.now();
+    return new Collection(families, now, selfMetrics ? [...this.#entries.values()] : undefined);
   }
 
   history(name: string, query: HistoryQuery): MetricHistory {
@@ -208,6 +223,12 @@ class MetricsRegistry implements Registry {
     const reserved = reservedNames(type, config.name);
     for (const name of reserved) {
       const owner = this.#reserved.get(name);
+      if (owner === SELF) {
+        throw new MetricsError(
+          'METRIC_CONFLICT',
+          `${type} "${config.name}" clashes with the registry's self-metrics, which expose "${name}". Use another name.`,
+        );
+      }
       if (owner !== undefined) {
         const ownerType = (this.#entries.get(owner) as Entry).config.type;
         throw new MetricsError(
@@ -222,7 +243,14 @@ class MetricsRegistry implements Registry {
       compileLookups: this.#config.compileLabelLookups,
     });
     const instrument = make(family);
-    this.#entries.set(config.name, { config, family, instrument, reserved });
+    this.#entries.set(config.name, {
+      config,
+      family,
+      instrument,
+      reserved,
+      id: this.#registrations++,
+      created: this.#config.now(),
+    });
     for (const name of reserved) this.#reserved.set(name, config.name);
     return instrument;
   }

@@ -2,8 +2,19 @@ import { z } from 'zod';
 import { MetricsError } from './errors';
 import { describeIssues, showValue } from './validation-message';
 
+/** Options of `registry.collect()`. */
+export interface CollectOptions {
+  /**
+   * End the snapshot with the registry's own counters (default false):
+   * `tasker_metrics_series_folded_total`, `tasker_metrics_series_evicted_total` and
+   * `tasker_metrics_updates_dropped_total`, per instrument (label `metric`). The `/metrics`
+   * handler of `@tasker/exporter-prometheus` asks for them.
+   */
+  readonly selfMetrics?: boolean;
+}
+
 /** Options of `registry.collectInSlices()`. */
-export interface CollectInSlicesOptions {
+export interface CollectInSlicesOptions extends CollectOptions {
   /**
    * Longest time, in milliseconds, to collect before yielding to the event loop. Default 8. A
    * slice ends at the first clock check past it; checks come every 128 series.
@@ -24,6 +35,9 @@ const schema = z.strictObject(
         error: (i) => `expected a function (durationMs) => void, received ${showValue(i.input)}`,
       })
       .optional(),
+    selfMetrics: z
+      .boolean({ error: (i) => `expected true or false, received ${showValue(i.input)}` })
+      .optional(),
   },
   {
     error: (i) =>
@@ -41,6 +55,7 @@ const schema = z.strictObject(
 export function parseSliceOptions(input: CollectInSlicesOptions | undefined): {
   sliceMs: number;
   onSlice: ((durationMs: number) => void) | undefined;
+  selfMetrics: boolean;
 } {
   const result = schema.safeParse(input ?? {});
   if (!result.success) {
@@ -49,5 +64,9 @@ export function parseSliceOptions(input: CollectInSlicesOptions | undefined): {
       `Invalid collectInSlices options: ${describeIssues(result.error.issues)}`,
     );
   }
-  return { sliceMs: result.data.sliceMs ?? 8, onSlice: result.data.onSlice };
+  return {
+    sliceMs: result.data.sliceMs ?? 8,
+    onSlice: result.data.onSlice,
+    selfMetrics: result.data.selfMetrics ?? false,
+  };
 }
