@@ -70,6 +70,42 @@ describe('registry.collectInSlices', () => {
     for (const [k, v] of values(snapshot)) expect(values(next).get(k)).toBeGreaterThanOrEqual(v);
   });
 
+  it('follows the same rule for updates through bound handles', async () => {
+    const { registry, counter } = setup();
+    const early = counter.labels({ k: 's0' });
+    const late = counter.labels({ k: 's999' });
+    let first = true;
+    const snapshot = await registry.collectInSlices({
+      sliceMs: EVERY_CHECK,
+      onSlice: () => {
+        if (!first) return;
+        first = false;
+        early.inc(1_000_000);
+        late.inc(1_000_000);
+      },
+    });
+    expect(values(snapshot).get('s0')).toBe(0);
+    expect(values(snapshot).get('s999')).toBe(999 + 1_000_000);
+    expect(values(registry.collect()).get('s0')).toBe(1_000_000);
+  });
+
+  it('keeps a series that a handle updates during the collect, before its turn', async () => {
+    let time = 0;
+    const registry = createRegistry({ now: () => time, warn: () => {}, idleTtlMs: 1_000 });
+    const counter = registry.counter({ name: 'c_total', help: 'C.', labelNames: ['k'] });
+    for (let i = 0; i < 400; i++) counter.inc({ k: `s${i}` });
+    const last = counter.labels({ k: 's399' });
+    registry.collect();
+    time = 2_000;
+    const snapshot = await registry.collectInSlices({ sliceMs: EVERY_CHECK, onSlice: () => last.inc() });
+    // 400 series: 4 slices. The handle adds 1 after each of the first 3, before s399's turn
+    // (its value: 1 + 3); the 4th comes after the last read, for the next collect.
+    expect((snapshot.families[0] as CounterFamilySnapshot).series.map((s) => [s.labels.k, s.value])).toEqual([
+      ['s399', 4],
+    ]);
+    expect((registry.collect().families[0] as CounterFamilySnapshot).series[0]?.value).toBe(5);
+  });
+
   it('leaves series created during the collect to the next one, even in a reused slot', async () => {
     const { registry, counter } = setup();
     let first = true;

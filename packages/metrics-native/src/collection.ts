@@ -81,6 +81,7 @@ export class Collection {
         }
         budget--;
         if ((family.store.serials[slot] as number) > this.#serialLimit) continue;
+        family.flushViews(slot);
         if (this.#sweeping && family.idle(slot, this.timestamp)) {
           cursor.deleteCurrent();
           family.evict(slot);
@@ -105,7 +106,6 @@ export class Collection {
     this.#serialLimit = family.store.lastSerial;
     this.#sampling = family.rings?.advance(this.timestamp) ?? false;
     this.#sweeping = family.labelCount > 0 && family.config.idleTtlMs !== Number.POSITIVE_INFINITY;
-    if (this.#sweeping) family.beginSweep();
     if (family.labelCount === 0) return undefined;
     this.#cursor = new TrieCursor(family.root, family.labelCount);
     return this.#cursor;

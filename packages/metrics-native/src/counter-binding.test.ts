@@ -64,6 +64,19 @@ describe('bound counter handles', () => {
     expect((registry.collect().families[0] as CounterFamilySnapshot).evictedSeries).toBe(2);
   });
 
+  it('are read by history and retention samples', () => {
+    let time = 0;
+    const registry = createRegistry({ now: () => time, warn: () => {} });
+    const counter = registry.counter({ name: 'r_total', help: 'R.', labelNames: ['k'], retention: true });
+    const handle = counter.labels({ k: 'a' });
+    handle.inc(4);
+    time = 60_000;
+    handle.inc(3);
+    const history = registry.history('r_total', { window: 3_600_000 });
+    const points = history.series[0]?.points.map((p) => ('value' in p ? p.value : undefined));
+    expect(points?.at(-1)).toBe(7);
+  });
+
   it('stop writing to a removed series, and re-create it on their next update', () => {
     const { counter, values } = setup();
     const a = counter.labels({ k: 'a' });

@@ -37,21 +37,20 @@ export interface UnlabelledCounter extends InstrumentInfo<never>, CounterHandle 
  */
 export type Counter<L extends string = never> = [L] extends [never] ? UnlabelledCounter : LabelledCounter<L>;
 
-/** The view of a handle without a series of its own: its updates take the slow path. */
-const NO_CELL = new Float64Array(0);
-
 /**
- * A counter handle bound to one slot. It adds into a one-cell view of its series' value (see
- * `series-views.ts` for why, and how the family keeps the view current). A handle made from bad
- * labels, bound to the overflow series, or whose series was released holds an empty view, and
- * its updates take the slow path.
+ * A counter handle bound to one slot. It adds into a field of its own, which the family flushes
+ * into the store before anything reads the series (see `series-views.ts` for why). A handle made
+ * from bad labels, bound to the overflow series, or whose series was released takes the slow
+ * path.
  */
 class CounterBinding implements CounterHandle, SeriesView {
   readonly #family: SeriesFamily<CounterBinding>;
   readonly #values: readonly string[] | undefined;
   #slot: number;
-  #cell: Float64Array = NO_CELL;
-  #touched = false;
+  /** Added since the family last flushed it into the store. */
+  #pending = 0;
+  /** 0: no series of its own (slow path); 1: bound; 2: bound and updated since the last sweep. */
+  #state = 0;
 
   constructor(
     family: SeriesFamily<CounterBinding>,
@@ -70,33 +69,35 @@ class CounterBinding implements CounterHandle, SeriesView {
       this.#family.dropValue(value, COUNTER_VALUE);
       return;
     }
-    const cell = this.#cell;
-    if (cell.length === 0) {
+    if (this.#state === 0) {
       this.#incUnbound(value, exemplar);
       return;
     }
-    cell[0] = (cell[0] as number) + value;
-    this.#touched = true;
+    this.#pending += value;
+    this.#state = 2;
     if (exemplar !== undefined) this.#family.exemplar(this.#slot, exemplar, value);
   }
 
-  refresh(): void {
-    this.#cell = this.#family.store.values.subarray(this.#slot, this.#slot + 1);
+  flush(values: Float64Array): void {
+    if (this.#pending === 0) return;
+    values[this.#slot] = (values[this.#slot] as number) + this.#pending;
+    this.#pending = 0;
   }
 
   detach(): void {
-    this.#cell = NO_CELL;
+    this.#state = 0;
+    this.#pending = 0;
   }
 
   takeTouched(): boolean {
-    const touched = this.#touched;
-    this.#touched = false;
-    return touched;
+    if (this.#state !== 2) return false;
+    this.#state = 1;
+    return true;
   }
 
   #attach(slot: number): void {
     this.#slot = slot;
-    this.refresh();
+    this.#state = 1;
     this.#family.watch(slot, this);
   }
 

@@ -278,15 +278,6 @@ export class SeriesFamily<H extends object = object> {
   }
 
   /**
-   * The start of a family's idle sweep on collect: marks the series updated through bound
-   * handles' views as touched (see `series-views.ts`). The collect then asks
-   * {@link SeriesFamily.idle} of each series.
-   */
-  beginSweep(): void {
-    this.#views.markTouched(this.store.touched);
-  }
-
-  /**
    * On collect, for each series: one updated since the last sweep is marked seen `now`; true
    * when a labelled series was not seen for longer than `idleTtlMs` (it is then to be evicted).
    */
@@ -311,6 +302,14 @@ export class SeriesFamily<H extends object = object> {
     this.store.release(this.#overflowSlot);
     this.#overflowSlot = -1;
     this.counts.evictedSeries++;
+  }
+
+  /**
+   * Flushes what bound handles added to the series at `slot` into its value, and marks it
+   * touched if they updated it (see `series-views.ts`). A collect calls it at the series' turn.
+   */
+  flushViews(slot: number): void {
+    this.#views.flush(slot, this.store.values, this.store.touched);
   }
 
   /** A fresh frozen labels object for label values `values` (in declared order). */
@@ -338,6 +337,7 @@ export class SeriesFamily<H extends object = object> {
       visit(0, EMPTY_LABELS, false);
       return;
     }
+    this.#views.flushAll(this.store.values);
     walkTrie(this.root, this.labelCount, (values, slot) => {
       visit(slot, this.labelsOf(values), false);
       return false;
@@ -352,6 +352,7 @@ export class SeriesFamily<H extends object = object> {
       visit(0);
       return;
     }
+    this.#views.flushAll(this.store.values);
     walkTrie(this.root, this.labelCount, (_values, slot) => {
       visit(slot);
       return false;
@@ -387,9 +388,7 @@ export class SeriesFamily<H extends object = object> {
   }
 
   #allocate(): number {
-    const capacity = this.store.capacity;
     const slot = this.store.allocate(this.#context.now());
-    if (this.store.capacity !== capacity) this.#views.refresh();
     // The store never fills: it holds the limit plus the overflow series, and both are checked.
     if (this.rings !== undefined) {
       this.rings.resize(this.store.capacity);

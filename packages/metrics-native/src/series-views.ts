@@ -1,23 +1,26 @@
 /**
- * Bound handles that write through a view of their series' value cells.
+ * Bound handles that add into a field of their own, flushed into the store when it is read.
  *
  * A handle that checks its slot's generation on every update reads three columns of the store
- * (generations, values, touched) besides its own fields. With 50 handles used in rotation
- * those reads are not hoisted out of the caller's loop, and they cost more than the write
- * (`bench/metrics-native.bench.ts`, case 3b). A {@link SeriesView} holds a `subarray` of its
- * series' cells instead, and the family keeps every view current:
+ * (generations, values, touched) besides its own fields; one that holds a `subarray` view of its
+ * cell still pays, per update, the check V8 adds to every typed-array access once any code in
+ * the process has detached an ArrayBuffer (prom-client's import does). With 50 handles used in
+ * rotation those reads are not hoisted out of the caller's loop, and they cost more than the
+ * add (`bench/metrics-native.bench.ts`, case 3b). A {@link SeriesView} adds into a number field
+ * of its own instead, and the family keeps the store right:
  *
- * - when the store grows, its columns are new arrays: each view takes a new `subarray`;
+ * - before a series is read (its turn in a collect, a history sample or query), its views'
+ *   pending amounts are flushed into its value cell;
  * - when a series is released (evicted or removed), its views are detached: their next update
  *   takes the slow path, which re-creates the series;
- * - a view records that it was updated in a field of its own, and the idle sweep reads it
- *   before deciding that a series is idle.
+ * - a view records that it was updated; the collect reads that with the flush, at the series'
+ *   turn, before deciding whether the series is idle.
  */
 
-/** What the family asks of a handle that holds a view of its series. */
+/** What the family asks of a handle that adds into a field of its own. */
 export interface SeriesView {
-  /** The store's columns were replaced (it grew): take a view of the new ones. */
-  refresh(): void;
+  /** Adds what was added since the last flush into `values` (the store's value column). */
+  flush(values: Float64Array): void;
   /** The series was released: the next update takes the slow path and re-creates it. */
   detach(): void;
   /** True when the handle updated its series since the last call. */
@@ -43,18 +46,19 @@ export class SeriesViews {
     for (const view of views) view.detach();
   }
 
-  /** Every view takes a new view of the store's (new) columns. */
-  refresh(): void {
-    for (const views of this.#bySlot.values()) for (const view of views) view.refresh();
+  /** Flushes the views of `slot` into `values`, and marks the slot in `touched` if one was updated. */
+  flush(slot: number, values: Float64Array, touched: Uint8Array): void {
+    if (this.#bySlot.size === 0) return;
+    const views = this.#bySlot.get(slot);
+    if (views === undefined) return;
+    for (const view of views) {
+      view.flush(values);
+      if (view.takeTouched()) touched[slot] = 1;
+    }
   }
 
-  /** Marks in `touched` the slots whose views were updated since the last call. */
-  markTouched(touched: Uint8Array): void {
-    for (const [slot, views] of this.#bySlot) {
-      let updated = false;
-      // Every view is read, so each one's flag is cleared.
-      for (const view of views) if (view.takeTouched()) updated = true;
-      if (updated) touched[slot] = 1;
-    }
+  /** Flushes every view into `values`. */
+  flushAll(values: Float64Array): void {
+    for (const views of this.#bySlot.values()) for (const view of views) view.flush(values);
   }
 }
