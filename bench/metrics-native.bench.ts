@@ -391,6 +391,51 @@ expectOps(bound[1]!.name, slots[17] as number, opsRun(BOUND_ITERATIONS));
 expectOps(bound[2]!.name, (await promTotals(promBoundCounter)).sum, opsRun(BOUND_ITERATIONS));
 
 // ---------------------------------------------------------------------------------------------
+// 3b. Counter inc through 50 bound handles used in rotation, as a service with many label sets
+// uses them, against 50 Float64Array slots behind the same loop (issue #16). With one handle in
+// a tight loop V8 hoists the handle's field reads out of the loop; in rotation it cannot.
+
+const ROTATION_ITERATIONS = 5_000_000;
+const oursRotationCounter = ours.counter({
+  name: 'rotation_requests_total',
+  help: 'Requests.',
+  labelNames: ['method', 'route', 'status'],
+});
+const oursRotationHandles = labels3.map((l) => oursRotationCounter.labels(l));
+const rotationSlots = new Float64Array(64);
+const rotation = runGroup(
+  [
+    {
+      name: 'ours CounterHandle.inc (50 bound handles in rotation)',
+      run: (n) => {
+        let j = 0;
+        for (let i = 0; i < n; i++) {
+          (oursRotationHandles[j] as (typeof oursRotationHandles)[number]).inc();
+          if (++j === SETS) j = 0;
+        }
+      },
+    },
+    {
+      name: 'Float64Array slot increment (50 slots in rotation, the floor)',
+      run: (n) => {
+        let j = 0;
+        for (let i = 0; i < n; i++) {
+          rotationSlots[j] = (rotationSlots[j] as number) + 1;
+          if (++j === SETS) j = 0;
+        }
+      },
+    },
+  ],
+  { iterations: ROTATION_ITERATIONS, rounds: ROUNDS, warmupRounds: WARMUP },
+);
+expectOps(rotation[0]!.name, oursTotals(ours, 'rotation_requests_total').sum, opsRun(ROTATION_ITERATIONS));
+expectOps(
+  rotation[1]!.name,
+  rotationSlots.reduce((sum, v) => sum + v, 0),
+  opsRun(ROTATION_ITERATIONS),
+);
+
+// ---------------------------------------------------------------------------------------------
 // 4. Histogram observe, 2 labels per call
 
 const HISTOGRAM_ITERATIONS = 1_000_000;
@@ -728,7 +773,15 @@ const beyondEmpty = (name: 'ours' | 'prom') =>
 // ---------------------------------------------------------------------------------------------
 // Report
 
-const all: CaseResult[] = [...plain, ...labelled, ...bound, ...histogram, ...gauge, ...boundHistogram];
+const all: CaseResult[] = [
+  ...plain,
+  ...labelled,
+  ...bound,
+  ...rotation,
+  ...histogram,
+  ...gauge,
+  ...boundHistogram,
+];
 const name = (results: CaseResult[], i: number) => (results[i] as CaseResult).name;
 const perSeries = (store: string) => (heap[store] ?? []).map((r) => r.perSeries);
 const growth = (store: string) => (heap[store] ?? []).map((r) => r.growthAfterScrape);
@@ -755,6 +808,11 @@ writeReport({
       cases: bound,
     },
     {
+      name: '3b. counter inc through 50 bound handles in rotation, and 50 Float64Array slots in rotation',
+      options: { iterations: ROTATION_ITERATIONS, rounds: ROUNDS, warmupRounds: WARMUP },
+      cases: rotation,
+    },
+    {
       name: '4. histogram observe, 2 labels per call (50 rotating label sets)',
       options: { iterations: HISTOGRAM_ITERATIONS, rounds: ROUNDS, warmupRounds: WARMUP },
       cases: histogram,
@@ -774,6 +832,13 @@ writeReport({
     ratio(all, 'counter inc, no labels: ours / prom-client', name(plain, 0), name(plain, 1), 1.5),
     ratio(all, 'counter inc, no labels: ours / OpenTelemetry', name(plain, 0), name(plain, 2)),
     ratio(all, 'bound counter inc: ours / Float64Array slot', name(bound, 0), name(bound, 1), 2),
+    ratio(
+      all,
+      'bound counter inc, 50 handles in rotation: ours / Float64Array slots in rotation',
+      name(rotation, 0),
+      name(rotation, 1),
+      2,
+    ),
     ratio(all, 'bound counter inc: prom-client child / ours', name(bound, 2), name(bound, 0), 50, 'atLeast'),
     ratio(
       all,

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { MetricsSnapshot, Registry } from '@tasker/metrics-native';
+import type { CollectOptions, MetricsSnapshot, Registry } from '@tasker/metrics-native';
 import { z } from 'zod';
 import { acceptsGzip, contentTypeOf, type ExpositionFormat, negotiateFormat } from './content-type';
 import { ExporterError } from './errors';
@@ -8,12 +8,14 @@ import { createSerializer, type Serializer } from './serializer';
 
 /**
  * What the handler needs of a registry: `collect()`, and `counter()` for its error counter.
- * `collect()` may return a promise, as a cluster aggregator's does
- * (`createClusterAggregator()` of `@tasker/metrics-native`, which merges every process).
+ * When it has `collectInSlices()` (every registry of `@tasker/metrics-native` does), a chunked
+ * scrape collects in slices too. `collect()` may return a promise, as a cluster aggregator's
+ * does (`createClusterAggregator()` of `@tasker/metrics-native`, which merges every process).
  */
 export interface MetricsRegistry {
-  collect(): MetricsSnapshot | PromiseLike<MetricsSnapshot>;
+  collect(options?: CollectOptions): MetricsSnapshot | PromiseLike<MetricsSnapshot>;
   counter: Registry['counter'];
+  collectInSlices?: Registry['collectInSlices'];
 }
 
 /** Options of {@link createMetricsHandler}. */
@@ -21,19 +23,25 @@ export interface MetricsHandlerOptions {
   /** The registry to scrape. The handler adds `tasker_metrics_export_errors_total` to it. */
   readonly registry: MetricsRegistry;
   /**
-   * Render in slices that yield to the event loop (default true), so that a large registry
-   * never blocks the process for a whole scrape.
+   * Collect and render in slices that yield to the event loop (default true), so that a large
+   * registry never blocks the process for a whole scrape.
    */
   readonly chunked?: boolean;
-  /** Longest synchronous render slice, in ms, when chunked. Default 8. */
+  /** Longest synchronous collect or render slice, in ms, when chunked. Default 8. */
   readonly sliceMs?: number;
   /** Gzip the body when the client accepts it (default true). Compression runs off the loop. */
   readonly compression?: boolean;
   /**
-   * Told how long each synchronous part of a scrape held the event loop, in ms: the collect,
-   * each render slice, each hand-over to gzip. For monitoring the exporter's own cost.
+   * Told how long each synchronous part of a scrape held the event loop, in ms: each collect
+   * slice, each render slice, each hand-over to gzip. For monitoring the exporter's own cost.
    */
   readonly onSlice?: (durationMs: number) => void;
+  /**
+   * Export the registry's self-metrics (default true): `tasker_metrics_series_folded_total`,
+   * `tasker_metrics_series_evicted_total` and `tasker_metrics_updates_dropped_total`, per
+   * instrument, so that an alert can fire on a full series limit or dropped updates.
+   */
+  readonly selfMetrics?: boolean;
   /** Told of every failed scrape (the counter counts them too). */
   readonly onError?: (error: unknown) => void;
   /** A serializer to share; by default the handler keeps its own. */
@@ -68,6 +76,7 @@ const optionsSchema = z.strictObject({
     .positive({ error: 'expected a positive number' })
     .optional(),
   compression: z.boolean({ error: 'expected true or false' }).optional(),
+  selfMetrics: z.boolean({ error: 'expected true or false' }).optional(),
   onSlice: z
     .custom<(ms: number) => void>((v) => typeof v === 'function', { error: 'expected a function' })
     .optional(),
@@ -111,6 +120,28 @@ async function* whole(
   yield bytes;
 }
 
+/** The registry's snapshot: in slices when chunked and the registry can, else in one piece. */
+async function collect(
+  registry: MetricsRegistry,
+  chunked: boolean,
+  selfMetrics: boolean,
+  sliceMs: number | undefined,
+  onSlice: ((ms: number) => void) | undefined,
+): Promise<MetricsSnapshot> {
+  if (chunked && registry.collectInSlices !== undefined) {
+    return registry.collectInSlices({
+      sliceMs: sliceMs ?? 8,
+      selfMetrics,
+      ...(onSlice === undefined ? {} : { onSlice }),
+    });
+  }
+  const start = performance.now();
+  const collected = registry.collect({ selfMetrics });
+  // Only the synchronous part holds the loop; an aggregator's wait for its processes does not.
+  onSlice?.(performance.now() - start);
+  return await collected;
+}
+
 async function concat(parts: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const all: Uint8Array[] = [];
   for await (const part of parts) all.push(part);
@@ -136,6 +167,7 @@ export function createScraper(
   });
   const chunked = options.chunked ?? true;
   const compression = options.compression ?? true;
+  const selfMetrics = options.selfMetrics ?? true;
 
   return async ({ method, accept, acceptEncoding }) => {
     if (method !== 'GET' && method !== 'HEAD') {
@@ -150,11 +182,7 @@ export function createScraper(
     const onSlice = options.onSlice;
     let body: Uint8Array;
     try {
-      const start = performance.now();
-      const collected = options.registry.collect();
-      // Only the synchronous part holds the loop; an aggregator's wait for its processes does not.
-      onSlice?.(performance.now() - start);
-      const snapshot = await collected;
+      const snapshot = await collect(options.registry, chunked, selfMetrics, options.sliceMs, onSlice);
       const parts = chunked
         ? serializer.serializeChunks(snapshot, { format, sliceMs: options.sliceMs, onSlice })
         : whole(serializer, snapshot, format, onSlice);

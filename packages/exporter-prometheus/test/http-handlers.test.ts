@@ -17,11 +17,14 @@ function registryWithData(): Registry {
   return registry;
 }
 
-/** A registry whose collect throws, as a broken collect hook would make it. */
+/** A registry whose collect throws (in one piece and in slices), as a broken registry would. */
 function failingRegistry(): { registry: Registry; real: Registry } {
   const real = createRegistry();
   const registry = Object.create(real) as Registry;
   registry.collect = () => {
+    throw new Error('disk quota collector crashed');
+  };
+  registry.collectInSlices = async () => {
     throw new Error('disk quota collector crashed');
   };
   registry.counter = real.counter.bind(real) as Registry['counter'];
@@ -105,7 +108,7 @@ describe('fetch-style handler', () => {
     expect(family?.type === 'counter' && family.series[0]?.value).toBe(2);
   });
 
-  it('reports every synchronous part of a scrape: collect, render slices, gzip hand-overs', async () => {
+  it('reports every synchronous part of a scrape: collect slices, render slices, gzip hand-overs', async () => {
     const slices: number[] = [];
     const registry = registryWithData();
     const handler = createMetricsHandler({ registry, sliceMs: 0.001, onSlice: (ms) => slices.push(ms) });
@@ -113,10 +116,68 @@ describe('fetch-style handler', () => {
       new Request('http://x/metrics', { headers: { 'accept-encoding': 'gzip' } }),
     );
     const body = gunzipSync(Buffer.from(await response.arrayBuffer())).toString('utf8');
-    // 301 series at 128 per slice: 3 render slices, each handed to gzip, plus the collect.
+    // 301 series at 128 per slice: 3 collect slices, 3 render slices, each handed to gzip.
     expect(body.split('\n').filter((l) => l.startsWith('jobs_total{'))).toHaveLength(300);
-    expect(slices).toHaveLength(1 + 3 + 3);
+    expect(slices).toHaveLength(3 + 3 + 3);
     expect(slices.every((ms) => ms >= 0)).toBe(true);
+  });
+
+  it('collects in one piece from a registry without collectInSlices, or when not chunked', async () => {
+    const real = registryWithData();
+    const plain = { collect: () => real.collect(), counter: real.counter.bind(real) as Registry['counter'] };
+    for (const handler of [
+      createMetricsHandler({ registry: plain, sliceMs: 0.001, onSlice: () => {} }),
+      createMetricsHandler({ registry: real, chunked: false }),
+    ]) {
+      const body = await (await handler(new Request('http://x/metrics'))).text();
+      expect(body.split('\n').filter((l) => l.startsWith('jobs_total{'))).toHaveLength(300);
+    }
+    const slices: number[] = [];
+    await createMetricsHandler({ registry: plain, sliceMs: 0.001, onSlice: (ms) => slices.push(ms) })(
+      new Request('http://x/metrics'),
+    );
+    // One collect, then 3 render slices.
+    expect(slices).toHaveLength(1 + 3);
+  });
+
+  it('exports the self-metrics, counting folds, evictions and drops per instrument', async () => {
+    let time = 0;
+    const registry = createRegistry({ warn: () => {}, now: () => time, idleTtlMs: 1_000 });
+    const logins = registry.counter({
+      name: 'logins_total',
+      help: 'Logins',
+      labelNames: ['user'],
+      seriesLimit: 1,
+    });
+    logins.inc({ user: 'a' });
+    logins.inc({ user: 'b' });
+    logins.inc({ user: 'c' });
+    logins.inc({ user: 'a' }, -5);
+    logins.inc({ user: 'a' }, Number.NaN);
+    const scrape = async (handler: ReturnType<typeof createMetricsHandler>) =>
+      (await (await handler(new Request('http://x/metrics'))).text()).split('\n');
+    const handler = createMetricsHandler({ registry, sliceMs: 0.001 });
+    const first = await scrape(handler);
+    expect(first).toContain('# TYPE tasker_metrics_series_folded_total counter');
+    expect(first).toContain('tasker_metrics_series_folded_total{metric="logins_total"} 2');
+    expect(first).toContain('tasker_metrics_series_evicted_total{metric="logins_total"} 0');
+    expect(first).toContain(
+      'tasker_metrics_updates_dropped_total{metric="logins_total",reason="invalid_value"} 2',
+    );
+    expect(first).toContain(
+      'tasker_metrics_updates_dropped_total{metric="logins_total",reason="invalid_labels"} 0',
+    );
+    // The handler's own error counter is an instrument too.
+    expect(first).toContain(
+      'tasker_metrics_updates_dropped_total{metric="tasker_metrics_export_errors_total",reason="invalid_value"} 0',
+    );
+    time = 5_000;
+    const later = await scrape(handler);
+    // Series a and the overflow series idled out, evicted by this scrape's collect.
+    expect(later).toContain('tasker_metrics_series_evicted_total{metric="logins_total"} 2');
+    expect(later.filter((l) => l.startsWith('logins_total{'))).toEqual([]);
+    const without = await scrape(createMetricsHandler({ registry, selfMetrics: false }));
+    expect(without.filter((l) => l.includes('tasker_metrics_series_'))).toEqual([]);
   });
 
   it('gives the same bytes chunked or not', async () => {

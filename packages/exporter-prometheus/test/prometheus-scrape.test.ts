@@ -28,8 +28,9 @@ describeWithTool('a real Prometheus scraping the exporter', 'prometheus', execut
   beforeAll(async () => {
     const registry = hostileRegistry();
     const handle = createNodeMetricsHandler({ registry });
-    // Every non-comment line of our OpenMetrics output is one sample Prometheus should ingest.
-    expectedSamples = serialize(registry.collect(), { format: 'openmetrics' })
+    // Every non-comment line of our OpenMetrics output is one sample Prometheus should ingest
+    // (the handler exports the self-metrics too).
+    expectedSamples = serialize(registry.collect({ selfMetrics: true }), { format: 'openmetrics' })
       .split('\n')
       .filter((line) => line.length > 0 && !line.startsWith('#')).length;
     exporter = createServer((req, res) => {
@@ -102,9 +103,11 @@ describeWithTool('a real Prometheus scraping the exporter', 'prometheus', execut
       const r = await query('scrape_samples_scraped{job="tasker"}');
       return r[0]?.value[1];
     });
-    // Prometheus 2.42 ingests _created lines as samples too: 36 in all for this registry.
+    // Prometheus 2.42 ingests _created lines as samples too: 36 in all for this registry, and
+    // 42 for its self-metrics (5 instruments, the handler's error counter included: 3 drop
+    // reasons each, folded and evicted for the 3 labelled ones; each with its _created line).
     expect(Number(samples)).toBe(expectedSamples);
-    expect(expectedSamples).toBe(36);
+    expect(expectedSamples).toBe(36 + 42);
 
     const counter = await query('http_requests_total{route="two\\nlines"}');
     expect(counter[0]?.value[1]).toBe('4');

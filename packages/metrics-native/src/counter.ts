@@ -1,7 +1,7 @@
 import { COUNTER_VALUE, type InstrumentInfo } from './instrument';
 import type { ExemplarLabels, LabelValues } from './labels';
 import { DETACHED, type SeriesFamily } from './series-family';
-import type { SeriesStore } from './series-store';
+import type { SeriesView } from './series-views';
 
 /** A counter bound to one label set: `counter.labels({...})`. */
 export interface CounterHandle {
@@ -37,13 +37,20 @@ export interface UnlabelledCounter extends InstrumentInfo<never>, CounterHandle 
  */
 export type Counter<L extends string = never> = [L] extends [never] ? UnlabelledCounter : LabelledCounter<L>;
 
-/** A counter handle bound to one slot. See `SeriesStore` for the generation check. */
-class CounterBinding implements CounterHandle {
+/**
+ * A counter handle bound to one slot. It adds into a field of its own, which the family flushes
+ * into the store before anything reads the series (see `series-views.ts` for why). A handle made
+ * from bad labels, bound to the overflow series, or whose series was released takes the slow
+ * path.
+ */
+class CounterBinding implements CounterHandle, SeriesView {
   readonly #family: SeriesFamily<CounterBinding>;
-  readonly #store: SeriesStore;
   readonly #values: readonly string[] | undefined;
   #slot: number;
-  #generation: number;
+  /** Added since the family last flushed it into the store. */
+  #pending = 0;
+  /** 0: no series of its own (slow path); 1: bound; 2: bound and updated since the last sweep. */
+  #state = 0;
 
   constructor(
     family: SeriesFamily<CounterBinding>,
@@ -52,10 +59,9 @@ class CounterBinding implements CounterHandle {
     values: readonly string[] | undefined,
   ) {
     this.#family = family;
-    this.#store = family.store;
     this.#slot = slot;
-    this.#generation = generation;
     this.#values = values;
+    if (generation !== DETACHED) this.#attach(slot);
   }
 
   inc(value = 1, exemplar?: ExemplarLabels): void {
@@ -63,33 +69,59 @@ class CounterBinding implements CounterHandle {
       this.#family.dropValue(value, COUNTER_VALUE);
       return;
     }
-    const store = this.#store;
-    let slot = this.#slot;
-    if (store.gens[slot] !== this.#generation) {
-      slot = this.#rebind();
-      if (slot < 0) return;
+    if (this.#state === 0) {
+      this.#incUnbound(value, exemplar);
+      return;
     }
-    store.values[slot] = (store.values[slot] as number) + value;
-    store.touched[slot] = 1;
-    if (exemplar !== undefined) this.#family.exemplar(slot, exemplar, value);
+    this.#pending += value;
+    this.#state = 2;
+    if (exemplar !== undefined) this.#family.exemplar(this.#slot, exemplar, value);
   }
 
-  /** The series was evicted (or is the overflow series, or the labels were bad). */
-  #rebind(): number {
+  flush(values: Float64Array): void {
+    if (this.#pending === 0) return;
+    values[this.#slot] = (values[this.#slot] as number) + this.#pending;
+    this.#pending = 0;
+  }
+
+  detach(): void {
+    this.#state = 0;
+    this.#pending = 0;
+  }
+
+  takeTouched(): boolean {
+    if (this.#state !== 2) return false;
+    this.#state = 1;
+    return true;
+  }
+
+  #attach(slot: number): void {
+    this.#slot = slot;
+    this.#state = 1;
+    this.#family.watch(slot, this);
+  }
+
+  /**
+   * The series was released (or is the overflow series, or the labels were bad): re-create it
+   * and bind to it, or fold into the overflow series (counted on each update).
+   */
+  #incUnbound(value: number, exemplar: ExemplarLabels | undefined): void {
     const family = this.#family;
     if (this.#values === undefined) {
       family.dropBoundUpdate();
-      return -1;
+      return;
     }
     const slot = family.acquire(this.#values, true);
-    this.#slot = slot;
     if (slot === family.overflowSlot) {
-      this.#generation = DETACHED;
+      this.#slot = slot;
     } else {
-      this.#generation = this.#store.gens[slot] as number;
+      this.#attach(slot);
       family.adopt(slot, this);
     }
-    return slot;
+    const store = family.store;
+    store.values[slot] = (store.values[slot] as number) + value;
+    store.touched[slot] = 1;
+    if (exemplar !== undefined) family.exemplar(slot, exemplar, value);
   }
 }
 

@@ -3,7 +3,7 @@
  * on it without `instanceof` (which fails when two copies of the package are loaded, ESM next to
  * CJS).
  *
- * Only configuration, registration and history queries throw. Updating a metric (`inc`, `set`,
+ * Only configuration, registration, history queries and `collectInSlices` options throw. Updating a metric (`inc`, `set`,
  * `observe`, `labels`) never throws: bad values are dropped, counted and warned about once.
  */
 
@@ -15,6 +15,7 @@ export type MetricsErrorCode =
   | 'METRIC_NOT_FOUND'
   | 'HISTORY_QUERY_INVALID'
   | 'PROCESS_METRICS_RUNNING'
+  | 'COLLECT_OPTIONS_INVALID'
   | 'CLUSTER_OPTIONS_INVALID'
   | 'CLUSTER_NO_IPC'
   | 'SHARED_REGISTRY_FULL';

@@ -1,4 +1,5 @@
 import { MetricsError } from './errors';
+import type { RetentionRings } from './retention-rings';
 import type { SeriesFamily } from './series-family';
 import { showValue } from './validation-message';
 
@@ -57,17 +58,20 @@ export type MetricHistory = ValueHistory | HistogramHistory;
 export function sampleRetention(family: SeriesFamily, now: number): void {
   const rings = family.rings;
   if (rings === undefined || !rings.advance(now)) return;
+  family.forEachSlot((slot) => sampleSlot(family, rings, slot));
+}
+
+/** Writes the current value of the series at `slot` into `rings` (the family's). */
+export function sampleSlot(family: SeriesFamily, rings: RetentionRings, slot: number): void {
   const store = family.store;
   if (family.config.type === 'histogram') {
     const stride = store.stride;
-    family.forEachSlot((slot) => {
-      let count = 0;
-      for (let b = 0; b < stride; b++) count += store.values[slot * stride + b] as number;
-      rings.write(slot, 0, count);
-      rings.write(slot, 1, store.sums[slot] as number);
-    });
+    let count = 0;
+    for (let b = 0; b < stride; b++) count += store.values[slot * stride + b] as number;
+    rings.write(slot, 0, count);
+    rings.write(slot, 1, store.sums[slot] as number);
   } else {
-    family.forEachSlot((slot) => rings.write(slot, 0, store.values[slot] as number));
+    rings.write(slot, 0, store.values[slot] as number);
   }
 }
 

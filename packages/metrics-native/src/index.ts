@@ -41,6 +41,7 @@ export type { RegistryOptions } from './registry-options';
 export { DEFAULT_SERIES_LIMIT } from './registry-options';
 export type { RetentionTier } from './retention-policy';
 export { DEFAULT_RETENTION, MAX_RETENTION_POINTS } from './retention-policy';
+export { SELF_METRIC_NAMES } from './self-metrics';
 export { serveClusterMetrics } from './serve-cluster-metrics';
 export type { SharedRegistry } from './shared-registry';
 export { attachSharedRegistry, createSharedRegistry } from './shared-registry';
@@ -51,6 +52,7 @@ export type {
   SharedRegistryOptions,
 } from './shared-registry-options';
 export { DEFAULT_LABEL_CHARS_PER_SERIES, DEFAULT_MAX_THREADS } from './shared-registry-options';
+export type { CollectInSlicesOptions, CollectOptions } from './slice-options';
 export type {
   CounterFamilySnapshot,
   CounterSeriesSnapshot,

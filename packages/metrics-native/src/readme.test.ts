@@ -34,21 +34,24 @@ describe('the README example', () => {
     vi.restoreAllMocks();
   });
 
-  it('runs and prints what the README says', async () => {
-    const source = block('## Example', 'ts');
-    const expected = block('It prints:', 'text');
-    const index = fileURLToPath(new URL('./index.ts', import.meta.url));
-    const file = join(tmpdir(), `metrics-native-readme-${randomUUID()}.ts`);
-    files.push(file);
-    expect(source).toContain("from '@tasker/metrics-native'");
-    writeFileSync(file, source.replace("from '@tasker/metrics-native'", `from ${JSON.stringify(index)}`));
-    const printed: string[] = [];
-    vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-      printed.push(format(...args));
-    });
-    await import(pathToFileURL(file).href);
-    expect(`${printed.join('\n')}\n`).toBe(expected);
-  });
+  it.each([['## Example'], ['### Collecting in slices'], ['**Self-metrics.**']])(
+    '%s runs and prints what the README says',
+    async (heading) => {
+      const source = block(heading, 'ts');
+      const expected = block(`${heading}`, 'text');
+      const index = fileURLToPath(new URL('./index.ts', import.meta.url));
+      const file = join(tmpdir(), `metrics-native-readme-${randomUUID()}.ts`);
+      files.push(file);
+      expect(source).toContain("from '@tasker/metrics-native'");
+      writeFileSync(file, source.replace("from '@tasker/metrics-native'", `from ${JSON.stringify(index)}`));
+      const printed: string[] = [];
+      vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+        printed.push(format(...args));
+      });
+      await import(pathToFileURL(file).href);
+      expect(`${printed.join('\n')}\n`).toBe(expected);
+    },
+  );
 
   it('runs the worker-threads example and prints what the README says', async () => {
     const source = block('## Sharing a registry across worker threads', 'js');

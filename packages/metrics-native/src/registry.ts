@@ -1,6 +1,6 @@
+import { Collection } from './collection';
 import { type Counter, type CounterFamily, createCounter } from './counter';
 import { MetricsError } from './errors';
-import { familySnapshot } from './family-snapshot';
 import { createGauge, type Gauge, type GaugeFamily } from './gauge';
 import { createHistogram, type Histogram, type HistogramFamily } from './histogram';
 import { type HistoryQuery, type MetricHistory, readHistory, sampleRetention } from './history';
@@ -14,8 +14,10 @@ import {
 } from './instrument-options';
 import { type MetricType, reservedNames } from './metric-name';
 import { parseRegistryOptions, type RegistryConfig, type RegistryOptions } from './registry-options';
+import { SELF_METRIC_NAMES } from './self-metrics';
 import { SeriesFamily } from './series-family';
-import type { MetricFamilySnapshot, MetricsSnapshot } from './snapshot';
+import { type CollectInSlicesOptions, type CollectOptions, parseSliceOptions } from './slice-options';
+import type { MetricsSnapshot } from './snapshot';
 import { showValue } from './validation-message';
 
 /**
@@ -36,9 +38,24 @@ export interface Registry {
   histogram<const L extends string = never>(options: HistogramOptions<L>): Histogram<L>;
   /**
    * Runs the collect hooks and gauge callbacks, evicts idle series, samples retention, and
-   * returns a frozen snapshot of every instrument. Never throws.
+   * returns a frozen snapshot of every instrument. With `selfMetrics: true`, the snapshot ends
+   * with the registry's own counters (folded updates, evicted series, dropped updates per
+   * instrument; see the README). Never throws.
    */
-  collect(): MetricsSnapshot;
+  collect(options?: CollectOptions): MetricsSnapshot;
+  /**
+   * The same collect, in slices of at most about `sliceMs` that yield to the event loop between
+   * them, so that a registry of hundreds of thousands of series never blocks the process for a
+   * whole collect. Values that change while it runs follow the rule in the README ("Collecting
+   * in slices"): each series is read once, at its turn; series created after the collect
+   * started wait for the next one. Rejects only for bad options.
+   *
+   * @example
+   * ```ts
+   * const snapshot = await registry.collectInSlices({ sliceMs: 8 });
+   * ```
+   */
+  collectInSlices(options?: CollectInSlicesOptions): Promise<MetricsSnapshot>;
   /**
    * Rolled-up history of an instrument made with `retention`.
    *
@@ -61,18 +78,29 @@ interface Entry {
   readonly family: SeriesFamily;
   readonly instrument: unknown;
   readonly reserved: readonly string[];
+  /** Registration number, never reused: the self-metrics' series identity. */
+  readonly id: number;
+  readonly created: number;
 }
+
+/** The owner of the self-metric names in `#reserved`. */
+const SELF = Symbol('self-metrics');
 
 class MetricsRegistry implements Registry {
   readonly #config: RegistryConfig;
   readonly #entries = new Map<string, Entry>();
-  /** Family and sample names → the metric that takes them. */
-  readonly #reserved = new Map<string, string>();
+  /** Family and sample names → the metric that takes them (or the self-metrics). */
+  readonly #reserved = new Map<string, string | typeof SELF>();
+  #registrations = 0;
   readonly #hooks = new Set<() => void>();
   readonly #warnedHooks = new WeakSet<() => void>();
 
   constructor(config: RegistryConfig) {
     this.#config = config;
+    // Reserved whether or not a collect asks for them, so that asking never meets a clash.
+    for (const name of SELF_METRIC_NAMES) {
+      for (const sample of reservedNames('counter', name)) this.#reserved.set(sample, SELF);
+    }
   }
 
   counter<const L extends string = never>(options: CounterOptions<L>): Counter<L> {
@@ -91,7 +119,31 @@ class MetricsRegistry implements Registry {
     ) as Histogram<L>;
   }
 
-  collect(): MetricsSnapshot {
+  collect(options?: CollectOptions): MetricsSnapshot {
+    const collection = this.#startCollection(options?.selfMetrics === true);
+    collection.step(Number.POSITIVE_INFINITY);
+    return collection.snapshot();
+  }
+
+  async collectInSlices(options?: CollectInSlicesOptions): Promise<MetricsSnapshot> {
+    const { sliceMs, onSlice, selfMetrics } = parseSliceOptions(options);
+    let start = performance.now();
+    const collection = this.#startCollection(selfMetrics);
+    for (;;) {
+      let elapsed = 0;
+      do {
+        collection.step(SERIES_PER_CLOCK_CHECK);
+        elapsed = performance.now() - start;
+      } while (!collection.done && elapsed < sliceMs);
+      onSlice?.(elapsed);
+      if (collection.done) return collection.snapshot();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      start = performance.now();
+    }
+  }
+
+  /** Runs the hooks and gauge callbacks, reads the clock, and starts a collection. */
+  #startCollection(selfMetrics: boolean): Collection {
     for (const hook of [...this.#hooks]) {
       try {
         hook();
@@ -104,18 +156,14 @@ class MetricsRegistry implements Registry {
         }
       }
     }
-    const families: MetricFamilySnapshot[] = [];
+    const families: SeriesFamily[] = [];
     for (const entry of this.#entries.values()) {
       this.#runCallback(entry);
+      families.push(entry.family);
     }
     // One clock read for the whole collect, after the callbacks.
     const now = this.#config.now();
-    for (const entry of this.#entries.values()) {
-      entry.family.sweep(now);
-      sampleRetention(entry.family, now);
-      families.push(familySnapshot(entry.family));
-    }
-    return Object.freeze({ timestamp: now, families: Object.freeze(families) });
+    return new Collection(families, now, selfMetrics ? [...this.#entries.values()] : undefined);
   }
 
   history(name: string, query: HistoryQuery): MetricHistory {
@@ -175,6 +223,12 @@ class MetricsRegistry implements Registry {
     const reserved = reservedNames(type, config.name);
     for (const name of reserved) {
       const owner = this.#reserved.get(name);
+      if (owner === SELF) {
+        throw new MetricsError(
+          'METRIC_CONFLICT',
+          `${type} "${config.name}" clashes with the registry's self-metrics, which expose "${name}". Use another name.`,
+        );
+      }
       if (owner !== undefined) {
         const ownerType = (this.#entries.get(owner) as Entry).config.type;
         throw new MetricsError(
@@ -189,7 +243,14 @@ class MetricsRegistry implements Registry {
       compileLookups: this.#config.compileLabelLookups,
     });
     const instrument = make(family);
-    this.#entries.set(config.name, { config, family, instrument, reserved });
+    this.#entries.set(config.name, {
+      config,
+      family,
+      instrument,
+      reserved,
+      id: this.#registrations++,
+      created: this.#config.now(),
+    });
     for (const name of reserved) this.#reserved.set(name, config.name);
     return instrument;
   }
@@ -208,6 +269,9 @@ class MetricsRegistry implements Registry {
     }
   }
 }
+
+/** Series collected between two clock reads of a sliced collect. */
+const SERIES_PER_CLOCK_CHECK = 128;
 
 function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

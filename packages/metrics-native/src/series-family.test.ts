@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Collection } from './collection';
 import { parseInstrumentOptions } from './instrument-options';
 import { createRegistry } from './registry';
 import { RetentionRings } from './retention-rings';
@@ -51,8 +52,8 @@ describe('series store growth', () => {
     const f = family({ name: 'c_total', help: 'C.', labelNames: ['k'], idleTtlMs: 10 });
     for (let round = 0; round < 50; round++) {
       for (let i = 0; i < 8; i++) f.acquire([`r${round}-${i}`], true);
-      f.sweep(round * 100);
-      f.sweep(round * 100 + 50);
+      new Collection([f], round * 100).step(Number.POSITIVE_INFINITY);
+      new Collection([f], round * 100 + 50).step(Number.POSITIVE_INFINITY);
     }
     expect(f.store.capacity).toBe(8);
     expect(f.counts.evictedSeries).toBe(50 * 8);

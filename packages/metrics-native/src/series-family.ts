@@ -12,6 +12,7 @@ import { type ExemplarLabels, exemplarProblem } from './labels';
 import { OVERFLOW_LABEL } from './metric-name';
 import { RetentionRings } from './retention-rings';
 import { SeriesStore } from './series-store';
+import { type SeriesView, SeriesViews } from './series-views';
 import { showValue } from './validation-message';
 
 /** What a family needs from its registry. */
@@ -61,6 +62,7 @@ export class SeriesFamily<H extends object = object> {
   readonly #context: FamilyContext;
   readonly #warned = new Set<string>();
   readonly #handles = new Map<number, H>();
+  readonly #views = new SeriesViews();
   #live = 0;
   #overflowSlot = -1;
   #source: (() => number) | undefined;
@@ -250,6 +252,11 @@ export class SeriesFamily<H extends object = object> {
     return handle;
   }
 
+  /** Keeps `view`, a handle bound to `slot`, current (see `series-views.ts`). */
+  watch(slot: number, view: SeriesView): void {
+    this.#views.watch(slot, view);
+  }
+
   /** Records `handle` as the handle of `slot` unless the slot has one. */
   adopt(slot: number, handle: H): void {
     if (slot !== this.#overflowSlot && !this.#handles.has(slot)) this.#handles.set(slot, handle);
@@ -271,32 +278,51 @@ export class SeriesFamily<H extends object = object> {
   }
 
   /**
-   * On collect: series updated since the last sweep are marked seen now; labelled series not
-   * seen for longer than `idleTtlMs` are evicted.
+   * On collect, for each series: one updated since the last sweep is marked seen `now`; true
+   * when a labelled series was not seen for longer than `idleTtlMs` (it is then to be evicted).
    */
-  sweep(now: number): void {
-    const ttl = this.config.idleTtlMs;
-    if (this.labelCount === 0 || ttl === Number.POSITIVE_INFINITY) return;
+  idle(slot: number, now: number): boolean {
     const store = this.store;
-    const idle = (slot: number): boolean => {
-      if (store.touched[slot] === 1) {
-        store.touched[slot] = 0;
-        store.lastSeen[slot] = now;
-        return false;
-      }
-      return now - (store.lastSeen[slot] as number) > ttl;
-    };
-    walkTrie(this.root, this.labelCount, (_values, slot) => {
-      if (!idle(slot)) return false;
-      this.#release(slot);
-      this.counts.evictedSeries++;
-      return true;
-    });
-    if (this.#overflowSlot >= 0 && idle(this.#overflowSlot)) {
-      this.store.release(this.#overflowSlot);
-      this.#overflowSlot = -1;
-      this.counts.evictedSeries++;
+    if (store.touched[slot] === 1) {
+      store.touched[slot] = 0;
+      store.lastSeen[slot] = now;
+      return false;
     }
+    return this.labelCount > 0 && now - (store.lastSeen[slot] as number) > this.config.idleTtlMs;
+  }
+
+  /** Evicts the labelled series at `slot`, which the caller has deleted from the trie. */
+  evict(slot: number): void {
+    this.#release(slot);
+    this.counts.evictedSeries++;
+  }
+
+  /** Evicts the overflow series. */
+  evictOverflow(): void {
+    this.store.release(this.#overflowSlot);
+    this.#overflowSlot = -1;
+    this.counts.evictedSeries++;
+  }
+
+  /**
+   * Flushes what bound handles added to the series at `slot` into its value, and marks it
+   * touched if they updated it (see `series-views.ts`). A collect calls it at the series' turn.
+   */
+  flushViews(slot: number): void {
+    this.#views.flush(slot, this.store.values, this.store.touched);
+  }
+
+  /** A fresh frozen labels object for label values `values` (in declared order). */
+  labelsOf(values: readonly string[]): Readonly<Record<string, string>> {
+    const names = this.config.labelNames;
+    const labels: Record<string, string> = {};
+    for (let k = 0; k < names.length; k++) labels[names[k] as string] = values[k] as string;
+    return Object.freeze(labels);
+  }
+
+  /** Copies an unlabelled counter's or gauge's value into the store before it is read. */
+  flush(): void {
+    if (this.#source !== undefined) this.store.values[0] = this.#source();
   }
 
   /**
@@ -306,16 +332,14 @@ export class SeriesFamily<H extends object = object> {
   forEachSeries(
     visit: (slot: number, labels: Readonly<Record<string, string>>, overflow: boolean) => void,
   ): void {
-    const names = this.config.labelNames;
     if (this.labelCount === 0) {
-      this.#flush();
+      this.flush();
       visit(0, EMPTY_LABELS, false);
       return;
     }
+    this.#views.flushAll(this.store.values);
     walkTrie(this.root, this.labelCount, (values, slot) => {
-      const labels: Record<string, string> = {};
-      for (let k = 0; k < names.length; k++) labels[names[k] as string] = values[k] as string;
-      visit(slot, Object.freeze(labels), false);
+      visit(slot, this.labelsOf(values), false);
       return false;
     });
     if (this.#overflowSlot >= 0) visit(this.#overflowSlot, OVERFLOW_LABELS, true);
@@ -324,10 +348,11 @@ export class SeriesFamily<H extends object = object> {
   /** Visits the slot of every series, the overflow series last. Allocates nothing per series. */
   forEachSlot(visit: (slot: number) => void): void {
     if (this.labelCount === 0) {
-      this.#flush();
+      this.flush();
       visit(0);
       return;
     }
+    this.#views.flushAll(this.store.values);
     walkTrie(this.root, this.labelCount, (_values, slot) => {
       visit(slot);
       return false;
@@ -345,10 +370,6 @@ export class SeriesFamily<H extends object = object> {
     if (this.#warned.has(key)) return false;
     this.#warned.add(key);
     return true;
-  }
-
-  #flush(): void {
-    if (this.#source !== undefined) this.store.values[0] = this.#source();
   }
 
   #what(): string {
@@ -378,10 +399,11 @@ export class SeriesFamily<H extends object = object> {
 
   #release(slot: number): void {
     this.store.release(slot);
+    this.#views.release(slot);
     this.#handles.delete(slot);
     this.#live--;
   }
 }
 
-const EMPTY_LABELS: Readonly<Record<string, string>> = Object.freeze({});
-const OVERFLOW_LABELS: Readonly<Record<string, string>> = Object.freeze({ [OVERFLOW_LABEL]: 'true' });
+export const EMPTY_LABELS: Readonly<Record<string, string>> = Object.freeze({});
+export const OVERFLOW_LABELS: Readonly<Record<string, string>> = Object.freeze({ [OVERFLOW_LABEL]: 'true' });

@@ -12,6 +12,8 @@ import type { ExemplarLabels } from './labels';
  *   no clock read per update.
  * - `gens` counts how often a slot has been freed. A handle remembers the generation it bound
  *   to; a mismatch means its series was evicted, and the handle re-creates it.
+ * - `serials` numbers allocations, so that a sliced collect can leave out series created after
+ *   it started, even in a slot freed and reused meanwhile.
  * - Exemplar columns exist only once the first exemplar is recorded.
  *
  * Typed arrays live outside the JS heap, so the benchmark reports heap and array-buffer bytes
@@ -32,6 +34,8 @@ export class SeriesStore {
   created: Float64Array;
   /** The last collect that found the series touched (or its creation), epoch ms. */
   lastSeen: Float64Array;
+  /** The allocation that made each series: 1 for the first, and up. */
+  serials: Float64Array;
   /** Latest exemplar per value cell; undefined until one is recorded. */
   exemplarLabels: (ExemplarLabels | undefined)[] | undefined;
   exemplarValues: Float64Array;
@@ -39,6 +43,7 @@ export class SeriesStore {
   readonly #hasSums: boolean;
   /** Slots never used yet start here. */
   #next = 0;
+  #serial = 0;
   readonly #free: number[] = [];
 
   constructor(stride: number, hasSums: boolean, maxCapacity: number) {
@@ -53,6 +58,7 @@ export class SeriesStore {
     this.gens = new Uint32Array(n);
     this.created = new Float64Array(n);
     this.lastSeen = new Float64Array(n);
+    this.serials = new Float64Array(n);
     this.exemplarValues = new Float64Array(0);
     this.exemplarTimes = new Float64Array(0);
   }
@@ -73,7 +79,13 @@ export class SeriesStore {
     this.touched[slot] = 1;
     this.created[slot] = now;
     this.lastSeen[slot] = now;
+    this.serials[slot] = ++this.#serial;
     return slot;
+  }
+
+  /** The serial of the latest allocation (0 before the first). */
+  get lastSerial(): number {
+    return this.#serial;
   }
 
   /** Returns a slot to the free list; handles bound to it see a new generation. */
@@ -106,7 +118,8 @@ export class SeriesStore {
       this.touched.byteLength +
       this.gens.byteLength +
       this.created.byteLength +
-      this.lastSeen.byteLength;
+      this.lastSeen.byteLength +
+      this.serials.byteLength;
     if (this.exemplarLabels !== undefined) {
       total +=
         this.exemplarLabels.length * 8 + this.exemplarValues.byteLength + this.exemplarTimes.byteLength;
@@ -122,6 +135,7 @@ export class SeriesStore {
     this.gens = copyInto(new Uint32Array(capacity), this.gens);
     this.created = copyInto(new Float64Array(capacity), this.created);
     this.lastSeen = copyInto(new Float64Array(capacity), this.lastSeen);
+    this.serials = copyInto(new Float64Array(capacity), this.serials);
     if (this.exemplarLabels !== undefined) {
       const cells = capacity * stride;
       const labels = new Array<ExemplarLabels | undefined>(cells).fill(undefined);

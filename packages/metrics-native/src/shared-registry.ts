@@ -22,6 +22,7 @@ import {
   type SharedRegistryOptions,
   type ThreadConfig,
 } from './shared-registry-options';
+import type { CollectInSlicesOptions, CollectOptions } from './slice-options';
 import type { MetricFamilySnapshot, MetricsSnapshot } from './snapshot';
 import { showValue } from './validation-message';
 
@@ -104,9 +105,17 @@ class SharedMetricsRegistry implements SharedRegistry {
     return (this.#shared('histogram', options) ?? this.#local.histogram(options)) as Histogram<L>;
   }
 
-  collect(): MetricsSnapshot {
+  collect(options?: CollectOptions): MetricsSnapshot {
     // The local collect runs the beforeCollect hooks first, so they may update shared instruments.
-    const local = this.#local.collect();
+    return this.#withShared(this.#local.collect(options));
+  }
+
+  /** This thread's own instruments are collected in slices; the shared ones then in one pass. */
+  async collectInSlices(options?: CollectInSlicesOptions): Promise<MetricsSnapshot> {
+    return this.#withShared(await this.#local.collectInSlices(options));
+  }
+
+  #withShared(local: MetricsSnapshot): MetricsSnapshot {
     const families: MetricFamilySnapshot[] = [];
     for (const entry of this.#entries.values()) families.push(sharedFamilySnapshot(entry.family));
     families.push(...local.families);
