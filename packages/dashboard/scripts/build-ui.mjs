@@ -3,7 +3,7 @@
 // every file of the app, gzipped, at most 250 KB together; above it the build fails. Writes
 // dist/ui/manifest.json, the list of files the server part serves (and nothing else).
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -30,7 +30,14 @@ await build({
   tsconfig: join(pkg, 'ui', 'tsconfig.json'),
   logLevel: 'warning',
 });
-const files = { 'app.js': 'text/javascript; charset=utf-8', 'app.css': 'text/css; charset=utf-8' };
+// The icon is served from the mount too: without a <link rel="icon">, a browser asks the
+// server's root for /favicon.ico, which is not the dashboard's to answer.
+copyFileSync(join(pkg, 'ui', 'favicon.svg'), join(out, 'favicon.svg'));
+const files = {
+  'app.js': 'text/javascript; charset=utf-8',
+  'app.css': 'text/css; charset=utf-8',
+  'favicon.svg': 'image/svg+xml',
+};
 const hash = createHash('sha256');
 const sizes = [];
 let gzipBytes = 0;

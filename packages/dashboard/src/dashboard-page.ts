@@ -39,6 +39,7 @@ export function dashboardPage(at: { prefix: string; mountPath: string; version: 
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <meta name="tasker-api" content="${escapeHtml(at.prefix)}">
+<link rel="icon" type="image/svg+xml" href="${mount}/favicon.svg?v=${v}">
 <link rel="stylesheet" href="${mount}/app.css?v=${v}">
 <script type="module" src="${mount}/app.js?v=${v}"></script>
 </head>
