@@ -4,7 +4,7 @@
  * and error handling. The assets are open (they hold no data); every piece of data the page shows
  * comes from the API's own routes, with the user's token when the API needs one.
  */
-import type { Tasker } from '@tasker/orchestrator';
+import { type Tasker, TaskerError } from '@tasker/orchestrator';
 import {
   createTaskerApi,
   type MountContext,
@@ -78,7 +78,8 @@ const optionsSchema = z
  * open, with a Content Security Policy that allows only this server (no inline script, no CDN, no
  * remote font). Call it before the API serves its first request (a rule of `api.mount`).
  *
- * @throws TypeError naming the bad option. The API's own `CONFIG_INVALID` when the path is taken.
+ * @throws TaskerError `CONFIG_INVALID` naming the bad option, as the rest of Tasker's configuration
+ *   does; also when the path is taken (from `api.mount`).
  * @example
  * ```ts
  * const api = createTaskerApi({ tasker });
@@ -92,7 +93,10 @@ export function createTaskerDashboard(options: TaskerDashboardOptions): TaskerDa
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue?.path.length ? issue.path.join('.') : '(options)';
-    throw new TypeError(`createTaskerDashboard: ${field}: ${issue?.message ?? 'invalid options'}`);
+    throw new TaskerError(
+      'CONFIG_INVALID',
+      `createTaskerDashboard: ${field}: ${issue?.message ?? 'invalid options'}`,
+    );
   }
   const api =
     options.api ??

@@ -42,6 +42,9 @@ describe('createTaskerDashboard', () => {
   it('rejects bad options, naming the field', () => {
     const api = createTaskerApi({ tasker });
     expect(() => createTaskerDashboard({} as never)).toThrow(/api: expected exactly one of api or tasker/);
+    expect(() => createTaskerDashboard({} as never)).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID' }),
+    );
     expect(() => createTaskerDashboard({ api, tasker } as never)).toThrow(
       /api: expected exactly one of api or tasker/,
     );
