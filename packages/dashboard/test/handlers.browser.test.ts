@@ -146,7 +146,7 @@ describeWithBrowser('the dashboard in chromium', (browser) => {
     const page = await context.newPage();
     try {
       const seen = await watch(page);
-      const response = await page.goto(`${server.url}${dashboard.path}`);
+      const response = await page.goto(`${server.url}${dashboard.path}#handlers`);
       expect(response?.status()).toBe(200);
       expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
       await page.waitForSelector('[data-definition]', { timeout: 15_000 });
@@ -182,14 +182,15 @@ describeWithBrowser('the dashboard in chromium', (browser) => {
       await checkout.locator('select').selectOption({ label: '1.0.0' });
       expect(await checkout.locator('[data-diff]').count()).toBe(0);
       expect(await checkout.locator('g.node[data-mark]').count()).toBe(0);
-      // Keyboard: after the navigation link and the first task's version picker, Tab reaches its
-      // DAG's steps in order.
+      // Keyboard: from the last navigation link, Tab reaches the first task's version picker, then
+      // its DAG's steps in order.
+      await page.focus('nav a:last-child');
       const focused: unknown[] = [];
-      for (let i = 0; i < 4; i++) {
+      for (let i = 0; i < 3; i++) {
         await page.keyboard.press('Tab');
         focused.push(await page.evaluate("document.activeElement?.getAttribute('data-step') ?? null"));
       }
-      expect(focused).toEqual([null, null, 'collect', 'verify']);
+      expect(focused).toEqual([null, 'collect', 'verify']);
       // Light and dark follow the system's preference.
       const colours =
         "[getComputedStyle(document.body).backgroundColor, getComputedStyle(document.querySelector('g.node rect')).fill]";
@@ -222,7 +223,7 @@ describeWithBrowser('the dashboard in chromium', (browser) => {
     const page = await context.newPage();
     try {
       const seen = await watch(page);
-      await page.goto(`${server.url}${dashboard.path}`);
+      await page.goto(`${server.url}${dashboard.path}#handlers`);
       await page.waitForSelector('input#token', { timeout: 15_000 });
       await page.fill('input#token', 'not-a-token');
       await page.press('input#token', 'Enter');

@@ -18,9 +18,22 @@ export class ApiProblem extends Error {
 }
 
 let token: string | undefined;
+const watchers = new Set<() => void>();
 
 export function setToken(value: string | undefined): void {
   token = value === undefined || value.trim() === '' ? undefined : value.trim();
+  for (const w of watchers) w();
+}
+
+/** Calls `watcher` after each {@link setToken}; returns the function that stops it. */
+export function watchToken(watcher: () => void): () => void {
+  watchers.add(watcher);
+  return () => watchers.delete(watcher);
+}
+
+/** The `Authorization` header for the token, if one was given. */
+export function authHeaders(): Record<string, string> {
+  return token === undefined ? {} : { Authorization: `Bearer ${token}` };
 }
 
 export function hasToken(): boolean {
@@ -34,8 +47,7 @@ export function apiBase(): string {
 
 /** GETs `path` under the prefix as JSON. Throws {@link TokenNeeded} on 401, {@link ApiProblem} on others. */
 export async function getJson<T>(path: string): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
-  if (token !== undefined) headers.Authorization = `Bearer ${token}`;
+  const headers: Record<string, string> = { Accept: 'application/json', ...authHeaders() };
   const response = await fetch(`${apiBase()}${path}`, { headers, credentials: 'same-origin' });
   if (response.status === 401)
     throw new TokenNeeded(token === undefined ? 'A token is needed' : 'The token was refused');

@@ -1,75 +1,73 @@
-/** The dashboard app: loads the definitions, asks for a token when the API wants one. */
+/** The dashboard app: a top bar and the page the URL's fragment names (see routes.ts). */
 import './app.css';
 import { render } from 'preact';
-import { useCallback, useEffect, useState } from 'preact/hooks';
-import { ApiProblem, hasToken, setToken, TokenNeeded } from './api-client';
-import { type Definition, loadDefinitions } from './handlers-data';
+import { useEffect, useState } from 'preact/hooks';
+import { hasToken, setToken, watchToken } from './api-client';
+import { loadDefinitions } from './handlers-data';
 import { HandlersPage } from './handlers-page';
-import { TokenForm } from './token-form';
+import { Loaded } from './loaded';
+import { NAV, parseRoute, type Route } from './routes';
 
-type State =
-  | { readonly kind: 'loading' }
-  | { readonly kind: 'token'; readonly refused: boolean }
-  | { readonly kind: 'error'; readonly message: string }
-  | { readonly kind: 'ready'; readonly definitions: readonly Definition[] };
+function useRoute(): Route {
+  const [route, setRoute] = useState(() => parseRoute(location.hash));
+  useEffect(() => {
+    const onHash = () => setRoute(parseRoute(location.hash));
+    addEventListener('hashchange', onHash);
+    return () => removeEventListener('hashchange', onHash);
+  }, []);
+  return route;
+}
+
+function Page(props: { readonly route: Route }) {
+  const { route } = props;
+  switch (route.page) {
+    case 'handlers':
+      return (
+        <Loaded load={loadDefinitions} keyOf="handlers">
+          {(definitions) => <HandlersPage definitions={definitions} />}
+        </Loaded>
+      );
+    default:
+      return (
+        <p class="empty" role="status">
+          This page is not built yet.
+        </p>
+      );
+  }
+}
 
 function App() {
-  const [state, setState] = useState<State>({ kind: 'loading' });
-  const load = useCallback(() => {
-    setState({ kind: 'loading' });
-    loadDefinitions().then(
-      (definitions) => setState({ kind: 'ready', definitions }),
-      (error: unknown) => {
-        if (error instanceof TokenNeeded) setState({ kind: 'token', refused: hasToken() });
-        else if (error instanceof ApiProblem) setState({ kind: 'error', message: error.message });
-        else setState({ kind: 'error', message: error instanceof Error ? error.message : String(error) });
-      },
-    );
-  }, []);
-  useEffect(load, []);
-
+  const route = useRoute();
+  // Forgetting the token remounts the page, which then asks for one again.
+  const [epoch, setEpoch] = useState(0);
+  const [, setTokenShown] = useState(hasToken());
+  useEffect(() => watchToken(() => setTokenShown(hasToken())), []);
+  const current = route.page === 'task' ? 'tasks' : route.page;
   return (
     <>
       <header class="top">
         <span class="brand">Tasker</span>
         <nav aria-label="Pages">
-          <a href="#handlers" aria-current="page">
-            Handlers
-          </a>
+          {NAV.map((n) => (
+            <a key={n.page} href={n.href} aria-current={n.page === current ? 'page' : undefined}>
+              {n.label}
+            </a>
+          ))}
         </nav>
         {hasToken() ? (
           <button
             type="button"
             onClick={() => {
               setToken(undefined);
-              load();
+              setEpoch(epoch + 1);
             }}
           >
             Forget token
           </button>
         ) : null}
       </header>
-      <main id="handlers">
-        {state.kind === 'loading' ? (
-          <p class="status" role="status">
-            Loading…
-          </p>
-        ) : state.kind === 'token' ? (
-          <TokenForm
-            refused={state.refused}
-            onToken={(token) => {
-              setToken(token);
-              load();
-            }}
-          />
-        ) : state.kind === 'error' ? (
-          <p class="error" role="alert">
-            <span aria-hidden="true">⚠ </span>
-            {state.message}
-          </p>
-        ) : (
-          <HandlersPage definitions={state.definitions} />
-        )}
+      <main id={route.page} key={`${route.page}:${epoch}`}>
+        <Page route={route} />
       </main>
     </>
   );
