@@ -31,7 +31,6 @@ export function Loaded<T>(props: {
   // `keyOf` says that what it reads has changed.
   const load = useRef(props.load);
   load.current = props.load;
-  // biome-ignore lint/correctness/useExhaustiveDependencies: keyOf names what load reads
   const run = useCallback(() => {
     let live = true;
     load.current().then(
