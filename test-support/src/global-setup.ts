@@ -72,7 +72,8 @@ function installedVersion(name: string): string {
   }
 }
 
-async function chooseBrowser(): Promise<BrowserResource> {
+/** The browser tests use (see the file header); `pnpm screenshots` uses it too. */
+export async function chooseBrowser(): Promise<BrowserResource> {
   const choice = envChoice('TASKER_TEST_BROWSER', ['npm', 'system', 'auto'] as const);
   if (choice !== 'npm' && existsSync(SYSTEM_CHROMIUM)) {
     return {
