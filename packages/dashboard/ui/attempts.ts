@@ -2,7 +2,8 @@
  * Every attempt of every step, rebuilt from the task's transition audit, for the timeline.
  *
  * A step's transitions, in id order, read as a small machine:
- * - `… → in_progress` opens attempt n (`metadata.attempt`, else the count so far);
+ * - `… → in_progress` opens the step's next run; its attempt number is the engine's
+ *   (`metadata.attempt`), which a retry by hand starts again from 1, so runs are counted apart;
  * - `in_progress → X` closes it with outcome X: `complete`, `error` (retries exhausted or not
  *   retryable), `waiting_for_retry` (a retry is due at `metadata.nextAttemptAt`), `pending` (its
  *   lease expired: another worker takes it over), `cancelled` or `resolved_manually`. An attempt
@@ -19,6 +20,9 @@ export type AttemptOutcome = StepState | 'running';
 
 export interface Attempt {
   readonly step: string;
+  /** 1, 2, … over the step's whole life (unique per step). */
+  readonly run: number;
+  /** The engine's attempt number (from 1 again after a retry by hand). */
   readonly attempt: number;
   /** Epoch ms. */
   readonly start: number;
@@ -30,7 +34,7 @@ export interface Attempt {
 
 export interface Backoff {
   readonly step: string;
-  /** The attempt it follows. */
+  /** The run it follows. */
   readonly after: number;
   readonly start: number;
   readonly end: number;
@@ -63,7 +67,7 @@ export function timelineOf(transitions: readonly Transition[], now: number): Tim
   const attempts: Attempt[] = [];
   const backoffs: Backoff[] = [];
   const marks: Mark[] = [];
-  const open = new Map<string, { attempt: number; start: number }>();
+  const open = new Map<string, { run: number; attempt: number; start: number }>();
   const waiting = new Map<string, { after: number; start: number; due: number | undefined }>();
   const count = new Map<string, number>();
   let start = Number.POSITIVE_INFINITY;
@@ -80,9 +84,10 @@ export function timelineOf(transitions: readonly Transition[], now: number): Tim
         backoffs.push({ step, after: gap.after, start: gap.start, end: at, ended: true });
         waiting.delete(step);
       }
-      const n = typeof t.metadata.attempt === 'number' ? t.metadata.attempt : (count.get(step) ?? 0) + 1;
-      count.set(step, n);
-      open.set(step, { attempt: n, start: at });
+      const run = (count.get(step) ?? 0) + 1;
+      count.set(step, run);
+      const attempt = typeof t.metadata.attempt === 'number' ? t.metadata.attempt : run;
+      open.set(step, { run, attempt, start: at });
       continue;
     }
     const running = t.from_state === 'in_progress' ? open.get(step) : undefined;
@@ -90,6 +95,7 @@ export function timelineOf(transitions: readonly Transition[], now: number): Tim
       const error = errorOf(t.metadata);
       attempts.push({
         step,
+        run: running.run,
         attempt: running.attempt,
         start: running.start,
         end: at,

@@ -26,11 +26,15 @@ function ticks(span: number): number[] {
 
 function attemptText(a: Attempt): string {
   const what = a.timedOut ? 'timed out' : stateLabel(a.outcome);
-  return `${a.step}, attempt ${a.attempt}: ${what} after ${durationText(a.end - a.start)}${a.error === undefined ? '' : ` (${a.error})`}`;
+  const which =
+    a.run === a.attempt
+      ? `attempt ${a.attempt}`
+      : `run ${a.run} (attempt ${a.attempt} after a retry by hand)`;
+  return `${a.step}, ${which}: ${what} after ${durationText(a.end - a.start)}${a.error === undefined ? '' : ` (${a.error})`}`;
 }
 
 function backoffText(b: Backoff): string {
-  return `${b.step}: backoff after attempt ${b.after}, ${durationText(b.end - b.start)}${b.ended ? '' : ' (retry not claimed yet)'}`;
+  return `${b.step}: backoff after run ${b.after}, ${durationText(b.end - b.start)}${b.ended ? '' : ' (retry not claimed yet)'}`;
 }
 
 export function Gantt(props: { readonly steps: readonly string[]; readonly timeline: Timeline }) {
@@ -86,9 +90,10 @@ export function Gantt(props: { readonly steps: readonly string[]; readonly timel
         const w = Math.max(3, x(a.end) - left);
         return (
           <g
-            key={`${a.step}-${a.attempt}`}
+            key={`${a.step}-${a.run}`}
             class={`attempt state-${a.outcome}${a.timedOut ? ' timeout' : ''}`}
             data-step={a.step}
+            data-run={a.run}
             data-attempt={a.attempt}
             data-outcome={a.outcome}
             data-timeout={a.timedOut ? 'true' : undefined}
@@ -96,7 +101,7 @@ export function Gantt(props: { readonly steps: readonly string[]; readonly timel
             <title>{attemptText(a)}</title>
             <rect class="bar" x={left} y={y(a.step) + 5} width={w} height={ROW - 10} rx="3" />
             <text x={left + w + 3} y={y(a.step) + ROW / 2 + 4}>
-              {`${a.timedOut ? '⏱' : stateIcon(a.outcome)}${a.attempt}`}
+              {`${a.timedOut ? '⏱' : stateIcon(a.outcome)}${a.run}`}
             </text>
           </g>
         );
@@ -121,7 +126,7 @@ export function GanttTable(props: { readonly timeline: Timeline }) {
   const rows = [
     ...props.timeline.attempts.map((a) => ({
       at: a.start,
-      key: `a-${a.step}-${a.attempt}`,
+      key: `a-${a.step}-${a.run}`,
       text: attemptText(a),
     })),
     ...props.timeline.backoffs.map((b) => ({
