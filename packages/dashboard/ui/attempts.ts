@@ -12,9 +12,10 @@
  *   it runs to `nextAttemptAt`, or to now when that has passed);
  * - a step settled without running (`skipped`, `resolved_manually` or `cancelled` from `pending`
  *   or `error`) gets a mark at that time.
- * An attempt still open runs to `now`.
+ * An attempt still open runs to `now`. When the API left the oldest transitions out, an attempt
+ * whose start was left out is not drawn.
  */
-import type { StepState, Transition } from './task-data';
+import type { StepState, Transition } from './task-types';
 
 export type AttemptOutcome = StepState | 'running';
 
@@ -112,7 +113,7 @@ export function timelineOf(transitions: readonly Transition[], now: number): Tim
           due: typeof due === 'number' ? due : undefined,
         });
       }
-    } else if (t.from_state !== null && t.to_state !== 'pending') {
+    } else if (t.from_state !== null && t.from_state !== 'in_progress' && t.to_state !== 'pending') {
       // Settled without running: skipped, resolved or cancelled from pending, error or a backoff.
       const gap = waiting.get(step);
       if (gap !== undefined) {
@@ -125,6 +126,7 @@ export function timelineOf(transitions: readonly Transition[], now: number): Tim
   for (const [step, a] of open) {
     attempts.push({
       step,
+      run: a.run,
       attempt: a.attempt,
       start: a.start,
       end: Math.max(a.start, now),

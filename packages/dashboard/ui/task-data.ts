@@ -1,89 +1,12 @@
 /**
- * One task as the detail page reads it (`GET /tasks/{id}?include_dependencies=true`): its steps,
- * its transition audit and the runtime analysis (critical path, error chains); and the actions
- * the page sends through the REST API with the user's token.
+ * Reads one task for the detail page (`GET /tasks/{id}?include_dependencies=true`: its steps, its
+ * transition audit and the runtime analysis) and sends the page's actions through the REST API
+ * with the user's token.
  */
 import { getJson, sendJson } from './api-client';
-import type { StepTemplate } from './handlers-data';
+import type { TaskDetails, TaskState } from './task-types';
 
-export type StepState =
-  | 'pending'
-  | 'in_progress'
-  | 'complete'
-  | 'error'
-  | 'cancelled'
-  | 'resolved_manually'
-  | 'waiting_for_retry'
-  | 'skipped';
-
-export type TaskState = 'pending' | 'in_progress' | 'complete' | 'error' | 'cancelled' | 'resolved_manually';
-
-export interface StepError {
-  readonly name: string;
-  readonly message: string;
-  readonly code?: string;
-}
-
-export interface TaskStep extends StepTemplate {
-  readonly workflow_step_id: string;
-  readonly status: StepState;
-  readonly attempts: number;
-  readonly inputs: unknown;
-  readonly results: unknown;
-  readonly error: StepError | null;
-  readonly next_attempt_at: string | null;
-  readonly started_at: string | null;
-  readonly ended_at: string | null;
-  readonly duration_ms: number | null;
-}
-
-export interface Transition {
-  readonly id: number;
-  readonly workflow_step_id: string | null;
-  readonly step_name: string | null;
-  readonly from_state: string | null;
-  readonly to_state: string;
-  readonly reason: string | null;
-  readonly metadata: Readonly<Record<string, unknown>>;
-  readonly created_at: string;
-}
-
-export interface CriticalPath {
-  readonly steps: readonly string[];
-  readonly duration_ms: number;
-  readonly complete: boolean;
-}
-
-export interface ErrorChain {
-  readonly step: string;
-  readonly error: StepError | null;
-  readonly attempts: number;
-  readonly blocked_descendants: readonly string[];
-}
-
-export interface TaskDetails {
-  readonly task_id: string;
-  readonly namespace: string;
-  readonly name: string;
-  readonly version: string;
-  readonly status: TaskState;
-  readonly context: unknown;
-  readonly annotations: Readonly<Record<string, unknown>> | null;
-  readonly initiator: string | null;
-  readonly reason: string | null;
-  readonly tags: readonly string[];
-  readonly created_at: string;
-  readonly updated_at: string;
-  readonly completed_at: string | null;
-  readonly workflow_steps: readonly TaskStep[];
-  readonly transitions: readonly Transition[];
-  readonly omitted: readonly { readonly field: string; readonly bytes?: number; readonly count?: number }[];
-  readonly dependency_analysis?: {
-    readonly edges: readonly { readonly from: string; readonly to: string }[];
-    readonly critical_path: CriticalPath;
-    readonly error_chains: readonly ErrorChain[];
-  };
-}
+export type { StepError, StepState, TaskDetails, TaskState, TaskStep, Transition } from './task-types';
 
 /** Task states that no longer change unless someone acts: the page stops refreshing. */
 export const SETTLED_TASK_STATES: ReadonlySet<TaskState> = new Set([
