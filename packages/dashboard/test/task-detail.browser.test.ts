@@ -8,6 +8,9 @@
  * With JWT on and a token without the permissions, each action shows the API's 403. No console
  * error, no CSP violation, no request off 127.0.0.1.
  */
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   createPgliteStore,
   createTasker,
@@ -151,6 +154,9 @@ describeWithBrowser('the task page in chromium', (browser) => {
         'charge#2 error',
       ]);
       expect(await backoffs(page)).toEqual(['fetch after #1', 'charge after #1']);
+      expect(await page.textContent('svg.gantt g.attempt[data-step="fetch"][data-run="1"] text')).toBe(
+        '↻1 timeout',
+      );
       expect(await page.textContent('[data-step-error="charge"]')).toContain('payment provider unavailable');
       expect(await page.textContent('[data-error-chain="charge"]')).toContain('it holds back ship');
       // The transition log has the exhausted attempt.
@@ -182,6 +188,13 @@ describeWithBrowser('the task page in chromium', (browser) => {
       const light = await page.evaluate(fill);
       await page.emulateMedia({ colorScheme: 'dark' });
       expect([light, await page.evaluate(fill)]).toEqual(['rgb(230, 244, 234)', 'rgb(23, 48, 31)']);
+      // Screenshots to a temporary folder (issue #15), light and dark.
+      const shots = join(tmpdir(), 'tasker-dashboard-screenshots');
+      mkdirSync(shots, { recursive: true });
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await page.screenshot({ path: join(shots, 'task-detail-dark.png'), fullPage: true });
+      await page.emulateMedia({ colorScheme: 'light' });
+      await page.screenshot({ path: join(shots, 'task-detail-light.png'), fullPage: true });
       clean(seen);
       expect(seen.requested).toContain(
         `${open.url}/tasker/tasks/${id}/workflow_steps/${(await tasker.getTask(id))?.steps.find((s) => s.name === 'charge')?.id}/retry`,

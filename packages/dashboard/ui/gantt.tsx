@@ -1,7 +1,7 @@
 /**
  * The task's timeline as SVG: a row per step, a bar per attempt (coloured by outcome, with its
- * number and an icon), the backoff before each retry as a dashed line, a ⏱ on an attempt that
- * timed out, and a diamond where a step settled without running. Time runs left to right from
+ * number and an icon), the backoff before each retry as a dashed line, a dashed outline and the
+ * word "timeout" on an attempt that timed out (words, not an emoji: not every system font has one), and a diamond where a step settled without running. Time runs left to right from
  * the task's first transition; the axis is in ms or s from there.
  */
 import type { Attempt, Backoff, Timeline } from './attempts';
@@ -44,7 +44,7 @@ export function Gantt(props: { readonly steps: readonly string[]; readonly timel
   const row = new Map(steps.map((s, i) => [s, i]));
   const y = (step: string) => AXIS + (row.get(step) ?? 0) * ROW;
   const height = AXIS + steps.length * ROW + 4;
-  const width = LABEL_WIDTH + PLOT_WIDTH + 16;
+  const width = LABEL_WIDTH + PLOT_WIDTH + 48;
   const summary = `${timeline.attempts.length} attempt${timeline.attempts.length === 1 ? '' : 's'}, ${timeline.backoffs.length} backoff${timeline.backoffs.length === 1 ? '' : 's'} over ${durationText(span)}`;
   return (
     <svg
@@ -101,7 +101,7 @@ export function Gantt(props: { readonly steps: readonly string[]; readonly timel
             <title>{attemptText(a)}</title>
             <rect class="bar" x={left} y={y(a.step) + 5} width={w} height={ROW - 10} rx="3" />
             <text x={left + w + 3} y={y(a.step) + ROW / 2 + 4}>
-              {`${a.timedOut ? '⏱' : stateIcon(a.outcome)}${a.run}`}
+              {`${stateIcon(a.outcome)}${a.run}${a.timedOut ? ' timeout' : ''}`}
             </text>
           </g>
         );

@@ -123,8 +123,9 @@ export function TaskPage(props: { readonly task: TaskDetails; readonly reload: (
       <section class="panel" aria-labelledby="timeline-title">
         <h2 id="timeline-title">Timeline</h2>
         <p class="summary">
-          One bar per attempt (✔ complete, ↻ failed and retried, ✖ failed for good, ⏱ timed out, ▶ running);
-          dashed: the backoff before a retry; ◆ settled without running.
+          One bar per attempt (✔ complete, ↻ failed and retried, ✖ failed for good, ▶ running; a dashed
+          outline and “timeout”: timed out); a dashed line: the backoff before a retry; ◆ settled without
+          running.
         </p>
         <div class="dag-scroll">
           <Gantt steps={steps.map((s) => s.name)} timeline={timeline} />
