@@ -7,6 +7,8 @@ import { loadDefinitions } from './handlers-data';
 import { HandlersPage } from './handlers-page';
 import { Loaded } from './loaded';
 import { NAV, parseRoute, type Route } from './routes';
+import { loadTask } from './task-data';
+import { TaskPage } from './task-page';
 
 function useRoute(): Route {
   const [route, setRoute] = useState(() => parseRoute(location.hash));
@@ -25,6 +27,12 @@ function Page(props: { readonly route: Route }) {
       return (
         <Loaded load={loadDefinitions} keyOf="handlers">
           {(definitions) => <HandlersPage definitions={definitions} />}
+        </Loaded>
+      );
+    case 'task':
+      return (
+        <Loaded load={() => loadTask(route.id)} keyOf={`task:${route.id}`}>
+          {(task, reload) => <TaskPage task={task} reload={reload} />}
         </Loaded>
       );
     default:

@@ -1,18 +1,27 @@
-/** What the dashboard's browser tests share: a JWT signer and a watcher of what a page did. */
+/**
+ * What the dashboard's browser tests share: an HS256 JWT signed here, and a watch over a page
+ * that records its console errors, page errors, Content Security Policy violations and every
+ * URL it requests (to check that none leaves 127.0.0.1).
+ */
 import { createHmac } from 'node:crypto';
 import type { Page } from 'playwright-core';
 
-/** The HS256 secret the tests' APIs verify tokens with. */
+/** The secret the tests' JWT authenticators verify with. */
 export const SECRET = 'dashboard-test-secret-of-32-bytes!';
 
-/** An HS256 JWT for `claims`, signed here with node:crypto. */
+/** An HS256 JWT, signed here with node:crypto. */
 export function signToken(claims: Record<string, unknown>): string {
   const part = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
   const body = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}`;
   return `${body}.${createHmac('sha256', SECRET).update(body).digest('base64url')}`;
 }
 
-/** Records a page's console errors, page errors, CSP violations and every requested URL. */
+/** A token for `sub` holding `permissions`, valid for ten minutes. */
+export function tokenWith(sub: string, permissions: readonly string[]): string {
+  return signToken({ sub, exp: Math.floor(Date.now() / 1000) + 600, permissions });
+}
+
+/** Records console errors, page errors, CSP violations and every requested URL. */
 export async function watch(page: Page) {
   const seen = { errors: [] as string[], violations: [] as string[], requested: [] as string[] };
   page.on('console', (m) => {
@@ -25,4 +34,9 @@ export async function watch(page: Page) {
     "document.addEventListener('securitypolicyviolation', (e) => window.reportViolation(e.violatedDirective + ' ' + e.blockedURI));",
   );
   return seen;
+}
+
+/** The requested URLs whose host is not 127.0.0.1. */
+export function offHost(requested: readonly string[]): string[] {
+  return requested.filter((u) => new URL(u).hostname !== '127.0.0.1');
 }
