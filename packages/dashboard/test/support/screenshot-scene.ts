@@ -128,9 +128,18 @@ interface Shot {
   readonly fragment: (scene: Scene) => string;
   readonly ready: string;
   readonly colorScheme?: 'light' | 'dark';
+  /** The whole page rather than the 1280×800 viewport. */
+  readonly fullPage?: boolean;
 }
 
 export const SHOTS: readonly Shot[] = [
+  {
+    file: 'task.png',
+    fragment: (s) => `#task/${s.orderId}`,
+    ready: 'svg.gantt g.attempt',
+    fullPage: true,
+  },
+  { file: 'task-error.png', fragment: (s) => `#task/${s.failedId}`, ready: 'svg.gantt g.attempt' },
   { file: 'handlers.png', fragment: () => '#handlers', ready: '[data-definition] svg g.node' },
   {
     file: 'handlers-dark.png',
@@ -156,7 +165,7 @@ export async function takeScreenshots(browser: Browser, scene: Scene, dir: strin
         await page.goto(`${scene.url}${shot.fragment(scene)}`);
         await page.waitForSelector(shot.ready, { timeout: 20_000 });
         const file = join(dir, shot.file);
-        await page.screenshot({ path: file });
+        await page.screenshot({ path: file, fullPage: shot.fullPage ?? false });
         files.push(file);
       } finally {
         await page.close();
