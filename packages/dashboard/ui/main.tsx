@@ -7,6 +7,8 @@ import { loadDefinitions } from './handlers-data';
 import { HandlersPage } from './handlers-page';
 import { Loaded } from './loaded';
 import { NAV, parseRoute, type Route } from './routes';
+import { rangeOf } from './trends-data';
+import { TrendsPage } from './trends-page';
 
 function useRoute(): Route {
   const [route, setRoute] = useState(() => parseRoute(location.hash));
@@ -27,6 +29,8 @@ function Page(props: { readonly route: Route }) {
           {(definitions) => <HandlersPage definitions={definitions} />}
         </Loaded>
       );
+    case 'trends':
+      return <TrendsPage range={rangeOf(route.query)} />;
     default:
       return (
         <p class="empty" role="status">
