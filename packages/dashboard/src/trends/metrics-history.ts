@@ -9,8 +9,8 @@
  * | 1 h    | 30 s   | 120    |
  * | 24 h   | 5 min  | 288    |
  *
- * A read samples first when the last sample is over a second old, so the page sees the latest
- * increments without waiting for the timer. The timer is unref'd (it never keeps a process
+ * A read samples first, so the page sees the latest increments without waiting for the timer
+ * (a collect costs about what a Prometheus scrape of the same registry does). The timer is unref'd (it never keeps a process
  * alive) and `stop()` clears it. A collect that throws is counted and skipped: the timer never
  * leaks a rejection.
  */
@@ -56,9 +56,6 @@ export interface HistoryRead {
   readonly sampleErrors: number;
   readonly now: number;
 }
-
-/** Reads on the page sample at most this often; the timer does the rest. */
-const READ_SAMPLE_MS = 1_000;
 
 export class MetricsHistory {
   readonly #registry: TrendsRegistry;
@@ -126,10 +123,10 @@ export class MetricsHistory {
     return (this.#rings as RollupRings).add(now, this.#sample);
   }
 
-  /** The history over `windowMs`, after a sample when the last one is over a second old. */
+  /** The history over `windowMs`, after a sample. */
   read(windowMs: number): HistoryRead {
+    this.sample();
     const now = this.#now();
-    if (this.#lastAt === undefined || now - this.#lastAt >= READ_SAMPLE_MS) this.sample();
     const rings = this.#rings;
     return {
       rings,
