@@ -7,6 +7,9 @@
  * resolution (by keyboard too), the theme redraws the charts, and there is no console error, no
  * CSP violation and no request off 127.0.0.1. Without a registry, the page says what to give.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createNativeMetricsBackend } from '@tasker/adapters/native';
 import { createRegistry } from '@tasker/metrics-native';
 import {
@@ -178,6 +181,12 @@ describeWithBrowser('the Trends page in chromium', (browser) => {
         );
       expect(slowest.sort()).toEqual([`charge ${TASKS}`, `reserve ${TASKS}`, `ship ${TASKS}`]);
 
+      // Screenshots go to a temporary folder (the committed ones are made by a script).
+      const shots = mkdtempSync(join(tmpdir(), 'tasker-trends-'));
+      await page.setViewportSize({ width: 1280, height: 1100 });
+      await page.screenshot({ path: join(shots, 'trends-light.png'), fullPage: true });
+      console.log(`trends screenshots: ${shots}`);
+
       // Dark: the charts are drawn again in the dark colours.
       await page.emulateMedia({ colorScheme: 'dark' });
       await until(
@@ -187,6 +196,7 @@ describeWithBrowser('the Trends page in chromium', (browser) => {
       await expect
         .poll(async () => ((await page.evaluate(DRAWN)) as Drawn).throughput?.pixels['Steps completed'])
         .toBeGreaterThan(10);
+      await page.screenshot({ path: join(shots, 'trends-dark.png'), fullPage: true });
       await page.emulateMedia({ colorScheme: 'light' });
 
       // Ranges: by keyboard, from the last top-bar link to the range links.
