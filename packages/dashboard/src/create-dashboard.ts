@@ -14,6 +14,8 @@ import {
 import { z } from 'zod';
 import { type DashboardAssets, loadDashboardAssets } from './dashboard-assets';
 import { DASHBOARD_HEADERS, dashboardPage } from './dashboard-page';
+import { HISTORY_PATH, historyRoute } from './trends/history-route';
+import { MetricsHistory, type TrendsRegistry } from './trends/metrics-history';
 
 /** Options of {@link createTaskerDashboard}: an `api` to mount on, or a `tasker` to make one for. */
 export type TaskerDashboardOptions = (
@@ -27,6 +29,13 @@ export type TaskerDashboardOptions = (
 ) & {
   /** Where the page is mounted, under the API's prefix. Default `/ui` (so `/tasker/ui`). */
   readonly path?: string;
+  /**
+   * The `@tasker/metrics-native` registry the native metrics backend (`@tasker/adapters/native`)
+   * records into. With it, the Trends page charts throughput, error rate and step-duration
+   * percentiles from a history the dashboard samples every 5 s (see the README); without it,
+   * only what the analytics routes give.
+   */
+  readonly registry?: TrendsRegistry;
 };
 
 /** What {@link createTaskerDashboard} returns. */
@@ -35,6 +44,8 @@ export interface TaskerDashboard {
   readonly api: TaskerApi;
   /** The page's path with the API's prefix: `/tasker/ui`. */
   readonly path: string;
+  /** Stops sampling the `registry` for the trends' history (nothing to stop without one). */
+  stop(): void;
 }
 
 const PATH = /^\/[A-Za-z0-9._~-]+(?:\/[A-Za-z0-9._~-]+)*$/;
@@ -55,6 +66,12 @@ const optionsSchema = z
       })
       .optional(),
     auth: z.unknown().optional(),
+    registry: z
+      .custom<TrendsRegistry>(
+        (v) => typeof v === 'object' && v !== null && typeof (v as TrendsRegistry).collect === 'function',
+        { error: 'expected a @tasker/metrics-native registry (createRegistry()), with collect()' },
+      )
+      .optional(),
     path: z
       .string({ error: 'expected a path such as "/ui"' })
       .regex(PATH, {
@@ -107,7 +124,13 @@ export function createTaskerDashboard(options: TaskerDashboardOptions): TaskerDa
   const path = options.path ?? '/ui';
   const assets = loadDashboardAssets();
   api.mount(path, (request, context) => answer(request, context, api.prefix, assets));
-  return { api, path: `${api.prefix}${path}` };
+  const history =
+    options.registry === undefined
+      ? undefined
+      : new MetricsHistory({ registry: options.registry, now: Date.now });
+  api.mount(HISTORY_PATH, historyRoute(history), { permission: 'tasker.analytics:index' });
+  history?.start();
+  return { api, path: `${api.prefix}${path}`, stop: () => history?.stop() };
 }
 
 async function answer(

@@ -9,6 +9,8 @@ import { Loaded } from './loaded';
 import { NAV, parseRoute, type Route } from './routes';
 import { loadTask } from './task-data';
 import { TaskPage } from './task-page';
+import { rangeOf } from './trends-data';
+import { TrendsPage } from './trends-page';
 
 function useRoute(): Route {
   const [route, setRoute] = useState(() => parseRoute(location.hash));
@@ -35,6 +37,8 @@ function Page(props: { readonly route: Route }) {
           {(task, reload) => <TaskPage task={task} reload={reload} />}
         </Loaded>
       );
+    case 'trends':
+      return <TrendsPage range={rangeOf(route.query)} />;
     default:
       return (
         <p class="empty" role="status">
