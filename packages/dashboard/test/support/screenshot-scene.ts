@@ -6,6 +6,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { createNativeMetricsBackend } from '@tasker/adapters/native';
+import { createRegistry } from '@tasker/metrics-native';
 import {
   createPgliteStore,
   createTasker,
@@ -14,6 +16,7 @@ import {
   type StepContext,
 } from '@tasker/orchestrator';
 import { createTaskerApi } from '@tasker/orchestrator/api';
+import { createEventRouter } from '@tasker/router';
 import type { Browser } from 'playwright-core';
 import { createTaskerDashboard } from '../../src/index';
 
@@ -82,15 +85,20 @@ export interface Scene {
 
 export async function startScene(): Promise<Scene> {
   const store = await createPgliteStore();
+  // Metrics as a user wires them: the native backend on the engine's router, and the same
+  // registry given to the dashboard for its trends.
+  const registry = createRegistry();
+  const router = createEventRouter({ backends: { metrics: createNativeMetricsBackend({ registry }) } });
   const tasker = createTasker({
     store,
     tasks: [order, report],
     handlers,
+    router,
     onError: () => {},
     config: { engine: { pollIntervalMs: 50 } },
   });
   const api = createTaskerApi({ tasker });
-  const dashboard = createTaskerDashboard({ api });
+  const dashboard = createTaskerDashboard({ api, registry });
   const server = await api.listen();
   await tasker.start();
   const ids: string[] = [];
@@ -115,6 +123,7 @@ export async function startScene(): Promise<Scene> {
     orderId: ids[0] as string,
     failedId,
     async close() {
+      dashboard.stop();
       await server.close();
       await tasker.stop();
       await store.close();
@@ -140,6 +149,7 @@ export const SHOTS: readonly Shot[] = [
     fullPage: true,
   },
   { file: 'task-error.png', fragment: (s) => `#task/${s.failedId}`, ready: 'svg.gantt g.attempt' },
+  { file: 'trends.png', fragment: () => '#trends?range=15m', ready: '[data-chart] canvas', fullPage: true },
   { file: 'handlers.png', fragment: () => '#handlers', ready: '[data-definition] svg g.node' },
   {
     file: 'handlers-dark.png',
