@@ -44,7 +44,7 @@ const tasker = createTasker({
 // No `auth` option: the API answers anyone who reaches it (see the notice printed below).
 const api = createTaskerApi({ tasker, metricsHandler: telemetry.metricsHandler });
 // The dashboard is mounted under the API, before it serves its first request.
-const dashboard = createTaskerDashboard({ api });
+const dashboard = createTaskerDashboard({ api, registry: telemetry.registry });
 // Listen before the store opens, so that a taken port is reported at once.
 const server = await api.listen({ port: options.port }).catch((error: unknown) => {
   const problem = portProblem(options.port, error);
@@ -111,6 +111,7 @@ if (!options.verbose) say('  Every span and log line: run with --verbose.');
 
 async function shutdown(code: number): Promise<never> {
   await tasker.stop();
+  dashboard.stop();
   await server.close();
   await telemetry.shutdown();
   process.exit(code);
