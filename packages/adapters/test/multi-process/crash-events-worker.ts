@@ -5,6 +5,9 @@
  * delivers and every span it ends is written at once, synchronously, to the file TASKER_CE_OUT
  * (one JSON line each, before the backend returns): a SIGKILL cannot take back what it
  * delivered. It prints `ready` once started and stops cleanly on SIGTERM.
+ *
+ * With TASKER_CE_SPARE=1 it is a spare, loaded ahead of its turn: it prints `loaded` once its
+ * code is loaded and its store made, and starts the engine (then prints `ready`) on SIGUSR2.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -67,6 +70,14 @@ const tasker = createTasker({
   onError: (error, during) =>
     process.stderr.write(`[crash worker ${process.pid}] ${during}: ${String(error)}\n`),
 });
+if (process.env.TASKER_CE_SPARE === '1') {
+  // A timer keeps the process alive while it waits: a pending promise alone does not.
+  const idle = setInterval(() => {}, 60_000);
+  const go = new Promise((resolve) => process.once('SIGUSR2', resolve));
+  process.stdout.write('loaded\n');
+  await go;
+  clearInterval(idle);
+}
 await tasker.start();
 process.stdout.write('ready\n');
 

@@ -4,7 +4,8 @@
  * 2,000 three-step tasks submitted by this process, which reserves each task's root span id at
  * submit and routes its own events to the same backends (it too may recover a dead process's
  * events). Thirty times, at random moments, one of them is killed with SIGKILL and a new one
- * takes its place. Each process writes every event its router delivered and every span it
+ * takes its place (a spare, compiled once and spawned ahead of its turn so that its loading is
+ * not spent between two kills; it starts its engine when its turn comes). Each process writes every event its router delivered and every span it
  * ended to its own file, synchronously, before its backend returns: what it delivered before
  * dying is on disk.
  *
@@ -38,6 +39,8 @@ import { crashChain, keyFields } from './crash-events-task';
 const TASKS = 2_000;
 const KILLS = 30;
 const PROCESSES = 3;
+/** Spares loading at once, ahead of their turn. */
+const SPARES = 2;
 const script = fileURLToPath(new URL('./crash-events-worker.ts', import.meta.url));
 /** Not transitions: published when steps become ready and when a handler is invoked; not recovered. */
 const NOT_RECOVERED = new Set([
@@ -47,19 +50,25 @@ const NOT_RECOVERED = new Set([
 ]);
 
 describeWithPostgres('lifecycle events across SIGKILLs', (database) => {
-  const processes = new ScriptProcesses(script);
+  const processes = new ScriptProcesses(script, { bundle: true });
   const dir = mkdtempSync(join(tmpdir(), 'tasker-crash-events-'));
   afterAll(async () => {
     await processes.killAll();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Starts an engine process writing to its own file, numbered in start order from 1. */
+  /**
+   * Starts an engine process writing to its own file, numbered in spawn order from 1; a spare
+   * resolves once loaded, and starts its engine on SIGUSR2.
+   */
   let started = 0;
   const numbers = new Map<number, number>();
-  async function start(url: string): Promise<ScriptProcess> {
+  async function start(url: string, spare = false): Promise<ScriptProcess> {
     const n = ++started;
-    const p = await processes.start({ TASKER_CE_DATABASE_URL: url, TASKER_CE_OUT: join(dir, `${n}.jsonl`) });
+    const env = { TASKER_CE_DATABASE_URL: url, TASKER_CE_OUT: join(dir, `${n}.jsonl`) };
+    const p = await (spare
+      ? processes.start({ ...env, TASKER_CE_SPARE: '1' }, 'loaded')
+      : processes.start(env));
     numbers.set(p.pid, n);
     return p;
   }
@@ -107,7 +116,8 @@ describeWithPostgres('lifecycle events across SIGKILLs', (database) => {
     try {
       const live: ScriptProcess[] = [];
       const killed = new Set<number>();
-      for (let i = 0; i < PROCESSES; i++) live.push(await start(url));
+      live.push(...(await Promise.all(Array.from({ length: PROCESSES }, () => start(url)))));
+      const spares = Array.from({ length: SPARES }, () => start(url, true));
 
       const taskIds: string[] = [];
       const submitting = (async () => {
@@ -126,7 +136,11 @@ describeWithPostgres('lifecycle events across SIGKILLs', (database) => {
         const victim = live.splice(randomInt(0, live.length), 1)[0] as ScriptProcess;
         killed.add(numbers.get(victim.pid) as number);
         await processes.stop(victim, 'SIGKILL');
-        live.push(await start(url));
+        const next = (await spares.shift()) as ScriptProcess;
+        process.kill(next.pid, 'SIGUSR2');
+        await next.waitFor('ready');
+        live.push(next);
+        if (k + SPARES < KILLS) spares.push(start(url, true));
       }
       await submitting;
 

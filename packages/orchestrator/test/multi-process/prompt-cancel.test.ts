@@ -2,7 +2,7 @@
  * Prompt cancellation (issue #13): cancelling a task aborts its running handlers' signals at
  * once on every worker, through the step-stopped notification, not at the next lease renewal.
  *
- * Two worker processes run the `mp.outage` task's 25 s `long` step, whose handler waits on its
+ * Two worker processes run the `mp.outage` task's 12 s `long` step, whose handler waits on its
  * signal and prints when it ended. The lease is 30 s, so a renewal (every 10 s) would find the
  * cancellation only seconds later: an abort within 2 s can only have come from the notification.
  * The test cancels from a third process (this one), measures cancel → abort per step, prints
@@ -38,7 +38,7 @@ describeWithPostgres('prompt cancellation across processes', (database) => {
         ids.push(
           (await tasker.submit({ namespace: 'mp', name: 'outage', version: '1.0.0', context: { i } })).taskId,
         );
-      // Every task's `long` step is running (root done, 25 s to go).
+      // Every task's `long` step is running (root done, 12 s to go).
       const running = await until(
         "every task's long step running",
         async () =>

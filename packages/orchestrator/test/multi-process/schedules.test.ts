@@ -23,7 +23,7 @@ import { until } from '../support/until';
 const script = fileURLToPath(new URL('./schedule-process.ts', import.meta.url));
 
 describeWithPostgres('schedules across worker processes', (database) => {
-  const processes = new ScriptProcesses(script);
+  const processes = new ScriptProcesses(script, { bundle: true });
   afterAll(() => processes.killAll());
 
   it('fires each slot once with three workers, through a SIGKILL, and fills a 10 s pause of all workers with catch-up all', async () => {

@@ -28,8 +28,8 @@ export const leaseTask = defineTask({
 
 /**
  * Steps that take a while and honour their signal (`timed`, `handlerConfig.ms`): a short root,
- * five 3 s leaves and one 25 s leaf, which outlives a 20 s database outage. Lost leases are
- * retried, so each step may be attempted many times.
+ * five 1 s leaves and one 12 s leaf, which outlives the 10 s database outage of
+ * `database-outage.test.ts`. Lost leases are retried, so each step may be attempted many times.
  */
 export const outageTask = defineTask({
   namespace: 'mp',
@@ -40,11 +40,11 @@ export const outageTask = defineTask({
     ...Array.from({ length: 5 }, (_, i) => ({
       name: `short${i}`,
       handler: 'timed',
-      handlerConfig: { ms: 3_000 },
+      handlerConfig: { ms: 1_000 },
       dependsOn: ['root'],
       retryLimit: 20,
     })),
-    { name: 'long', handler: 'timed', handlerConfig: { ms: 25_000 }, dependsOn: ['root'], retryLimit: 20 },
+    { name: 'long', handler: 'timed', handlerConfig: { ms: 12_000 }, dependsOn: ['root'], retryLimit: 20 },
   ],
 });
 

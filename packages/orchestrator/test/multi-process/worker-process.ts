@@ -6,6 +6,9 @@
  *
  * - TASKER_MP_LEASE_MS: the engine's lease (default 2000).
  * - TASKER_MP_POLL_MS: its poll interval (default 100).
+ * - TASKER_MP_CLOCK_SYNC_MS: how often it re-syncs its clock to the database's (default the
+ *   engine's, 60 000).
+ * - TASKER_MP_CONCURRENCY: handlers running at once (default 8).
  * - TASKER_MP_GATE=1: `work` handlers wait, after writing their row, while `gate.open` is false.
  * - TASKER_MP_DEPLOY: `v1` registers only `mp.deploy@1.0.0`, `v2` both of its versions (a
  *   rolling deploy's old and new code); unset, the other `mp.*` tasks.
@@ -26,6 +29,8 @@ import { deployV1, deployV2, leaseTask, multiProcessTask, outageTask } from './t
 const url = process.env.TASKER_MP_DATABASE_URL as string;
 const leaseMs = Number(process.env.TASKER_MP_LEASE_MS ?? 2_000);
 const pollIntervalMs = Number(process.env.TASKER_MP_POLL_MS ?? 100);
+const clockSync = process.env.TASKER_MP_CLOCK_SYNC_MS;
+const concurrency = Number(process.env.TASKER_MP_CONCURRENCY ?? 8);
 const gated = process.env.TASKER_MP_GATE === '1';
 const deploy = process.env.TASKER_MP_DEPLOY;
 const tasks =
@@ -99,7 +104,15 @@ const tasker = createTasker({
       return process.pid;
     },
   },
-  config: { engine: { pollIntervalMs, leaseMs, batchSize: 10 }, execution: { concurrency: 8 } },
+  config: {
+    engine: {
+      pollIntervalMs,
+      leaseMs,
+      batchSize: 10,
+      ...(clockSync === undefined ? {} : { clockSyncIntervalMs: Number(clockSync) }),
+    },
+    execution: { concurrency },
+  },
   onError: (error, during) => report('error', error, during),
 });
 await tasker.start();

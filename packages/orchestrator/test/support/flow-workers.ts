@@ -10,10 +10,13 @@ import { FLOW_TASKS } from '../multi-process/flow-tasks';
 
 const script = fileURLToPath(new URL('../multi-process/flow-worker-process.ts', import.meta.url));
 
-/** Starts engine processes of `flow-worker-process.ts` and stops every one of them, by pid. */
+/**
+ * Starts engine processes of `flow-worker-process.ts` and stops every one of them, by pid. The
+ * script is compiled once and loaded by plain node (see test-support's `script-bundle.ts`).
+ */
 export class FlowWorkerProcesses extends ScriptProcesses {
   constructor() {
-    super(script);
+    super(script, { bundle: true });
   }
 }
 

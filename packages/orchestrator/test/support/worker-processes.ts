@@ -11,10 +11,13 @@ const script = fileURLToPath(new URL('../multi-process/worker-process.ts', impor
 /** A running engine process and what it printed (`ready`, `error\t…`, `transient\t…`, `connection\t…`). */
 export type WorkerProcess = ScriptProcess;
 
-/** Starts engine processes of `worker-process.ts` and stops every one of them, by pid. */
+/**
+ * Starts engine processes of `worker-process.ts` and stops every one of them, by pid. The
+ * script is compiled once and loaded by plain node (see test-support's `script-bundle.ts`).
+ */
 export class WorkerProcesses extends ScriptProcesses {
   constructor() {
-    super(script);
+    super(script, { bundle: true });
   }
 }
 
