@@ -12,7 +12,7 @@ import {
 } from '@opentelemetry/api';
 import { TRACEPARENT } from '../shared/trace-parent';
 import type { AttributeFilter } from './sensitive-attributes';
-import { type StepSpans, spanEndNow } from './step-spans';
+import { type RunningAttempt, type StepSpans, spanEndNow } from './step-spans';
 import { readTaskTrace } from './task-trace-record';
 
 /**
@@ -50,8 +50,6 @@ export interface StepMiddlewareDeps {
    * traced. A task it drops gets no step spans.
    */
   readonly keepsTask: ((taskId: string) => boolean) | undefined;
-  /** Told each attempt's span as it starts, before the handler runs (log correlation). */
-  readonly started?: (step: TracedStepInfo, span: Span) => void;
 }
 
 /** The task's root span as a remote parent, `sampled` or not; undefined without a trace. */
@@ -117,36 +115,59 @@ const ONCE = { once: true } as const;
 /**
  * One attempt's span until it ends: when the handler settles, or when the attempt's signal
  * fires first (it is the signal's listener object, so no closure is made per attempt; the
- * listener is not removed when the handler settles, it then does nothing).
+ * listener is not removed when the handler settles, it then does nothing). It is also the
+ * attempt's entry in the step spans' table (`RunningAttempt`): its ids for log correlation,
+ * and its span while it runs.
  */
-class TracedAttempt {
-  #done = false;
-  readonly #span: Span;
-  readonly #step: TracedStepInfo;
+class TracedAttempt implements RunningAttempt {
+  span: Span | undefined;
+  running = true;
+  readonly attempt: number;
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly flags: number;
+  readonly #stepId: string;
+  // Held while it runs only: the table keeps finished attempts, and a signal is not small.
+  #signal: AbortSignal | undefined;
   readonly #spans: StepSpans;
 
   constructor(span: Span, step: TracedStepInfo, spans: StepSpans) {
-    this.#span = span;
-    this.#step = step;
+    const c = span.spanContext();
+    this.span = span;
+    this.attempt = step.attempt;
+    this.traceId = c.traceId;
+    this.spanId = c.spanId;
+    this.flags = c.traceFlags;
+    this.#stepId = step.stepId;
+    this.#signal = step.signal;
     this.#spans = spans;
   }
 
   /** The attempt's signal fired (timeout, lease lost, shutdown). */
   handleEvent(): void {
-    this.failed(this.#step.signal?.reason ?? new Error('the step was aborted'));
+    this.failed(this.#signal?.reason ?? new Error('the step was aborted'));
   }
 
   succeeded(): void {
-    if (this.#done) return;
-    this.#done = true;
-    this.#spans.succeeded(this.#step.stepId, this.#span);
+    const span = this.span;
+    if (span === undefined) return;
+    this.#finish();
+    this.#spans.succeeded(span);
   }
 
   failed(thrown: unknown): void {
-    if (this.#done) return;
-    this.#done = true;
-    markFailed(this.#span, thrown);
-    this.#spans.failed(this.#step.stepId, this.#step.attempt, this.#span, spanEndNow());
+    const span = this.span;
+    if (span === undefined) return;
+    this.#finish();
+    markFailed(span, thrown);
+    this.#spans.failed(this.#stepId, this.attempt, span, spanEndNow());
+  }
+
+  /** No longer running: the table keeps the ids, not the span. */
+  #finish(): void {
+    this.span = undefined;
+    this.#signal = undefined;
+    this.running = false;
   }
 }
 
@@ -181,9 +202,8 @@ export function createStepMiddleware(deps: StepMiddlewareDeps): TracingMiddlewar
     }
     const parent = roots.get(step) ?? context.active();
     const span = tracer.startSpan(STEP_SPAN_NAME, { kind: SpanKind.INTERNAL, attributes }, parent);
-    spans.started(step.stepId, span);
-    deps.started?.(step, span);
     const attempt = new TracedAttempt(span, step, spans);
+    spans.started(step.stepId, attempt);
     const signal = step.signal;
     if (signal !== undefined) {
       if (signal.aborted) attempt.handleEvent();
