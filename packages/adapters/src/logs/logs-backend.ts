@@ -4,7 +4,7 @@ import { type LogTraceFieldsOf, recordTraceFields } from '../shared/log-trace-fi
 import { parseOptions } from '../shared/parse-options';
 import { DropCounter, defaultWarn } from '../shared/warn-once';
 import { type LogLevel, levelOf } from './log-levels';
-import { type LogFields, logFields, logMessage, withTrace } from './log-line';
+import { type LogFields, logFields, logMessage, type MessageParts, messageParts } from './log-line';
 
 /** What the backend needs of a logger: pino's `(object, message)` methods. pino, its child loggers and most pino-compatible loggers fit. */
 export interface LogLogger {
@@ -39,6 +39,12 @@ export interface LogsBackend extends RouterBackend {
 }
 
 const isFunction = (v: unknown) => typeof v === 'function';
+
+/** How the lines of one event name are written. */
+interface Writer {
+  readonly write: (fields: LogFields, message: string) => void;
+  readonly parts: MessageParts;
+}
 
 const schema = z
   .object({
@@ -77,17 +83,17 @@ export function createLogsBackend(options: LogsBackendOptions): LogsBackend {
   const o = parseOptions('createLogsBackend', schema, options);
   const logger = o.logger;
   const levelFor = o.level ?? levelOf;
-  const traceOf = o.traceFields ?? recordTraceFields;
+  const traceOf = o.traceFields ?? recordTraceFields();
   const drops = new DropCounter(o.name, o.warn ?? defaultWarn);
-  // Event names are few: the level and the bound method are looked up once per name.
-  const writers = new Map<string, (fields: LogFields, message: string) => void>();
+  // Event names are few: the level, the bound method and the message's parts are worked out
+  // once per name.
+  const writers = new Map<string, Writer>();
   let logged = 0;
-  const writerFor = (name: string) => {
+  const writerFor = (name: string): Writer => {
     let w = writers.get(name);
     if (w === undefined) {
-      const level = levelFor(name);
-      const method = logger[level] ?? logger.info;
-      w = (fields, message) => method.call(logger, fields, message);
+      const method = logger[levelFor(name)] ?? logger.info;
+      w = { write: (fields, message) => method.call(logger, fields, message), parts: messageParts(name) };
       if (writers.size < 10_000) writers.set(name, w);
     }
     return w;
@@ -96,7 +102,6 @@ export function createLogsBackend(options: LogsBackendOptions): LogsBackend {
     name: o.name,
     handle(event: RoutedEvent): void {
       try {
-        const fields = logFields(event.name, event.payload, event.samplingRate);
         let trace: ReturnType<LogTraceFieldsOf>;
         try {
           trace = traceOf(event);
@@ -104,8 +109,9 @@ export function createLogsBackend(options: LogsBackendOptions): LogsBackend {
           // The line still goes out, without its trace fields.
           drops.drop('traceFields', () => `traceFields threw, so a line has no trace ids: ${String(error)}`);
         }
-        if (trace !== undefined) withTrace(fields, trace);
-        writerFor(event.name)(fields, logMessage(event.name, fields));
+        const fields = logFields(event.name, event.payload, event.samplingRate, trace);
+        const w = writerFor(event.name);
+        w.write(fields, logMessage(w.parts, fields));
         logged++;
       } catch (error) {
         drops.drop('logger', () => `the logger threw, so an event was not logged: ${String(error)}`);

@@ -21,49 +21,59 @@ import type { RoutedEvent } from '@tasker/router';
 import { type LogTraceFields, traceFlagsHex } from '../shared/log-trace-fields';
 import { readTaskTrace } from './task-trace-record';
 
-/** At most this many attempts' spans are held, at least half as many remembered (about 150 bytes each). */
+/** At most this many finished attempts' spans are held, at least half as many remembered. */
 export const REMEMBERED_ATTEMPTS = 4096;
 
-interface AttemptSpan {
+/** The span of one attempt, as a log line needs it. */
+export interface AttemptSpan {
   readonly attempt: number;
   readonly traceId: string;
   readonly spanId: string;
   readonly flags: number;
+  /** True while the attempt runs: such an attempt is never forgotten (its span is live). */
+  readonly running?: boolean;
 }
 
 /**
  * The span of each step's latest attempt run in this process, in two generations: attempts go
  * into the current map, and when it holds `limit / 2` the current map becomes the previous one
- * (the older previous one is dropped whole). So an attempt is remembered for at least the next
- * `limit / 2` attempts, at most `limit` are held, and nothing is ever deleted one by one: V8's
- * Map pays for deletes (a ring of the last attempts with a delete per attempt measured about 4×
- * the cost of this, ~0.5 µs against ~0.13 µs per attempt on a loaded 2-core machine).
+ * (the older previous one is dropped whole, but for its attempts still running, which move to
+ * the new current map). So an attempt is remembered for at least the next `limit / 2`
+ * attempts, and as long as it runs; at most `limit` plus the running ones are held, and nothing
+ * is ever deleted one by one: V8's Map pays for deletes (a ring of the last attempts with a
+ * delete per attempt measured about 4× the cost of this, ~0.5 µs against ~0.13 µs per attempt
+ * on a loaded 2-core machine). The step spans' middleware keeps its running attempts here too
+ * (an attempt is its own entry), so one map write per attempt serves both.
  */
-export class AttemptSpanIds {
-  #current = new Map<string, AttemptSpan>();
-  #previous = new Map<string, AttemptSpan>();
+export class AttemptSpanIds<A extends AttemptSpan = AttemptSpan> {
+  #current = new Map<string, A>();
+  #previous = new Map<string, A>();
   readonly #generation: number;
 
   constructor(limit = REMEMBERED_ATTEMPTS) {
     this.#generation = Math.max(1, Math.floor(limit / 2));
   }
 
-  remember(stepId: string, attempt: number, traceId: string, spanId: string, flags: number): void {
+  remember(stepId: string, attempt: A): void {
     if (this.#current.size >= this.#generation) {
+      const dropped = this.#previous;
       this.#previous = this.#current;
       this.#current = new Map();
+      // Once per generation, not per attempt: a running attempt outlives its generation.
+      for (const [id, a] of dropped)
+        if (a.running === true && !this.#previous.has(id)) this.#current.set(id, a);
     }
-    this.#current.set(stepId, { attempt, traceId, spanId, flags });
+    this.#current.set(stepId, attempt);
   }
 
   /** The remembered span of `stepId`'s `attempt` in trace `traceId`, if any. */
-  find(stepId: string, attempt: number, traceId: string): AttemptSpan | undefined {
+  find(stepId: string, attempt: number, traceId: string): A | undefined {
     const a = this.latest(stepId);
     return a !== undefined && a.attempt === attempt && a.traceId === traceId ? a : undefined;
   }
 
   /** The span of `stepId`'s latest attempt, if remembered. */
-  latest(stepId: string): AttemptSpan | undefined {
+  latest(stepId: string): A | undefined {
     return this.#current.get(stepId) ?? this.#previous.get(stepId);
   }
 

@@ -12,7 +12,7 @@ import {
 } from '@opentelemetry/api';
 import { TRACEPARENT } from '../shared/trace-parent';
 import type { AttributeFilter } from './sensitive-attributes';
-import { type StepSpans, spanEndNow } from './step-spans';
+import { type RunningAttempt, type StepSpans, spanEndNow } from './step-spans';
 import { readTaskTrace } from './task-trace-record';
 
 /**
@@ -50,8 +50,6 @@ export interface StepMiddlewareDeps {
    * traced. A task it drops gets no step spans.
    */
   readonly keepsTask: ((taskId: string) => boolean) | undefined;
-  /** Told each attempt's span as it starts, before the handler runs (log correlation). */
-  readonly started?: (step: TracedStepInfo, span: Span) => void;
 }
 
 /** The task's root span as a remote parent, `sampled` or not; undefined without a trace. */
@@ -113,40 +111,117 @@ function markFailed(span: Span, thrown: unknown): void {
 }
 
 const ONCE = { once: true } as const;
+const SETTLED = Promise.resolve();
+
+/**
+ * Listens to the signals of the attempts still running once their handler's reaction had its
+ * turn. A handler that returns at once (a synchronous or cached result) has settled by then,
+ * and the `.then` that ends its span has run: its signal gets no listener, which on Node 20
+ * costs more than the rest of the middleware's own work (an EventTarget listener is a
+ * validated options read, a Listener object and a callback; measured with the middleware alone
+ * in a loop, see the commit that added this).
+ *
+ * Attempts are looked at in passes, one microtask per pass, not one per attempt. A pass may
+ * have been queued before the reaction of an attempt that came later in the same burst (the
+ * engine starts several steps at once), so an attempt is listened to at the second pass that
+ * finds it running: that pass was queued after its reaction. An attempt whose signal fired in
+ * between is ended at the pass, as its listener would have, in the same turn of the event loop.
+ */
+class AbortWatch {
+  #pending: TracedAttempt[] = [];
+  #queued = false;
+  readonly #pass = (): void => {
+    const batch = this.#pending;
+    this.#pending = [];
+    this.#queued = false;
+    for (let i = 0; i < batch.length; i++) {
+      const attempt = batch[i] as TracedAttempt;
+      if (attempt.watch()) this.add(attempt);
+    }
+  };
+
+  add(attempt: TracedAttempt): void {
+    this.#pending.push(attempt);
+    if (this.#queued) return;
+    this.#queued = true;
+    void SETTLED.then(this.#pass);
+  }
+}
 
 /**
  * One attempt's span until it ends: when the handler settles, or when the attempt's signal
- * fires first (it is the signal's listener object, so no closure is made per attempt; the
- * listener is not removed when the handler settles, it then does nothing).
+ * fires first (it is the signal's listener object; the listener is not removed when the
+ * handler settles, it then does nothing). It is also the
+ * attempt's entry in the step spans' table (`RunningAttempt`): its ids for log correlation,
+ * and its span while it runs.
  */
-class TracedAttempt {
-  #done = false;
-  readonly #span: Span;
-  readonly #step: TracedStepInfo;
+class TracedAttempt implements RunningAttempt {
+  span: Span | undefined;
+  running = true;
+  readonly attempt: number;
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly flags: number;
+  readonly #stepId: string;
+  // Held while it runs only: the table keeps finished attempts, and a signal is not small.
+  #signal: AbortSignal | undefined;
+  #passes = 0;
   readonly #spans: StepSpans;
 
   constructor(span: Span, step: TracedStepInfo, spans: StepSpans) {
-    this.#span = span;
-    this.#step = step;
+    const c = span.spanContext();
+    this.span = span;
+    this.attempt = step.attempt;
+    this.traceId = c.traceId;
+    this.spanId = c.spanId;
+    this.flags = c.traceFlags;
+    this.#stepId = step.stepId;
+    this.#signal = step.signal;
     this.#spans = spans;
+  }
+
+  /**
+   * A pass of the watch found it: ends it if its signal fired, listens to the signal at its
+   * second pass, and says whether it wants another pass. Never throws.
+   */
+  watch(): boolean {
+    const signal = this.#signal;
+    if (signal === undefined) return false;
+    try {
+      if (signal.aborted) this.handleEvent();
+      else if (this.#passes++ > 0) signal.addEventListener('abort', this, ONCE);
+      else return true;
+    } catch {
+      // A span that cannot be watched still ends when the handler settles.
+    }
+    return false;
   }
 
   /** The attempt's signal fired (timeout, lease lost, shutdown). */
   handleEvent(): void {
-    this.failed(this.#step.signal?.reason ?? new Error('the step was aborted'));
+    this.failed(this.#signal?.reason ?? new Error('the step was aborted'));
   }
 
   succeeded(): void {
-    if (this.#done) return;
-    this.#done = true;
-    this.#spans.succeeded(this.#step.stepId, this.#span);
+    const span = this.span;
+    if (span === undefined) return;
+    this.#finish();
+    this.#spans.succeeded(span);
   }
 
   failed(thrown: unknown): void {
-    if (this.#done) return;
-    this.#done = true;
-    markFailed(this.#span, thrown);
-    this.#spans.failed(this.#step.stepId, this.#step.attempt, this.#span, spanEndNow());
+    const span = this.span;
+    if (span === undefined) return;
+    this.#finish();
+    markFailed(span, thrown);
+    this.#spans.failed(this.#stepId, this.attempt, span, spanEndNow());
+  }
+
+  /** No longer running: the table keeps the ids, not the span. */
+  #finish(): void {
+    this.span = undefined;
+    this.#signal = undefined;
+    this.running = false;
   }
 }
 
@@ -154,6 +229,7 @@ class TracedAttempt {
 export function createStepMiddleware(deps: StepMiddlewareDeps): TracingMiddleware {
   const { tracer, spans, filter, keepsTask } = deps;
   const roots = new RootContexts();
+  const aborts = new AbortWatch();
   return (step, run) => {
     if (keepsTask !== undefined && !keepsTask(step.taskId)) {
       // The router drops this task's trace: no span, and the handler runs under the task's
@@ -181,15 +257,11 @@ export function createStepMiddleware(deps: StepMiddlewareDeps): TracingMiddlewar
     }
     const parent = roots.get(step) ?? context.active();
     const span = tracer.startSpan(STEP_SPAN_NAME, { kind: SpanKind.INTERNAL, attributes }, parent);
-    spans.started(step.stepId, span);
-    deps.started?.(step, span);
     const attempt = new TracedAttempt(span, step, spans);
+    spans.started(step.stepId, attempt);
     const signal = step.signal;
-    if (signal !== undefined) {
-      if (signal.aborted) attempt.handleEvent();
-      else signal.addEventListener('abort', attempt, ONCE);
-    }
-    return runIn(trace.setSpan(parent, span), run).then(
+    if (signal?.aborted === true) attempt.handleEvent();
+    const settled = runIn(trace.setSpan(parent, span), run).then(
       (result) => {
         attempt.succeeded();
         return result;
@@ -199,5 +271,8 @@ export function createStepMiddleware(deps: StepMiddlewareDeps): TracingMiddlewar
         throw thrown;
       },
     );
+    // After the `.then`: a handler already settled has its reaction queued before the watch.
+    if (signal !== undefined && attempt.running) aborts.add(attempt);
+    return settled;
   };
 }

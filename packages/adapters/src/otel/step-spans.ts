@@ -22,6 +22,7 @@
  * ends at the time taken when its attempt failed.
  */
 import type { Span } from '@opentelemetry/api';
+import { type AttemptSpan, AttemptSpanIds } from './attempt-log-correlation';
 
 /** The end time of a span ending now: `Date.now()` rounded up to the next millisecond. */
 export function spanEndNow(): number {
@@ -34,10 +35,19 @@ interface Parked {
   readonly timer: NodeJS.Timeout;
 }
 
+/** An attempt that the middleware runs inside its span; `span` is undefined once it ended. */
+export interface RunningAttempt extends AttemptSpan {
+  readonly span: Span | undefined;
+}
+
 /** The live and parked step spans of this process. */
 export class StepSpans {
-  /** Running attempts by step id: custom events emitted by the handler become span events. */
-  readonly live = new Map<string, Span>();
+  /**
+   * Attempts by step id, the latest of each: while one runs, custom events emitted by its
+   * handler become events of its span; after, its ids serve log correlation.
+   */
+  readonly attempts = new AttemptSpanIds<RunningAttempt>();
+  #live = 0;
   readonly #parked = new Map<string, Parked>();
   readonly #timeoutMs: number;
   readonly #limit: number;
@@ -51,21 +61,27 @@ export class StepSpans {
     this.#limit = parkLimit;
   }
 
-  started(stepId: string, span: Span): void {
+  started(stepId: string, attempt: RunningAttempt): void {
     this.#started++;
-    this.live.set(stepId, span);
+    this.#live++;
+    this.attempts.remember(stepId, attempt);
+  }
+
+  /** The span of `stepId`'s attempt running now, if any. */
+  liveSpan(stepId: string): Span | undefined {
+    return this.attempts.latest(stepId)?.span;
   }
 
   /** The attempt succeeded: the span ends now. */
-  succeeded(stepId: string, span: Span): void {
-    if (this.live.get(stepId) === span) this.live.delete(stepId);
+  succeeded(span: Span): void {
+    this.#live--;
     span.end(spanEndNow());
     this.#ended++;
   }
 
   /** The attempt failed at `endedAt` (from {@link spanEndNow}): park its span. */
   failed(stepId: string, attempt: number, span: Span, endedAt: number): void {
-    if (this.live.get(stepId) === span) this.live.delete(stepId);
+    this.#live--;
     const key = `${stepId}#${attempt}`;
     this.#finish(key); // an earlier span of the same attempt (a takeover) ends first
     if (this.#parked.size >= this.#limit) {
@@ -92,7 +108,7 @@ export class StepSpans {
     return {
       started: this.#started,
       ended: this.#ended,
-      live: this.live.size,
+      live: this.#live,
       parked: this.#parked.size,
       sampledOut: this.sampledOut,
     };

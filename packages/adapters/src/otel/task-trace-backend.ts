@@ -217,7 +217,7 @@ export function createTraceBackend(deps: TraceBackendDeps): TraceBackend {
         }
         default: {
           if (isCatalogEvent(event.name) || typeof payload.stepId !== 'string') break;
-          const span = spans.live.get(payload.stepId);
+          const span = spans.liveSpan(payload.stepId);
           if (span === undefined) break;
           span.addEvent(event.name, filter.addAttributes({}, payload, ROUTING_FIELDS));
           stepEvents++;

@@ -186,6 +186,43 @@ describe('createTaskerTracing', () => {
     ]);
   });
 
+  it('ends the span of a handler that ignores its signal when the signal fires, and listens only to attempts still running', async () => {
+    const tracing = createTaskerTracing({
+      tracer: sdk.provider.getTracer('abort'),
+      idGenerator: sdk.idGenerator,
+    });
+    const record = tracing.traceContext();
+    const never = () => new Promise<never>(() => {});
+    const timedOut = () => Object.assign(new Error('timed out'), { name: 'TimeoutError' });
+    // Aborted later, from a timer: through the listener.
+    const late = new AbortController();
+    void tracing.middleware(step(record, { stepId: 'a-late', signal: late.signal }), never);
+    // Aborted in the same turn, before the watch ran.
+    const early = new AbortController();
+    void tracing.middleware(step(record, { stepId: 'a-early', signal: early.signal }), never);
+    early.abort(timedOut());
+    // Settled at once: no listener is added to its signal.
+    const quick = new AbortController();
+    let listeners = 0;
+    const add = quick.signal.addEventListener.bind(quick.signal);
+    quick.signal.addEventListener = ((...args: Parameters<typeof add>) => {
+      listeners++;
+      add(...args);
+    }) as typeof add;
+    await tracing.middleware(step(record, { stepId: 'a-quick', signal: quick.signal }), async () => 1);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(tracing.backend.stats().stepSpans).toMatchObject({ live: 1, parked: 1, ended: 1 });
+    late.abort(timedOut());
+    expect(tracing.backend.stats().stepSpans).toMatchObject({ live: 0, parked: 2 });
+    expect(listeners).toBe(0);
+    tracing.flush();
+    const spans = sdk.exporter.getFinishedSpans().map(fromSdk);
+    for (const id of ['a-late', 'a-early']) {
+      const span = spans.find((s) => s.attributes['tasker.step_id'] === id);
+      expect(span?.status).toEqual({ code: SpanStatusCode.ERROR, message: 'TimeoutError: timed out' });
+    }
+  });
+
   it('ends a parked span on a permanent failure, and on its own after parkTimeoutMs', async () => {
     const tracing = createTaskerTracing({
       tracer: sdk.provider.getTracer('park'),

@@ -5,7 +5,7 @@ import type { LogTraceFieldsOf } from '../shared/log-trace-fields';
 import { parseOptions } from '../shared/parse-options';
 import { formatTraceParent } from '../shared/trace-parent';
 import { defaultWarn } from '../shared/warn-once';
-import { AttemptSpanIds, attemptLogTraceFields } from './attempt-log-correlation';
+import { attemptLogTraceFields } from './attempt-log-correlation';
 import { AttributeFilter, DEFAULT_SENSITIVE_FIELDS } from './sensitive-attributes';
 import { createStepMiddleware, type TracedStepInfo, type TracingMiddleware } from './step-middleware';
 import { StepSpans } from './step-spans';
@@ -143,9 +143,8 @@ export function createTaskerTracing(options: TaskerTracingOptions): TaskerTracin
     followsRouter: router !== undefined,
   });
   router?.addBackend(name, backend);
-  const attempts = new AttemptSpanIds();
-  // The handler runs inside its attempt's span: that span's id is noted for the attempt's log
-  // lines. An attempt without a span (its task's trace is dropped) is not noted.
+  // The handler runs inside its attempt's span: the step spans note the attempt (its ids serve
+  // its log lines). An attempt without a span (its task's trace is dropped) is not noted.
   const middleware = createStepMiddleware({
     tracer: o.tracer,
     spans,
@@ -153,10 +152,6 @@ export function createTaskerTracing(options: TaskerTracingOptions): TaskerTracin
     attributes: o.attributes,
     keepsTask:
       router === undefined ? undefined : (taskId) => router.keeps(TaskEvents.COMPLETED, name, taskId),
-    started: (step, span) => {
-      const c = span.spanContext();
-      attempts.remember(step.stepId, step.attempt, c.traceId, c.spanId, c.traceFlags);
-    },
   });
   return {
     traceContext() {
@@ -179,7 +174,7 @@ export function createTaskerTracing(options: TaskerTracingOptions): TaskerTracin
     },
     middleware,
     backend,
-    logTraceFields: attemptLogTraceFields(attempts),
+    logTraceFields: attemptLogTraceFields(spans.attempts),
     flush: () => spans.flush(),
   };
 }
