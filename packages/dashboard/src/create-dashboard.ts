@@ -2,7 +2,10 @@
  * The dashboard's server part: it mounts the page and its static assets under a Tasker REST API
  * (`api.mount`), so the dashboard needs no server of its own and shares the API's prefix, port
  * and error handling. The assets are open (they hold no data); every piece of data the page shows
- * comes from the API's own routes, with the user's token when the API needs one.
+ * comes from the API's own routes, with the user's token when the API needs one. The live feed is
+ * a second mount beside the page (`<path>-live`), guarded by `tasker.events:index`: `api.mount`
+ * answers a path and everything below it with one permission, so an open page and a guarded
+ * feed cannot share one mount (see live-feed.ts).
  */
 import { type Tasker, TaskerError } from '@tasker/orchestrator';
 import {
@@ -11,9 +14,11 @@ import {
   type TaskerApi,
   type TaskerApiAuthOptions,
 } from '@tasker/orchestrator/api';
+import type { EventRouter } from '@tasker/router';
 import { z } from 'zod';
 import { type DashboardAssets, loadDashboardAssets } from './dashboard-assets';
 import { DASHBOARD_HEADERS, dashboardPage } from './dashboard-page';
+import { liveFeedHandler } from './live-feed';
 
 /** Options of {@link createTaskerDashboard}: an `api` to mount on, or a `tasker` to make one for. */
 export type TaskerDashboardOptions = (
@@ -27,6 +32,13 @@ export type TaskerDashboardOptions = (
 ) & {
   /** Where the page is mounted, under the API's prefix. Default `/ui` (so `/tasker/ui`). */
   readonly path?: string;
+  /**
+   * The router the engine of this process publishes through (`createTasker({ router })`). With
+   * it, the live feed taps the router, so this process's task and step transitions reach the
+   * page the moment they are published, merged with the audit feed that carries every process's
+   * (which alone takes up to its poll interval, 250 ms by default).
+   */
+  readonly router?: EventRouter;
 };
 
 /** What {@link createTaskerDashboard} returns. */
@@ -35,6 +47,8 @@ export interface TaskerDashboard {
   readonly api: TaskerApi;
   /** The page's path with the API's prefix: `/tasker/ui`. */
   readonly path: string;
+  /** The live feed's path with the API's prefix: `/tasker/ui-live` (Server-Sent Events). */
+  readonly livePath: string;
 }
 
 const PATH = /^\/[A-Za-z0-9._~-]+(?:\/[A-Za-z0-9._~-]+)*$/;
@@ -55,6 +69,16 @@ const optionsSchema = z
       })
       .optional(),
     auth: z.unknown().optional(),
+    router: z
+      .custom<EventRouter>(
+        (v) =>
+          typeof v === 'object' &&
+          v !== null &&
+          typeof (v as EventRouter).tap === 'function' &&
+          typeof (v as EventRouter).route === 'function',
+        { error: 'expected an EventRouter (from createEventRouter), with tap()' },
+      )
+      .optional(),
     path: z
       .string({ error: 'expected a path such as "/ui"' })
       .regex(PATH, {
@@ -105,20 +129,26 @@ export function createTaskerDashboard(options: TaskerDashboardOptions): TaskerDa
       ...(options.auth === undefined ? {} : { auth: options.auth }),
     });
   const path = options.path ?? '/ui';
+  const livePath = `${api.prefix}${path}-live`;
   const assets = loadDashboardAssets();
-  api.mount(path, (request, context) => answer(request, context, api.prefix, assets));
-  return { api, path: `${api.prefix}${path}` };
+  api.mount(path, (request, context) => answer(request, context, { prefix: api.prefix, livePath }, assets));
+  // The tap's name: a backend name made of the feed's path, unique per dashboard on one router.
+  const tapName = `dashboard${livePath.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+  api.mount(`${path}-live`, liveFeedHandler(api, options.router, tapName), {
+    permission: 'tasker.events:index',
+  });
+  return { api, path: `${api.prefix}${path}`, livePath };
 }
 
 async function answer(
   request: Request,
   context: MountContext,
-  prefix: string,
+  at: { readonly prefix: string; readonly livePath: string },
   assets: DashboardAssets,
 ): Promise<Response> {
   const head = request.method === 'HEAD';
   if (context.subpath === '' || context.subpath === '/') {
-    const html = dashboardPage({ prefix, mountPath: context.mountPath, version: assets.version });
+    const html = dashboardPage({ ...at, mountPath: context.mountPath, version: assets.version });
     return new Response(head ? null : html, {
       headers: {
         ...DASHBOARD_HEADERS,
