@@ -63,3 +63,10 @@ export async function getJson<T>(path: string): Promise<T> {
   }
   return (await response.json()) as T;
 }
+
+/** The live feed's path (Server-Sent Events), from `<meta name="tasker-live">`. */
+export function livePath(): string {
+  return (
+    document.querySelector('meta[name="tasker-live"]')?.getAttribute('content') ?? `${apiBase()}/ui-live`
+  );
+}

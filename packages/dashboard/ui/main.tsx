@@ -7,6 +7,7 @@ import { loadDefinitions } from './handlers-data';
 import { HandlersPage } from './handlers-page';
 import { Loaded } from './loaded';
 import { NAV, parseRoute, type Route } from './routes';
+import { TasksPage } from './tasks-page';
 
 function useRoute(): Route {
   const [route, setRoute] = useState(() => parseRoute(location.hash));
@@ -27,6 +28,8 @@ function Page(props: { readonly route: Route }) {
           {(definitions) => <HandlersPage definitions={definitions} />}
         </Loaded>
       );
+    case 'tasks':
+      return <TasksPage query={route.query} />;
     default:
       return (
         <p class="empty" role="status">
