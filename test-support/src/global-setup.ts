@@ -72,7 +72,8 @@ function installedVersion(name: string): string {
   }
 }
 
-async function chooseBrowser(): Promise<BrowserResource> {
+/** The browser the run uses: the system Chromium, else the npm one (also for a benchmark). */
+export async function chooseBrowser(): Promise<BrowserResource> {
   const choice = envChoice('TASKER_TEST_BROWSER', ['npm', 'system', 'auto'] as const);
   if (choice !== 'npm' && existsSync(SYSTEM_CHROMIUM)) {
     return {

@@ -13,7 +13,12 @@
  * bench/dashboard-live.bench.ts (the full 20 s, with long tasks and memory).
  */
 import type { EventRouter } from '@tasker/router';
-import type { Page } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
+
+/** Launches Chromium at `executablePath` (for the benchmark; tests use the suite's browser). */
+export function launchChromium(executablePath: string, args: readonly string[]): Promise<Browser> {
+  return chromium.launch({ executablePath, args: [...args, '--enable-precise-memory-info'], headless: true });
+}
 
 export interface LiveLoadOptions {
   readonly router: EventRouter;
