@@ -5,7 +5,6 @@
  * no console error, no Content Security Policy violation, no request off 127.0.0.1. With JWT on,
  * the page asks for the token, and shows the definitions once it has one.
  */
-import { createHmac } from 'node:crypto';
 import {
   createPgliteStore,
   createTasker,
@@ -18,6 +17,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithBrowser } from '../../../test-support/src/browser';
 import { createTaskerDashboard } from '../src/index';
+import { signToken as sign, watchPage as watch } from './support/page-watch';
 
 const ok = async () => 'ok';
 const checkout = (version: string, extra: boolean) =>
@@ -90,28 +90,7 @@ function expected() {
 }
 
 const SECRET = 'dashboard-test-secret-of-32-bytes!';
-
-/** An HS256 JWT, signed here with node:crypto. */
-function signToken(claims: Record<string, unknown>): string {
-  const part = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-  const body = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}`;
-  return `${body}.${createHmac('sha256', SECRET).update(body).digest('base64url')}`;
-}
-
-/** Records console errors, page errors, CSP violations and every requested URL. */
-async function watch(page: Page) {
-  const seen = { errors: [] as string[], violations: [] as string[], requested: [] as string[] };
-  page.on('console', (m) => {
-    if (m.type() === 'error') seen.errors.push(m.text());
-  });
-  page.on('pageerror', (e) => seen.errors.push(e.message));
-  page.on('request', (r) => seen.requested.push(r.url()));
-  await page.exposeFunction('reportViolation', (v: string) => seen.violations.push(v));
-  await page.addInitScript(
-    "document.addEventListener('securitypolicyviolation', (e) => window.reportViolation(e.violatedDirective + ' ' + e.blockedURI));",
-  );
-  return seen;
-}
+const signToken = (claims: Record<string, unknown>) => sign(SECRET, claims);
 
 describeWithBrowser('the dashboard in chromium', (browser) => {
   let store: TaskStore;

@@ -6,7 +6,6 @@
  * carry the same events. The tap exists only while a stream is open; the feed is guarded by
  * `tasker.events:index`.
  */
-import { createHmac } from 'node:crypto';
 import {
   createPgliteStore,
   createTasker,
@@ -18,6 +17,7 @@ import { createJwtAuthenticator, createTaskerApi, type RunningServer } from '@ta
 import { createEventRouter, type EventRouter } from '@tasker/router';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTaskerDashboard } from '../src/index';
+import { signToken } from './support/page-watch';
 
 /** The raw messages of a stream, as text, as they arrive. */
 function collect(response: Response) {
@@ -56,11 +56,8 @@ async function until(check: () => boolean, what: string) {
 }
 
 const SECRET = 'live-feed-test-secret-of-32-bytes!';
-function signToken(permissions: string[]): string {
-  const part = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-  const body = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ sub: 'ada', exp: Math.floor(Date.now() / 1000) + 600, permissions })}`;
-  return `${body}.${createHmac('sha256', SECRET).update(body).digest('base64url')}`;
-}
+const tokenWith = (permissions: string[]) =>
+  signToken(SECRET, { sub: 'ada', exp: Math.floor(Date.now() / 1000) + 600, permissions });
 
 let store: TaskStore;
 let tasker: Tasker;
@@ -163,11 +160,11 @@ it('guards the feed with tasker.events:index, and forwards Last-Event-ID checks'
       }),
     );
   expect((await call()).status).toBe(401);
-  expect((await call(signToken(['tasker.task:index']))).status).toBe(403);
-  const bad = await call(signToken(['tasker.events:index']), 'nope');
+  expect((await call(tokenWith(['tasker.task:index']))).status).toBe(403);
+  const bad = await call(tokenWith(['tasker.events:index']), 'nope');
   expect(bad.status).toBe(400);
   expect(JSON.stringify(await bad.json())).toContain('Last-Event-ID');
-  const ok = await call(signToken(['tasker.events:index']));
+  const ok = await call(tokenWith(['tasker.events:index']));
   expect(ok.status).toBe(200);
   expect(ok.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
   await ok.body?.cancel();

@@ -5,7 +5,6 @@
  * work; state is shown in words; the feed needs `tasker.events:index`; no console error, no
  * Content Security Policy violation, no request off 127.0.0.1, no token in a URL.
  */
-import { createHmac } from 'node:crypto';
 import {
   createPgliteStore,
   createTasker,
@@ -20,6 +19,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithBrowser } from '../../../test-support/src/browser';
 import { createTaskerDashboard } from '../src/index';
 import { feedLiveLoad, pageFigures, percentile, RECORD_LONG_TASKS } from './support/live-load';
+import { signToken, waitForTrue, watchPage as watch } from './support/page-watch';
 
 /** Steps of `shop.checkout` wait for the gate the test opens. */
 let openGate: () => void = () => {};
@@ -72,31 +72,8 @@ const definitions = [
 ];
 
 const SECRET = 'tasks-page-test-secret-of-32-bytes';
-function signToken(permissions: string[]): string {
-  const part = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-  const claims = { sub: 'ada', exp: Math.floor(Date.now() / 1000) + 600, permissions };
-  const body = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}`;
-  return `${body}.${createHmac('sha256', SECRET).update(body).digest('base64url')}`;
-}
-
-/** Records console errors, page errors, CSP violations and every request. */
-async function watch(page: Page) {
-  const seen = {
-    errors: [] as string[],
-    violations: [] as string[],
-    requested: [] as { url: string; auth: string | undefined }[],
-  };
-  page.on('console', (m) => {
-    if (m.type() === 'error') seen.errors.push(m.text());
-  });
-  page.on('pageerror', (e) => seen.errors.push(e.message));
-  page.on('request', (r) => seen.requested.push({ url: r.url(), auth: r.headers().authorization }));
-  await page.exposeFunction('reportViolation', (v: string) => seen.violations.push(v));
-  await page.addInitScript(
-    "document.addEventListener('securitypolicyviolation', (e) => window.reportViolation(e.violatedDirective + ' ' + e.blockedURI));",
-  );
-  return seen;
-}
+const tokenWith = (permissions: string[]) =>
+  signToken(SECRET, { sub: 'ada', exp: Math.floor(Date.now() / 1000) + 600, permissions });
 
 const statusOf = (page: Page, id: string) =>
   page.getAttribute(`tr[data-task-id="${id}"]`, 'data-status', { timeout: 1_000 }).catch(() => null);
@@ -187,10 +164,10 @@ describeWithBrowser('the Tasks page in chromium', (browser) => {
       expect(await row.locator('a.task-id').getAttribute('href')).toBe(`#task/${taskId}`);
       expect(await page.evaluate('window.loadedOnce')).toBe(true); // the same document: no reload
       // The stream: read with fetch from the feed's path, resumed nowhere yet, never in a URL with a token.
-      expect(seen.requested.map((r) => new URL(r.url).pathname)).toContain(dashboard.livePath);
+      expect(seen.requested.map((u) => new URL(u).pathname)).toContain(dashboard.livePath);
       expect(seen.errors).toEqual([]);
       expect(seen.violations).toEqual([]);
-      expect(seen.requested.filter((r) => new URL(r.url).hostname !== '127.0.0.1')).toEqual([]);
+      expect(seen.requested.filter((u) => new URL(u).hostname !== '127.0.0.1')).toEqual([]);
     } finally {
       await page.close();
     }
@@ -213,7 +190,7 @@ describeWithBrowser('the Tasks page in chromium', (browser) => {
       for (const id of first) expect(ids.later).toContain(id);
       await page.click('button:has-text("Older")');
       await page.waitForSelector('text=Page 2');
-      await page.waitForFunction(`document.querySelectorAll('tr[data-task-id]').length === 3`);
+      await waitForTrue(page, `document.querySelectorAll('tr[data-task-id]').length === 3`);
       const rest = ids.later.filter((id) => !first.includes(id));
       expect(new Set(await shownIds(page))).toEqual(new Set([...rest, ids.audit, ids.broken]));
       await page.click('button:has-text("Newer")');
@@ -221,21 +198,21 @@ describeWithBrowser('the Tasks page in chromium', (browser) => {
 
       // State, chosen in the form: the fragment follows.
       await page.selectOption('select[name="state"]', 'error');
-      await page.waitForFunction(`location.hash === '#tasks?state=error&namespace=ops'`);
-      await page.waitForFunction(`document.querySelectorAll('tr[data-task-id]').length === 1`);
+      await waitForTrue(page, `location.hash === '#tasks?state=error&namespace=ops'`);
+      await waitForTrue(page, `document.querySelectorAll('tr[data-task-id]').length === 1`);
       expect(await shownIds(page)).toEqual([ids.broken]);
       expect(await page.textContent(`tr[data-task-id="${ids.broken}"] .state`)).toContain('Error');
       // Name, typed and applied with Enter.
       await page.selectOption('select[name="state"]', '');
       await page.fill('input[name="name"]', 'broken');
       await page.press('input[name="name"]', 'Enter');
-      await page.waitForFunction(`location.hash === '#tasks?namespace=ops&name=broken'`);
-      await page.waitForFunction(`document.querySelectorAll('tr[data-task-id]').length === 1`);
+      await waitForTrue(page, `location.hash === '#tasks?namespace=ops&name=broken'`);
+      await waitForTrue(page, `document.querySelectorAll('tr[data-task-id]').length === 1`);
       // Time: created in the last 15 minutes (all of them) goes to the API as created_from.
       await page.selectOption('select[name="since"]', '15m');
-      await page.waitForFunction(`location.hash === '#tasks?namespace=ops&name=broken&since=15m'`);
-      await page.waitForFunction(`document.querySelectorAll('tr[data-task-id]').length === 1`);
-      expect(seen.requested.some((r) => r.url.includes('created_from='))).toBe(true);
+      await waitForTrue(page, `location.hash === '#tasks?namespace=ops&name=broken&since=15m'`);
+      await waitForTrue(page, `document.querySelectorAll('tr[data-task-id]').length === 1`);
+      expect(seen.requested.some((u) => u.includes('created_from='))).toBe(true);
       await page.fill('input[name="name"]', 'nothing-by-this-name');
       await page.press('input[name="name"]', 'Enter');
       await page.waitForSelector('text=No task matches these filters.');
@@ -263,7 +240,7 @@ describeWithBrowser('the Tasks page in chromium', (browser) => {
       expect([light, dark]).toEqual(['rgb(179, 38, 30)', 'rgb(255, 138, 128)']);
       expect(seen.errors).toEqual([]);
       expect(seen.violations).toEqual([]);
-      expect(seen.requested.filter((r) => new URL(r.url).hostname !== '127.0.0.1')).toEqual([]);
+      expect(seen.requested.filter((u) => new URL(u).hostname !== '127.0.0.1')).toEqual([]);
     } finally {
       await page.close();
     }
@@ -281,7 +258,7 @@ describeWithBrowser('the Tasks page in chromium', (browser) => {
       [['tasker.task:index', 'tasker.events:index'], 'open'],
       [['tasker.task:index'], 'denied'],
     ] as const) {
-      const token = signToken([...permissions]);
+      const token = tokenWith([...permissions]);
       const page = await context.newPage();
       try {
         const seen = await watch(page);
@@ -290,10 +267,12 @@ describeWithBrowser('the Tasks page in chromium', (browser) => {
         await page.press('input#token', 'Enter');
         await page.waitForSelector(`[data-live="${live}"]`, { timeout: 15_000 });
         expect(await shownIds(page)).toEqual([ids.broken]);
-        const feed = seen.requested.filter((r) => new URL(r.url).pathname === dashboard.livePath);
+        const feed = seen.authorizations.filter(
+          (_, i) => new URL(seen.requested[i] as string).pathname === dashboard.livePath,
+        );
         expect(feed.length).toBeGreaterThan(0);
-        for (const r of feed) expect(r.auth).toBe(`Bearer ${token}`);
-        expect(seen.requested.filter((r) => r.url.includes(token))).toEqual([]);
+        for (const auth of feed) expect(auth).toBe(`Bearer ${token}`);
+        expect(seen.requested.filter((u) => u.includes(token))).toEqual([]);
         if (live === 'denied') expect(await page.textContent('[data-live]')).toContain('tasker.events:index');
         // The first load's 401 (before the token) and the feed's 403 are the browser's own errors.
         expect(seen.errors.filter((e) => !/40[13]/.test(e))).toEqual([]);
@@ -324,7 +303,7 @@ describeWithBrowser('the Tasks page in chromium', (browser) => {
       await page.addInitScript(RECORD_LONG_TASKS);
       await page.goto(`${server.url}${dashboard.path}#tasks?namespace=load`);
       await page.waitForSelector('[data-live="open"]', { timeout: 15_000 });
-      await page.waitForFunction(`document.querySelectorAll('tr[data-task-id]').length === 10`);
+      await waitForTrue(page, `document.querySelectorAll('tr[data-task-id]').length === 10`);
       const before = Number(await page.getAttribute('[data-live]', 'data-received'));
       // Short here (the full 20 s is bench/dashboard-live.bench.ts).
       const load = await feedLiveLoad({
