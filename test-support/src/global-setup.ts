@@ -72,7 +72,7 @@ function installedVersion(name: string): string {
   }
 }
 
-/** The browser the run uses: the system Chromium, else the npm one (also for a benchmark). */
+/** The browser tests use (see the file header); `pnpm screenshots` uses it too. */
 export async function chooseBrowser(): Promise<BrowserResource> {
   const choice = envChoice('TASKER_TEST_BROWSER', ['npm', 'system', 'auto'] as const);
   if (choice !== 'npm' && existsSync(SYSTEM_CHROMIUM)) {

@@ -8,6 +8,7 @@
  * Options: `--once`, `--verbose` (every span and log line too), `--port <n>` (or `PORT`; default
  * 3000, 0 picks a free one).
  */
+import { createTaskerDashboard } from '@tasker/dashboard';
 import { createTasker } from '@tasker/orchestrator';
 import { createTaskerApi } from '@tasker/orchestrator/api';
 import { parseOptions, portProblem, UsageError } from './options';
@@ -42,6 +43,8 @@ const tasker = createTasker({
 });
 // No `auth` option: the API answers anyone who reaches it (see the notice printed below).
 const api = createTaskerApi({ tasker, metricsHandler: telemetry.metricsHandler });
+// The dashboard is mounted under the API, before it serves its first request.
+const dashboard = createTaskerDashboard({ api, registry: telemetry.registry });
 // Listen before the store opens, so that a taken port is reported at once.
 const server = await api.listen({ port: options.port }).catch((error: unknown) => {
   const problem = portProblem(options.port, error);
@@ -91,6 +94,7 @@ for (const id of [orderId, reportId]) {
 
 say('');
 say('Where to look:');
+say(`  dashboard: ${server.url}${dashboard.path}  (handlers, tasks live, trends; open it in a browser)`);
 say(`  tasks:    ${base}/tasks`);
 say(
   `  an order: ${base}/tasks/${orderId}?include_dependencies=true  (its critical path: charge_payment's retries)`,
@@ -107,6 +111,7 @@ if (!options.verbose) say('  Every span and log line: run with --verbose.');
 
 async function shutdown(code: number): Promise<never> {
   await tasker.stop();
+  dashboard.stop();
   await server.close();
   await telemetry.shutdown();
   process.exit(code);

@@ -19,6 +19,8 @@ import { z } from 'zod';
 import { type DashboardAssets, loadDashboardAssets } from './dashboard-assets';
 import { DASHBOARD_HEADERS, dashboardPage } from './dashboard-page';
 import { liveFeedHandler } from './live-feed';
+import { HISTORY_PATH, historyRoute } from './trends/history-route';
+import { MetricsHistory, type TrendsRegistry } from './trends/metrics-history';
 
 /** Options of {@link createTaskerDashboard}: an `api` to mount on, or a `tasker` to make one for. */
 export type TaskerDashboardOptions = (
@@ -39,6 +41,13 @@ export type TaskerDashboardOptions = (
    * (which alone takes up to its poll interval, 250 ms by default).
    */
   readonly router?: EventRouter;
+  /**
+   * The `@tasker/metrics-native` registry the native metrics backend (`@tasker/adapters/native`)
+   * records into. With it, the Trends page charts throughput, error rate and step-duration
+   * percentiles from a history the dashboard samples every 5 s (see the README); without it,
+   * only what the analytics routes give.
+   */
+  readonly registry?: TrendsRegistry;
 };
 
 /** What {@link createTaskerDashboard} returns. */
@@ -49,6 +58,8 @@ export interface TaskerDashboard {
   readonly path: string;
   /** The live feed's path with the API's prefix: `/tasker/ui-live` (Server-Sent Events). */
   readonly livePath: string;
+  /** Stops sampling the `registry` for the trends' history (nothing to stop without one). */
+  stop(): void;
 }
 
 const PATH = /^\/[A-Za-z0-9._~-]+(?:\/[A-Za-z0-9._~-]+)*$/;
@@ -77,6 +88,12 @@ const optionsSchema = z
           typeof (v as EventRouter).tap === 'function' &&
           typeof (v as EventRouter).route === 'function',
         { error: 'expected an EventRouter (from createEventRouter), with tap()' },
+      )
+      .optional(),
+    registry: z
+      .custom<TrendsRegistry>(
+        (v) => typeof v === 'object' && v !== null && typeof (v as TrendsRegistry).collect === 'function',
+        { error: 'expected a @tasker/metrics-native registry (createRegistry()), with collect()' },
       )
       .optional(),
     path: z
@@ -137,7 +154,13 @@ export function createTaskerDashboard(options: TaskerDashboardOptions): TaskerDa
   api.mount(`${path}-live`, liveFeedHandler(api, options.router, tapName), {
     permission: 'tasker.events:index',
   });
-  return { api, path: `${api.prefix}${path}`, livePath };
+  const history =
+    options.registry === undefined
+      ? undefined
+      : new MetricsHistory({ registry: options.registry, now: Date.now });
+  api.mount(HISTORY_PATH, historyRoute(history), { permission: 'tasker.analytics:index' });
+  history?.start();
+  return { api, path: `${api.prefix}${path}`, livePath, stop: () => history?.stop() };
 }
 
 async function answer(

@@ -17,7 +17,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithBrowser } from '../../../test-support/src/browser';
 import { createTaskerDashboard } from '../src/index';
-import { signToken as sign, watchPage as watch } from './support/page-watch';
+import { SECRET, signToken, watch } from './support/page-watch';
 
 const ok = async () => 'ok';
 const checkout = (version: string, extra: boolean) =>
@@ -88,9 +88,6 @@ function expected() {
     }))
     .sort((a, b) => a.id.localeCompare(b.id));
 }
-
-const SECRET = 'dashboard-test-secret-of-32-bytes!';
-const signToken = (claims: Record<string, unknown>) => sign(SECRET, claims);
 
 describeWithBrowser('the dashboard in chromium', (browser) => {
   let store: TaskStore;

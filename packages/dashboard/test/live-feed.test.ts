@@ -17,7 +17,7 @@ import { createJwtAuthenticator, createTaskerApi, type RunningServer } from '@ta
 import { createEventRouter, type EventRouter } from '@tasker/router';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTaskerDashboard } from '../src/index';
-import { signToken } from './support/page-watch';
+import { SECRET, tokenWith } from './support/page-watch';
 
 /** The raw messages of a stream, as text, as they arrive. */
 function collect(response: Response) {
@@ -55,14 +55,14 @@ async function until(check: () => boolean, what: string) {
   throw new Error(`timed out waiting for ${what}`);
 }
 
-const SECRET = 'live-feed-test-secret-of-32-bytes!';
-const tokenWith = (permissions: string[]) =>
-  signToken(SECRET, { sub: 'ada', exp: Math.floor(Date.now() / 1000) + 600, permissions });
-
 let store: TaskStore;
 let tasker: Tasker;
 let router: EventRouter;
-let server: RunningServer;
+/** Two APIs on one engine (one dashboard each): with the router option, and without it. */
+const servers = {
+  tapped: undefined as RunningServer | undefined,
+  audit: undefined as RunningServer | undefined,
+};
 const paths = { tapped: '', audit: '' };
 
 beforeAll(async () => {
@@ -89,19 +89,22 @@ beforeAll(async () => {
   // A slow poll, so that the tap's copy of each local event comes well before the audit's.
   const api = createTaskerApi({ tasker, events: { pollIntervalMs: 1_000 } });
   paths.tapped = createTaskerDashboard({ api, router }).livePath;
-  paths.audit = createTaskerDashboard({ api, path: '/plain' }).livePath;
-  server = await api.listen();
+  servers.tapped = await api.listen();
+  const plain = createTaskerApi({ tasker, events: { pollIntervalMs: 1_000 } });
+  paths.audit = createTaskerDashboard({ api: plain, path: '/plain' }).livePath;
+  servers.audit = await plain.listen();
 }, 60_000);
 afterAll(async () => {
-  await server?.close();
+  await servers.tapped?.close();
+  await servers.audit?.close();
   await tasker?.stop();
   await store?.close();
 });
 
 it('merges the tap with the audit: each event once, ids only from the audit', async () => {
   expect(paths).toEqual({ tapped: '/tasker/ui-live', audit: '/tasker/plain-live' });
-  const tapped = collect(await fetch(`${server.url}${paths.tapped}`));
-  const audit = collect(await fetch(`${server.url}${paths.audit}`));
+  const tapped = collect(await fetch(`${servers.tapped?.url}${paths.tapped}`));
+  const audit = collect(await fetch(`${servers.audit?.url}${paths.audit}`));
   expect(Object.keys(router.stats().taps)).toEqual(['dashboard_tasker_ui-live']);
   await until(() => tapped.messages.length > 0 && audit.messages.length > 0, 'the streams to open');
   const { taskId } = await tasker.submit({ namespace: 'ops', name: 'pair', version: '1.0.0', context: {} });
@@ -160,11 +163,11 @@ it('guards the feed with tasker.events:index, and forwards Last-Event-ID checks'
       }),
     );
   expect((await call()).status).toBe(401);
-  expect((await call(tokenWith(['tasker.task:index']))).status).toBe(403);
-  const bad = await call(tokenWith(['tasker.events:index']), 'nope');
+  expect((await call(tokenWith('ada', ['tasker.task:index']))).status).toBe(403);
+  const bad = await call(tokenWith('ada', ['tasker.events:index']), 'nope');
   expect(bad.status).toBe(400);
   expect(JSON.stringify(await bad.json())).toContain('Last-Event-ID');
-  const ok = await call(tokenWith(['tasker.events:index']));
+  const ok = await call(tokenWith('ada', ['tasker.events:index']));
   expect(ok.status).toBe(200);
   expect(ok.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
   await ok.body?.cancel();

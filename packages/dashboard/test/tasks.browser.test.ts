@@ -19,7 +19,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithBrowser } from '../../../test-support/src/browser';
 import { createTaskerDashboard } from '../src/index';
 import { feedLiveLoad, pageFigures, percentile, RECORD_LONG_TASKS } from './support/live-load';
-import { signToken, waitForTrue, watchPage as watch } from './support/page-watch';
+import { SECRET, tokenWith, waitForTrue, watch } from './support/page-watch';
 
 /** Steps of `shop.checkout` wait for the gate the test opens. */
 let openGate: () => void = () => {};
@@ -70,10 +70,6 @@ const definitions = [
     })),
   }),
 ];
-
-const SECRET = 'tasks-page-test-secret-of-32-bytes';
-const tokenWith = (permissions: string[]) =>
-  signToken(SECRET, { sub: 'ada', exp: Math.floor(Date.now() / 1000) + 600, permissions });
 
 const statusOf = (page: Page, id: string) =>
   page.getAttribute(`tr[data-task-id="${id}"]`, 'data-status', { timeout: 1_000 }).catch(() => null);
@@ -258,7 +254,7 @@ describeWithBrowser('the Tasks page in chromium', (browser) => {
       [['tasker.task:index', 'tasker.events:index'], 'open'],
       [['tasker.task:index'], 'denied'],
     ] as const) {
-      const token = tokenWith([...permissions]);
+      const token = tokenWith('ada', permissions);
       const page = await context.newPage();
       try {
         const seen = await watch(page);

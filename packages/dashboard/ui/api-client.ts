@@ -47,8 +47,31 @@ export function apiBase(): string {
 
 /** GETs `path` under the prefix as JSON. Throws {@link TokenNeeded} on 401, {@link ApiProblem} on others. */
 export async function getJson<T>(path: string): Promise<T> {
+  return (await send('GET', path)).json() as Promise<T>;
+}
+
+/**
+ * Sends `body` (if any) as JSON with `method` to `path` under the prefix, with the user's token,
+ * and reads the JSON answer. Throws as {@link getJson}: a 403 is an {@link ApiProblem} whose
+ * message names the permission the token lacks.
+ */
+export async function sendJson<T>(
+  method: 'POST' | 'PATCH' | 'DELETE',
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  return (await send(method, path, body)).json() as Promise<T>;
+}
+
+async function send(method: string, path: string, body?: unknown): Promise<Response> {
   const headers: Record<string, string> = { Accept: 'application/json', ...authHeaders() };
-  const response = await fetch(`${apiBase()}${path}`, { headers, credentials: 'same-origin' });
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const response = await fetch(`${apiBase()}${path}`, {
+    method,
+    headers,
+    credentials: 'same-origin',
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
   if (response.status === 401)
     throw new TokenNeeded(token === undefined ? 'A token is needed' : 'The token was refused');
   if (!response.ok) {
@@ -61,7 +84,7 @@ export async function getJson<T>(path: string): Promise<T> {
     }
     throw new ApiProblem(response.status, message);
   }
-  return (await response.json()) as T;
+  return response;
 }
 
 /** The live feed's path (Server-Sent Events), from `<meta name="tasker-live">`. */

@@ -7,7 +7,11 @@ import { loadDefinitions } from './handlers-data';
 import { HandlersPage } from './handlers-page';
 import { Loaded } from './loaded';
 import { NAV, parseRoute, type Route } from './routes';
+import { loadTask } from './task-data';
+import { TaskPage } from './task-page';
 import { TasksPage } from './tasks-page';
+import { rangeOf } from './trends-data';
+import { TrendsPage } from './trends-page';
 
 function useRoute(): Route {
   const [route, setRoute] = useState(() => parseRoute(location.hash));
@@ -30,6 +34,14 @@ function Page(props: { readonly route: Route }) {
       );
     case 'tasks':
       return <TasksPage query={route.query} />;
+    case 'task':
+      return (
+        <Loaded load={() => loadTask(route.id)} keyOf={`task:${route.id}`}>
+          {(task, reload) => <TaskPage task={task} reload={reload} />}
+        </Loaded>
+      );
+    case 'trends':
+      return <TrendsPage range={rangeOf(route.query)} />;
     default:
       return (
         <p class="empty" role="status">

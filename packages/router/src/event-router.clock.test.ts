@@ -45,6 +45,30 @@ describe("the router's clock", () => {
     }
   });
 
+  it('stamps a tapped event and its mapped delivery with one reading of the wall clock, across a blocked event loop', () => {
+    const { router, events } = recorded();
+    const tapped: RoutedEvent[] = [];
+    router.tap({ name: 'feed', handle: (e) => void tapped.push(e) });
+    const bounds: [number, number][] = [];
+    // One synchronous burst: nothing else runs between the routes, and the clock moves 3 ms
+    // between each two of them.
+    for (let i = 0; i < 4; i++) {
+      const before = Date.now();
+      router.route('task.completed', task);
+      bounds.push([before, Date.now()]);
+      spinFor(3);
+    }
+    expect(tapped).toHaveLength(4);
+    for (const [i, event] of events.entries()) {
+      const [before, after] = bounds[i] as [number, number];
+      expect(event.timestamp).toBeGreaterThanOrEqual(before);
+      expect(event.timestamp).toBeLessThanOrEqual(after);
+      expect(tapped[i]?.timestamp).toBe(event.timestamp);
+      expect(tapped[i]?.id).toBe(event.id);
+      if (i > 0) expect(event.timestamp - (events[i - 1]?.timestamp ?? 0)).toBeGreaterThanOrEqual(3);
+    }
+  });
+
   it('now() reads the same clock, to the millisecond', () => {
     const { router } = recorded();
     const before = Date.now();

@@ -312,6 +312,14 @@ describe('the quickstart', () => {
     expect(charge?.attempts).toBe(3);
     expect(charge?.duration_ms).toBeGreaterThanOrEqual(600); // its two backoffs, 200 + 400 ms
     expect(run.lines.some((l) => l.trim().startsWith('events:   curl -sN http://127.0.0.1:'))).toBe(true);
+    // The dashboard (#15) is served where the quickstart says.
+    const dashboardUrl = (run.lines.find((l) => l.trim().startsWith('dashboard:')) as string)
+      .trim()
+      .split(/ +/)[1];
+    expect(dashboardUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/tasker\/ui$/);
+    const page = await fetch(dashboardUrl as string);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<div id="app"></div>');
 
     // No span dump (console exporter) and no JSON log lines without --verbose.
     expect(run.lines.filter((l) => l.startsWith('{') || l.includes('tasker.task.execution'))).toEqual([]);

@@ -1,20 +1,37 @@
-/** Helpers of the dashboard's browser tests: what a page did, and tokens signed for the API. */
+/**
+ * What the dashboard's browser tests share: an HS256 JWT signed here, and a watch over a page
+ * that records its console errors, page errors, Content Security Policy violations and every
+ * URL it requests (to check that none leaves 127.0.0.1).
+ */
 import { createHmac } from 'node:crypto';
 import type { Page } from 'playwright-core';
 
-/** What a page did: console and page errors, CSP violations, and every request it made. */
-export interface PageWatch {
-  readonly errors: string[];
-  readonly violations: string[];
-  /** Every requested URL, in order. */
-  readonly requested: string[];
-  /** The `Authorization` header of each request, in the same order. */
-  readonly authorizations: (string | undefined)[];
+/** The secret the tests' JWT authenticators verify with. */
+export const SECRET = 'dashboard-test-secret-of-32-bytes!';
+
+/** An HS256 JWT, signed here with node:crypto. */
+export function signToken(claims: Record<string, unknown>): string {
+  const part = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const body = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}`;
+  return `${body}.${createHmac('sha256', SECRET).update(body).digest('base64url')}`;
 }
 
-/** Starts recording what `page` does; call before it loads. */
-export async function watchPage(page: Page): Promise<PageWatch> {
-  const seen: PageWatch = { errors: [], violations: [], requested: [], authorizations: [] };
+/** A token for `sub` holding `permissions`, valid for ten minutes. */
+export function tokenWith(sub: string, permissions: readonly string[]): string {
+  return signToken({ sub, exp: Math.floor(Date.now() / 1000) + 600, permissions });
+}
+
+/**
+ * Records console errors, page errors, CSP violations, every requested URL and, in the same
+ * order, each request's `Authorization` header.
+ */
+export async function watch(page: Page) {
+  const seen = {
+    errors: [] as string[],
+    violations: [] as string[],
+    requested: [] as string[],
+    authorizations: [] as (string | undefined)[],
+  };
   page.on('console', (m) => {
     if (m.type() === 'error') seen.errors.push(m.text());
   });
@@ -30,11 +47,9 @@ export async function watchPage(page: Page): Promise<PageWatch> {
   return seen;
 }
 
-/** An HS256 JWT with `claims`, signed here with node:crypto. */
-export function signToken(secret: string, claims: Record<string, unknown>): string {
-  const part = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-  const body = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}`;
-  return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
+/** The requested URLs whose host is not 127.0.0.1. */
+export function offHost(requested: readonly string[]): string[] {
+  return requested.filter((u) => new URL(u).hostname !== '127.0.0.1');
 }
 
 /**
