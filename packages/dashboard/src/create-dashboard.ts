@@ -2,7 +2,10 @@
  * The dashboard's server part: it mounts the page and its static assets under a Tasker REST API
  * (`api.mount`), so the dashboard needs no server of its own and shares the API's prefix, port
  * and error handling. The assets are open (they hold no data); every piece of data the page shows
- * comes from the API's own routes, with the user's token when the API needs one.
+ * comes from the API's own routes, with the user's token when the API needs one. The live feed is
+ * a second mount beside the page (`<path>-live`), guarded by `tasker.events:index`: `api.mount`
+ * answers a path and everything below it with one permission, so an open page and a guarded
+ * feed cannot share one mount (see live-feed.ts).
  */
 import { type Tasker, TaskerError } from '@tasker/orchestrator';
 import {
@@ -11,9 +14,11 @@ import {
   type TaskerApi,
   type TaskerApiAuthOptions,
 } from '@tasker/orchestrator/api';
+import type { EventRouter } from '@tasker/router';
 import { z } from 'zod';
 import { type DashboardAssets, loadDashboardAssets } from './dashboard-assets';
 import { DASHBOARD_HEADERS, dashboardPage } from './dashboard-page';
+import { liveFeedHandler } from './live-feed';
 import { HISTORY_PATH, historyRoute } from './trends/history-route';
 import { MetricsHistory, type TrendsRegistry } from './trends/metrics-history';
 
@@ -30,6 +35,13 @@ export type TaskerDashboardOptions = (
   /** Where the page is mounted, under the API's prefix. Default `/ui` (so `/tasker/ui`). */
   readonly path?: string;
   /**
+   * The router the engine of this process publishes through (`createTasker({ router })`). With
+   * it, the live feed taps the router, so this process's task and step transitions reach the
+   * page the moment they are published, merged with the audit feed that carries every process's
+   * (which alone takes up to its poll interval, 250 ms by default).
+   */
+  readonly router?: EventRouter;
+  /**
    * The `@tasker/metrics-native` registry the native metrics backend (`@tasker/adapters/native`)
    * records into. With it, the Trends page charts throughput, error rate and step-duration
    * percentiles from a history the dashboard samples every 5 s (see the README); without it,
@@ -44,6 +56,8 @@ export interface TaskerDashboard {
   readonly api: TaskerApi;
   /** The page's path with the API's prefix: `/tasker/ui`. */
   readonly path: string;
+  /** The live feed's path with the API's prefix: `/tasker/ui-live` (Server-Sent Events). */
+  readonly livePath: string;
   /** Stops sampling the `registry` for the trends' history (nothing to stop without one). */
   stop(): void;
 }
@@ -66,6 +80,16 @@ const optionsSchema = z
       })
       .optional(),
     auth: z.unknown().optional(),
+    router: z
+      .custom<EventRouter>(
+        (v) =>
+          typeof v === 'object' &&
+          v !== null &&
+          typeof (v as EventRouter).tap === 'function' &&
+          typeof (v as EventRouter).route === 'function',
+        { error: 'expected an EventRouter (from createEventRouter), with tap()' },
+      )
+      .optional(),
     registry: z
       .custom<TrendsRegistry>(
         (v) => typeof v === 'object' && v !== null && typeof (v as TrendsRegistry).collect === 'function',
@@ -122,26 +146,32 @@ export function createTaskerDashboard(options: TaskerDashboardOptions): TaskerDa
       ...(options.auth === undefined ? {} : { auth: options.auth }),
     });
   const path = options.path ?? '/ui';
+  const livePath = `${api.prefix}${path}-live`;
   const assets = loadDashboardAssets();
-  api.mount(path, (request, context) => answer(request, context, api.prefix, assets));
+  api.mount(path, (request, context) => answer(request, context, { prefix: api.prefix, livePath }, assets));
+  // The tap's name: a backend name made of the feed's path, unique per dashboard on one router.
+  const tapName = `dashboard${livePath.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+  api.mount(`${path}-live`, liveFeedHandler(api, options.router, tapName), {
+    permission: 'tasker.events:index',
+  });
   const history =
     options.registry === undefined
       ? undefined
       : new MetricsHistory({ registry: options.registry, now: Date.now });
   api.mount(HISTORY_PATH, historyRoute(history), { permission: 'tasker.analytics:index' });
   history?.start();
-  return { api, path: `${api.prefix}${path}`, stop: () => history?.stop() };
+  return { api, path: `${api.prefix}${path}`, livePath, stop: () => history?.stop() };
 }
 
 async function answer(
   request: Request,
   context: MountContext,
-  prefix: string,
+  at: { readonly prefix: string; readonly livePath: string },
   assets: DashboardAssets,
 ): Promise<Response> {
   const head = request.method === 'HEAD';
   if (context.subpath === '' || context.subpath === '/') {
-    const html = dashboardPage({ prefix, mountPath: context.mountPath, version: assets.version });
+    const html = dashboardPage({ ...at, mountPath: context.mountPath, version: assets.version });
     return new Response(head ? null : html, {
       headers: {
         ...DASHBOARD_HEADERS,

@@ -25,10 +25,15 @@ export const DASHBOARD_HEADERS: Readonly<Record<string, string>> = Object.freeze
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**
- * The page: the app's script and style, and where the API is (a `meta` tag the script reads, so
- * nothing is inline).
+ * The page: the app's script and style, and where the API and the live feed are (`meta` tags the
+ * script reads, so nothing is inline).
  */
-export function dashboardPage(at: { prefix: string; mountPath: string; version: string }): string {
+export function dashboardPage(at: {
+  prefix: string;
+  mountPath: string;
+  livePath: string;
+  version: string;
+}): string {
   const mount = escapeHtml(at.mountPath);
   const v = encodeURIComponent(at.version);
   return `<!doctype html>
@@ -39,6 +44,7 @@ export function dashboardPage(at: { prefix: string; mountPath: string; version: 
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <meta name="tasker-api" content="${escapeHtml(at.prefix)}">
+<meta name="tasker-live" content="${escapeHtml(at.livePath)}">
 <link rel="icon" type="image/svg+xml" href="${mount}/favicon.svg?v=${v}">
 <link rel="stylesheet" href="${mount}/app.css?v=${v}">
 <script type="module" src="${mount}/app.js?v=${v}"></script>

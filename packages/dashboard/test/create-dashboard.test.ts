@@ -50,7 +50,9 @@ describe('createTaskerDashboard', () => {
     );
     expect(() => createTaskerDashboard({ api, path: 'ui/' })).toThrow(/path: expected a path such as "\/ui"/);
     expect(() => createTaskerDashboard({ api: {} as never })).toThrow(/api: expected a TaskerApi/);
-    expect(() => createTaskerDashboard({ api, router: {} } as never)).toThrow(/router/);
+    expect(() => createTaskerDashboard({ api, router: {} } as never)).toThrow(
+      /router: expected an EventRouter \(from createEventRouter\), with tap\(\)/,
+    );
   });
 
   it('serves the page and its assets open, even with JWT on, and nothing else', async () => {

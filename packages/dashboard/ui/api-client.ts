@@ -86,3 +86,10 @@ async function send(method: string, path: string, body?: unknown): Promise<Respo
   }
   return response;
 }
+
+/** The live feed's path (Server-Sent Events), from `<meta name="tasker-live">`. */
+export function livePath(): string {
+  return (
+    document.querySelector('meta[name="tasker-live"]')?.getAttribute('content') ?? `${apiBase()}/ui-live`
+  );
+}

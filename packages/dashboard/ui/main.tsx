@@ -9,6 +9,7 @@ import { Loaded } from './loaded';
 import { NAV, parseRoute, type Route } from './routes';
 import { loadTask } from './task-data';
 import { TaskPage } from './task-page';
+import { TasksPage } from './tasks-page';
 import { rangeOf } from './trends-data';
 import { TrendsPage } from './trends-page';
 
@@ -31,6 +32,8 @@ function Page(props: { readonly route: Route }) {
           {(definitions) => <HandlersPage definitions={definitions} />}
         </Loaded>
       );
+    case 'tasks':
+      return <TasksPage query={route.query} />;
     case 'task':
       return (
         <Loaded load={() => loadTask(route.id)} keyOf={`task:${route.id}`}>

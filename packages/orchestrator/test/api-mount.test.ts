@@ -77,7 +77,12 @@ describe('api.mount', () => {
     expect(await page.text()).toBe('asset / (GET)');
     const asset = await fetch(`${server.url}/ops/ui/assets/app.js`);
     expect(await asset.text()).toBe('asset /assets/app.js (GET)');
-    expect(seen.at(-1)).toEqual({ principal: null, subpath: '/assets/app.js', mountPath: '/ops/ui' });
+    expect(seen.at(-1)).toEqual({
+      principal: null,
+      subpath: '/assets/app.js',
+      mountPath: '/ops/ui',
+      owner: undefined,
+    });
     // Only under the prefix.
     const outside = await fetch(`${server.url}/ui/assets/app.js`);
     expect(outside.status).toBe(404);
@@ -110,6 +115,30 @@ describe('api.mount', () => {
     });
     expect(allowed.status).toBe(200);
     expect(await allowed.json()).toEqual({ for: 'viewer', path: '/daily' });
+  });
+
+  it("tells a mount the caller's owner scope: its subject, unless it may see every task", async () => {
+    const scoped = createTaskerApi({
+      tasker,
+      auth: {
+        authenticate: createJwtAuthenticator({ secret: SECRET }),
+        scopeToOwner: true,
+        onRefusedToken: () => {},
+      },
+    });
+    scoped.mount('/feed', (_request, context) => Response.json({ owner: context.owner ?? null }), {
+      permission: 'tasker.events:index',
+    });
+    const ask = async (permissions: string[]) =>
+      (
+        await scoped.fetch(
+          new Request('http://127.0.0.1/tasker/feed', {
+            headers: { authorization: `Bearer ${await token(permissions)}` },
+          }),
+        )
+      ).json();
+    expect(await ask(['tasker.events:index'])).toEqual({ owner: 'viewer' });
+    expect(await ask(['tasker.events:index', 'tasker.task:index_all'])).toEqual({ owner: null });
   });
 
   it("gives a throwing handler the API's problem answers", async () => {

@@ -21,14 +21,25 @@ export function tokenWith(sub: string, permissions: readonly string[]): string {
   return signToken({ sub, exp: Math.floor(Date.now() / 1000) + 600, permissions });
 }
 
-/** Records console errors, page errors, CSP violations and every requested URL. */
+/**
+ * Records console errors, page errors, CSP violations, every requested URL and, in the same
+ * order, each request's `Authorization` header.
+ */
 export async function watch(page: Page) {
-  const seen = { errors: [] as string[], violations: [] as string[], requested: [] as string[] };
+  const seen = {
+    errors: [] as string[],
+    violations: [] as string[],
+    requested: [] as string[],
+    authorizations: [] as (string | undefined)[],
+  };
   page.on('console', (m) => {
     if (m.type() === 'error') seen.errors.push(m.text());
   });
   page.on('pageerror', (e) => seen.errors.push(e.message));
-  page.on('request', (r) => seen.requested.push(r.url()));
+  page.on('request', (r) => {
+    seen.requested.push(r.url());
+    seen.authorizations.push(r.headers().authorization);
+  });
   await page.exposeFunction('reportViolation', (v: string) => seen.violations.push(v));
   await page.addInitScript(
     "document.addEventListener('securitypolicyviolation', (e) => window.reportViolation(e.violatedDirective + ' ' + e.blockedURI));",
@@ -39,4 +50,17 @@ export async function watch(page: Page) {
 /** The requested URLs whose host is not 127.0.0.1. */
 export function offHost(requested: readonly string[]): string[] {
   return requested.filter((u) => new URL(u).hostname !== '127.0.0.1');
+}
+
+/**
+ * Waits until `expression` is true in the page, read every 100 ms. Not `page.waitForFunction`:
+ * it polls through `new Function` in the page, which the dashboard's CSP (no `unsafe-eval`)
+ * refuses; `page.evaluate` runs through the DevTools protocol.
+ */
+export async function waitForTrue(page: Page, expression: string, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await page.evaluate(expression))) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${expression}`);
+    await page.waitForTimeout(100);
+  }
 }

@@ -338,6 +338,7 @@ export function createTaskerApi(options: TaskerApiOptions): TaskerApi {
     authorize,
     onRefused,
     served: () => served,
+    ownerScope: deps.ownerScope,
   });
 
   const fetch = async (request: Request): Promise<Response> => {

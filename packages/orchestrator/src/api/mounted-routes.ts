@@ -10,7 +10,7 @@
  * not in the OpenAPI document: their bodies are theirs to describe.
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { TaskerError } from '../errors';
 import { isPermission, type Permission } from './auth/permissions';
 import type { Authenticator, AuthorizationCoordinator, Principal } from './auth/principal';
@@ -25,6 +25,12 @@ export interface MountContext {
   readonly subpath: string;
   /** The mount's full path, with the API's prefix: `/tasker/ui`. */
   readonly mountPath: string;
+  /**
+   * With owner scoping (`auth.scopeToOwner`), the owner whose tasks this caller may see (its
+   * principal's id, unless it holds `tasker.task:index_all`); undefined when the caller may see
+   * every task. A mount that serves task data (a live feed) filters by it as the API's routes do.
+   */
+  readonly owner: string | undefined;
 }
 
 /** Answers a request to a mounted path. Throwing (or rejecting) gives the API's problem answer. */
@@ -54,6 +60,8 @@ export interface MountDeps {
   readonly onRefused: RefusalListener;
   /** True once the API has answered a request: its routes are compiled. */
   readonly served: () => boolean;
+  /** The owner a request is scoped to (see {@link MountContext.owner}). */
+  readonly ownerScope: (c: Context<ApiEnv>) => Promise<string | undefined>;
 }
 
 /** Makes `api.mount`. */
@@ -116,6 +124,7 @@ export function createMounter(
         principal: principalOf(c),
         subpath: c.req.path.slice(mountPath.length),
         mountPath,
+        owner: await deps.ownerScope(c),
       });
     for (const method of methods) {
       const chain: MiddlewareHandler<ApiEnv>[] =

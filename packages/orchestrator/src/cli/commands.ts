@@ -128,6 +128,8 @@ export async function tasksCommand(
     limit?: string;
     offset?: string;
     cursor?: string;
+    createdFrom?: string;
+    createdBefore?: string;
     context?: boolean;
     json?: boolean;
   },
@@ -137,6 +139,8 @@ export async function tasksCommand(
     const value = options[key];
     if (value !== undefined) query.set(key, value);
   }
+  if (options.createdFrom !== undefined) query.set('created_from', options.createdFrom);
+  if (options.createdBefore !== undefined) query.set('created_before', options.createdBefore);
   if (options.context) query.set('include', 'context');
   await withConnection('tasks', options, async ({ client }) => {
     const page = await client.request<{

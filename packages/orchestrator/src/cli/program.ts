@@ -145,6 +145,8 @@ tasker.task:create_many permission when the server checks permissions.`,
     .option('--limit <n>', 'page size, 1–100', '25')
     .option('--offset <n>', 'skip this many')
     .option('--cursor <cursor>', 'start after the previous page (the cursor it printed)')
+    .option('--created-from <time>', 'created at or after this ISO 8601 time, e.g. 2026-12-24T18:00:00Z')
+    .option('--created-before <time>', 'created before this ISO 8601 time')
     .option('--context', "add each task's context and annotations (with --json)")
     .option('--json', 'print JSON')
     .action(tasksCommand);

@@ -274,6 +274,25 @@ export function apiRoutesSuite(name: string, createStore: () => Promise<TaskStor
       expect(byStatus.json.pagination.total).toBe(5);
       const sorted = await call('GET', '/tasks?sort_by=namespace&sort_order=asc');
       expect(sorted.json.tasks[0].namespace).toBe('ops');
+      // By creation time: from a time (inclusive) and before it split the tasks in two.
+      const all = (await call('GET', '/tasks?limit=100&sort_order=asc')).json.tasks as {
+        created_at: string;
+      }[];
+      const middle = (all[Math.floor(all.length / 2)] as { created_at: string }).created_at;
+      const from = await call('GET', `/tasks?limit=100&created_from=${encodeURIComponent(middle)}`);
+      const before = await call('GET', `/tasks?limit=100&created_before=${encodeURIComponent(middle)}`);
+      expect(from.json.pagination.total + before.json.pagination.total).toBe(all.length);
+      expect(from.json.pagination.total).toBe(all.filter((t) => t.created_at >= middle).length);
+      expect(before.json.pagination.total).toBeGreaterThan(0);
+      for (const t of before.json.tasks as { created_at: string }[]) expect(t.created_at < middle).toBe(true);
+      const between = await call(
+        'GET',
+        `/tasks?created_from=${encodeURIComponent(middle)}&created_before=${encodeURIComponent(middle)}`,
+      );
+      expect(between.json.pagination.total).toBe(0);
+      const badTime = await call('GET', '/tasks?created_from=yesterday');
+      expect(badTime.status).toBe(400);
+      expect(badTime.json.errors[0].field).toBe('created_from');
       const tooMany = await call('GET', '/tasks?limit=101');
       expect(tooMany.status).toBe(400);
       expect(tooMany.json.errors[0].field).toBe('limit');

@@ -24,6 +24,14 @@ const tags = z
   .array(nonEmpty(200), { error: 'expected an array of strings' })
   .max(100, { error: 'expected at most 100 tags' });
 
+/** An ISO 8601 date-time with its offset (a request field or query parameter). */
+const dateTime = z
+  .string({ error: (i) => `expected an ISO 8601 date-time with its offset, received ${typeof i.input}` })
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/, {
+    error: 'expected an ISO 8601 date-time with its offset, such as 2026-12-24T18:00:00Z',
+  })
+  .refine((v) => Number.isFinite(Date.parse(v)), { error: 'expected a valid date-time' });
+
 export const taskSchema = z
   .object({
     task_id: idSchema('task'),
@@ -132,18 +140,11 @@ export const createTaskSchema = z
     identity_key: nonEmpty(500)
       .optional()
       .openapi({ description: 'Submitting the same key again answers 200 with the existing task' }),
-    run_at: z
-      .string({ error: (i) => `expected an ISO 8601 date-time with its offset, received ${typeof i.input}` })
-      .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/, {
-        error: 'expected an ISO 8601 date-time with its offset, such as 2026-12-24T18:00:00Z',
-      })
-      .refine((v) => Number.isFinite(Date.parse(v)), { error: 'expected a valid date-time' })
-      .optional()
-      .openapi({
-        description:
-          'Start no earlier than this time (by the database clock); a past time starts at once. Not with `delay_ms`',
-        example: '2026-12-24T18:00:00Z',
-      }),
+    run_at: dateTime.optional().openapi({
+      description:
+        'Start no earlier than this time (by the database clock); a past time starts at once. Not with `delay_ms`',
+      example: '2026-12-24T18:00:00Z',
+    }),
     priority: z
       .number({ error: `expected an integer from ${MIN_PRIORITY} to ${MAX_PRIORITY}` })
       .int({ error: `expected an integer from ${MIN_PRIORITY} to ${MAX_PRIORITY}` })
@@ -187,6 +188,14 @@ export const listTasksQuerySchema = z.object({
   name: text(200).optional(),
   version: text(100).optional(),
   status: statusList.optional(),
+  created_from: dateTime.optional().openapi({
+    description: 'Tasks created at or after this time',
+    example: '2026-12-24T18:00:00Z',
+  }),
+  created_before: dateTime.optional().openapi({
+    description: 'Tasks created before this time',
+    example: '2026-12-25T00:00:00Z',
+  }),
   limit: queryInteger(1, MAX_PAGE_SIZE).default(25).openapi({ type: 'integer' }),
   offset: queryInteger(0, 1_000_000)
     .default(0)

@@ -235,6 +235,8 @@ export function taskFilterFromWire(q: z.infer<typeof listTasksQuerySchema>): Tas
     ...(q.name === undefined ? {} : { name: q.name }),
     ...(q.version === undefined ? {} : { version: q.version }),
     ...(q.status === undefined ? {} : { state: q.status }),
+    ...(q.created_from === undefined ? {} : { createdFrom: Date.parse(q.created_from) }),
+    ...(q.created_before === undefined ? {} : { createdBefore: Date.parse(q.created_before) }),
     limit: q.limit,
     offset: q.offset,
     ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
