@@ -44,7 +44,8 @@ const tasker = createTasker({
 // No `auth` option: the API answers anyone who reaches it (see the notice printed below).
 const api = createTaskerApi({ tasker, metricsHandler: telemetry.metricsHandler });
 // The dashboard is mounted under the API, before it serves its first request.
-const dashboard = createTaskerDashboard({ api, registry: telemetry.registry });
+// With the router, the page's live feed gets this process's events at once (see its README).
+const dashboard = createTaskerDashboard({ api, router: telemetry.router, registry: telemetry.registry });
 // Listen before the store opens, so that a taken port is reported at once.
 const server = await api.listen({ port: options.port }).catch((error: unknown) => {
   const problem = portProblem(options.port, error);

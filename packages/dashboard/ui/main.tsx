@@ -42,12 +42,6 @@ function Page(props: { readonly route: Route }) {
       );
     case 'trends':
       return <TrendsPage range={rangeOf(route.query)} />;
-    default:
-      return (
-        <p class="empty" role="status">
-          This page is not built yet.
-        </p>
-      );
   }
 }
 

@@ -98,7 +98,7 @@ export async function startScene(): Promise<Scene> {
     config: { engine: { pollIntervalMs: 50 } },
   });
   const api = createTaskerApi({ tasker });
-  const dashboard = createTaskerDashboard({ api, registry });
+  const dashboard = createTaskerDashboard({ api, router, registry });
   const server = await api.listen();
   await tasker.start();
   const ids: string[] = [];
@@ -142,6 +142,8 @@ interface Shot {
 }
 
 export const SHOTS: readonly Shot[] = [
+  { file: 'tasks.png', fragment: () => '#tasks', ready: '[data-live="open"]' },
+  { file: 'tasks-dark.png', fragment: () => '#tasks', ready: '[data-live="open"]', colorScheme: 'dark' },
   {
     file: 'task.png',
     fragment: (s) => `#task/${s.orderId}`,
@@ -174,6 +176,8 @@ export async function takeScreenshots(browser: Browser, scene: Scene, dir: strin
         await page.emulateMedia({ colorScheme: shot.colorScheme ?? 'light' });
         await page.goto(`${scene.url}${shot.fragment(scene)}`);
         await page.waitForSelector(shot.ready, { timeout: 20_000 });
+        // Nothing still loading (a page's status line, an empty list before its first answer).
+        await page.waitForSelector('main .status[role="status"]', { state: 'detached', timeout: 20_000 });
         const file = join(dir, shot.file);
         await page.screenshot({ path: file, fullPage: shot.fullPage ?? false });
         files.push(file);
