@@ -3,10 +3,12 @@
  * creation time, a page at a time (cursor pagination through `GET /tasks`), kept up to date by
  * the live feed without a reload. Each row links to the task's page.
  */
+
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { type LiveStatus, openLiveFeed } from './live-feed';
 import { Loaded } from './loaded';
 import { taskHref } from './routes';
+import { stateIcon, stateLabel } from './state-look';
 import {
   type Applied,
   applyEvents,
@@ -21,14 +23,10 @@ import {
   type TaskState,
 } from './tasks-data';
 
-/** Each state's icon and words: state is never shown by colour alone. */
-const STATES: Readonly<Record<TaskState, { readonly icon: string; readonly label: string }>> = {
-  pending: { icon: '○', label: 'Pending' },
-  in_progress: { icon: '◔', label: 'In progress' },
-  complete: { icon: '✓', label: 'Complete' },
-  error: { icon: '✕', label: 'Error' },
-  cancelled: { icon: '⊘', label: 'Cancelled' },
-  resolved_manually: { icon: '✎', label: 'Resolved manually' },
+/** `in progress` → `In progress`: a state's words (state-look.ts) at the start of a cell. */
+const capitalized = (state: string) => {
+  const label = stateLabel(state);
+  return label.charAt(0).toUpperCase() + label.slice(1);
 };
 
 const LIVE_TEXT: Readonly<Record<LiveStatus, string>> = {
@@ -44,10 +42,10 @@ const REREAD_MS = 2_000;
 const when = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toLocaleString() : '');
 
 export function StateBadge(props: { readonly state: TaskState }) {
-  const s = STATES[props.state] ?? { icon: '?', label: props.state };
+  // The same icon and words as the Task page's (state-look.ts): never colour alone.
   return (
     <span class={`state state-${props.state}`} data-state={props.state}>
-      <span aria-hidden="true">{s.icon}</span> {s.label}
+      <span aria-hidden="true">{stateIcon(props.state)}</span> {capitalized(props.state)}
     </span>
   );
 }
@@ -78,7 +76,7 @@ function Filters(props: { readonly filters: TaskFilters }) {
           <option value="">Any</option>
           {TASK_STATES.map((s) => (
             <option key={s} value={s}>
-              {STATES[s].label}
+              {capitalized(s)}
             </option>
           ))}
         </select>
