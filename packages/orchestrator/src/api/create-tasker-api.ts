@@ -121,7 +121,7 @@ export interface TaskerApi {
    * ```ts
    * const api = createTaskerApi({ tasker, auth });
    * api.mount('/ui', (request, { subpath }) => serveAsset(subpath)); // open: static assets
-   * api.mount('/ui/feed', feed, { permission: 'tasker.events:index' }); // 401/403 as the API's routes
+   * api.mount('/ui-feed', feed, { permission: 'tasker.events:index' }); // 401/403 as the API's routes
    * ```
    */
   mount(path: string, handler: MountHandler, options?: MountOptions): void;
