@@ -19,6 +19,10 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Two test files at a time (vitest's default here would be cores − 1 = 1): most files wait on
+    // PostgreSQL, timers or a browser. Each file has its own databases and ports, so two never
+    // meet; the multi-process project still runs its files one at a time, after this one.
+    maxWorkers: 2,
     // Decides the run's PostgreSQL (the machine's or an embedded one) and browser, once.
     globalSetup: ['./test-support/src/global-setup.ts'],
     // The summary says what the run tested against. .ci/run sets TASKER_TEST_REPORT to read

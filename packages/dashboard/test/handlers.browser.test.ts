@@ -107,9 +107,10 @@ describeWithBrowser('the dashboard in chromium', (browser) => {
     await tasker.start();
   }, 60_000);
   afterAll(async () => {
-    for (const s of servers) await s.close();
+    // The browser side first: once its connections are gone, no server waits on one to close.
     await keeper?.close();
     await context?.close();
+    for (const s of servers) await s.close();
     await tasker?.stop();
     await store?.close();
   });

@@ -99,10 +99,11 @@ describeWithBrowser('the task page in chromium', (browser) => {
     for (const id of failed) expect((await tasker.waitFor(id, { timeoutMs: 30_000 })).state).toBe('error');
   }, 90_000);
   afterAll(async () => {
-    await open?.close();
-    await guarded?.close();
+    // The browser side first: once its connections are gone, no server waits on one to close.
     await keeper?.close();
     await context?.close();
+    await open?.close();
+    await guarded?.close();
     await tasker?.stop();
     await store?.close();
   });

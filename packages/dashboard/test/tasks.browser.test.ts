@@ -121,9 +121,10 @@ describeWithBrowser('the Tasks page in chromium', (browser) => {
   }, 90_000);
   afterAll(async () => {
     openGate();
-    for (const s of servers) await s.close();
+    // The browser side first: once its connections are gone, no server waits on one to close.
     await keeper?.close();
     await context?.close();
+    for (const s of servers) await s.close();
     await tasker?.stop();
     await store?.close();
   });

@@ -134,9 +134,10 @@ describeWithBrowser('the Trends page in chromium', (browser) => {
   }, 90_000);
   afterAll(async () => {
     dashboard?.stop();
-    await server?.close();
+    // The browser side first: once its connections are gone, no server waits on one to close.
     await keeper?.close();
     await context?.close();
+    await server?.close();
     await tasker?.stop();
     await store?.close();
   });

@@ -108,7 +108,10 @@ describeWithPrivatePostgres('health endpoints under faults', (server) => {
       expect(failing.json.attempts).toEqual({ ended: 5, failed: 5, errored: 5 });
       expect((await get('ready')).status).toBe(200);
       const recovered = await probe('status', 200, 'failures out of the window');
-      expect(recovered.json.attempts.ended).toBe(0);
+      // Back to 200 once too few attempts are left in the window to judge (the five failures
+      // may have ended a little apart, so some can still be in it), or none failed.
+      expect(recovered.json.reasons).toEqual([]);
+      expect(recovered.json.attempts.ended).toBeLessThan(health.minAttempts);
 
       // The server stopped, and started again.
       await server().stop();
