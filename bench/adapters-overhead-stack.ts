@@ -19,6 +19,7 @@ import {
 import { createRegistry, type Registry } from '@tasker/metrics-native';
 import { createEventRouter, type EventRouter } from '@tasker/router';
 import pino from 'pino';
+import { createHandWiredTelemetry, type HandWiredTelemetry } from './adapters-overhead-hand';
 
 /** Counts what it is given and drops it: the cost of a real exporter's I/O is not ours. */
 class CountingExporter implements SpanExporter {
@@ -40,6 +41,12 @@ export interface TelemetryStack {
    * (provider, id generator, batch processor, exporter), then runs the handler.
    */
   readonly bareSpans: TracingMiddleware;
+  /**
+   * The incumbent: the same spans, log lines and metrics written by hand with OpenTelemetry,
+   * pino and prom-client in one middleware (`adapters-overhead-hand.ts`), on the same provider
+   * and sink.
+   */
+  readonly hand: HandWiredTelemetry;
   /** Spans exported, log lines written. */
   counts(): Promise<{ spans: number; logLines: number; stepsCounted: number }>;
   shutdown(): Promise<void>;
@@ -73,10 +80,12 @@ export function createTelemetryStack(): TelemetryStack {
     },
   });
   const bare = provider.getTracer('floor');
+  const hand = createHandWiredTelemetry(provider.getTracer('hand'), pino(sink));
   return {
     router,
     tracing,
     registry,
+    hand,
     bareSpans: (_step, run) => {
       bare.startSpan('floor').end();
       return run();

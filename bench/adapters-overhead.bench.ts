@@ -11,7 +11,9 @@
  * cost between the engine's event publishing with the router, and the adapters; and a fourth
  * time with no router and a middleware that only does `tracer.startSpan().end()` per step on
  * the same SDK: the floor that the OpenTelemetry SDK's own cost per span puts under any
- * tracing of this workload.
+ * tracing of this workload; and a fifth time with the incumbent: no router, and one middleware
+ * that writes the same spans, pino lines and prom-client metrics by hand
+ * (`adapters-overhead-hand.ts`), what a team wiring those libraries directly would pay.
  *
  * Reported: the throughput ratio on/off of each pair (its median and spread), the throughput
  * loss, and the telemetry cost per step, both in wall time ((on − off) / steps) and in this
@@ -39,7 +41,7 @@ async function adminSql(sql: string): Promise<void> {
   await admin((c) => c.query(sql));
 }
 
-type Mode = 'on' | 'off' | 'router' | 'floor';
+type Mode = 'on' | 'off' | 'router' | 'floor' | 'hand';
 
 interface Run {
   readonly pair: number;
@@ -63,6 +65,8 @@ function wiring(mode: Mode, stack: TelemetryStack): EngineTelemetry {
       return { router: bareRouter };
     case 'floor':
       return { middleware: [stack.bareSpans] };
+    case 'hand':
+      return { middleware: [stack.hand.middleware] };
     case 'on':
       return {
         router: stack.router,
@@ -80,6 +84,7 @@ async function run(
   stack: TelemetryStack,
 ): Promise<Run> {
   const before = await stack.counts();
+  const handBefore = await stack.hand.stepsCounted();
   const r = await runChains(driver, store, wiring(mode, stack));
   const problems = [...r.problems];
   const after = await stack.counts();
@@ -93,6 +98,14 @@ async function run(
       problems.push(`${after.logLines - before.logLines} log lines`);
   } else if (mode === 'floor' && spans !== STEPS)
     problems.push(`${spans} bare spans exported, expected ${STEPS}`);
+  else if (mode === 'hand') {
+    if (spans !== STEPS + CHAINS)
+      problems.push(`${spans} hand-wired spans exported, expected ${STEPS + CHAINS}`);
+    const counted = (await stack.hand.stepsCounted()) - handBefore;
+    if (counted !== STEPS) problems.push(`${counted} steps counted by hand, expected ${STEPS}`);
+    if (after.logLines - before.logLines !== STEPS + CHAINS)
+      problems.push(`${after.logLines - before.logLines} hand-wired log lines, expected ${STEPS + CHAINS}`);
+  }
   return {
     pair,
     telemetry: mode,
@@ -113,11 +126,11 @@ const stack = createTelemetryStack();
 try {
   await store.migrate();
   // One untimed round first: JIT, prepared statements, the SDK's first spans.
-  for (const mode of ['off', 'floor', 'on'] as const) await run(driver, store, 0, mode, stack);
+  for (const mode of ['off', 'floor', 'hand', 'on'] as const) await run(driver, store, 0, mode, stack);
   const runs: Run[] = [];
   for (let pair = 1; pair <= PAIRS; pair++) {
     const order: readonly Mode[] =
-      pair % 2 === 1 ? ['on', 'router', 'floor', 'off'] : ['off', 'floor', 'router', 'on'];
+      pair % 2 === 1 ? ['on', 'router', 'floor', 'hand', 'off'] : ['off', 'hand', 'floor', 'router', 'on'];
     for (const mode of order) {
       const r = await run(driver, store, pair, mode, stack);
       runs.push(r);
@@ -135,8 +148,9 @@ try {
       off: runs.find((r) => r.pair === pair && r.telemetry === 'off') as Run,
       router: runs.find((r) => r.pair === pair && r.telemetry === 'router') as Run,
       floor: runs.find((r) => r.pair === pair && r.telemetry === 'floor') as Run,
+      hand: runs.find((r) => r.pair === pair && r.telemetry === 'hand') as Run,
     }))
-    .filter((p) => [p.on, p.off, p.router, p.floor].every((r) => r.problems.length === 0));
+    .filter((p) => [p.on, p.off, p.router, p.floor, p.hand].every((r) => r.problems.length === 0));
   const ratios = valid.map((p) => p.on.stepsPerSecond / p.off.stepsPerSecond);
   const losses = ratios.map((r) => (1 - r) * 100);
   const wallUs = valid.map((p) => ((p.on.runMs - p.off.runMs) * 1000) / STEPS);
@@ -146,6 +160,9 @@ try {
   const routerRatios = valid.map((p) => p.router.stepsPerSecond / p.off.stepsPerSecond);
   const floorLosses = valid.map((p) => (1 - p.floor.stepsPerSecond / p.off.stepsPerSecond) * 100);
   const floorCpuUs = valid.map((p) => ((p.floor.cpuMs - p.off.cpuMs) * 1000) / STEPS);
+  const handLosses = valid.map((p) => (1 - p.hand.stepsPerSecond / p.off.stepsPerSecond) * 100);
+  const handCpuUs = valid.map((p) => ((p.hand.cpuMs - p.off.cpuMs) * 1000) / STEPS);
+  const onOverHand = valid.map((p) => p.on.stepsPerSecond / p.hand.stepsPerSecond);
   const sorted = [...ratios].sort((a, b) => a - b);
   const q = (f: number) => sorted[Math.min(sorted.length - 1, Math.floor(f * sorted.length))] as number;
   const r3 = (v: number) => Math.round(v * 1000) / 1000;
@@ -174,6 +191,17 @@ try {
     ),
     measurement('floor: its cost per step, this process’s CPU time', 'µs', floorCpuUs),
     measurement(
+      'hand-wired: throughput loss with the same spans, log lines and metrics written by hand (OpenTelemetry, pino, prom-client in one middleware), per pair',
+      '%',
+      handLosses,
+    ),
+    measurement('hand-wired: its cost per step, this process’s CPU time', 'µs', handCpuUs),
+    measurement(
+      'chain throughput, Tasker’s full stack / the same telemetry wired by hand (per pair)',
+      '×',
+      onOverHand,
+    ),
+    measurement(
       'throughput, telemetry off',
       'steps/s',
       valid.map((p) => Math.round(p.off.stepsPerSecond)),
@@ -200,12 +228,22 @@ try {
       `The engine's chain workload (${CHAINS} 4-step chains, ${CONCURRENCY} slots) on PostgreSQL, with the full telemetry stack on ` +
       '(router default table → OpenTelemetry traces with the real SDK and a batch processor, native metrics, pino logs to a null sink; ' +
       'tracing middleware and submit hook) and off, in interleaved rounds that also run the router with no-op backends, and the floor ' +
-      '(a middleware that only starts and ends one bare span per step on the same SDK); wall-clock throughput from start() to the last step durably complete.',
+      '(a middleware that only starts and ends one bare span per step on the same SDK), and the same telemetry wired by hand ' +
+      '(one middleware writing the same spans, pino lines and prom-client metrics directly); wall-clock throughput from start() to the last step durably complete.',
     groups: [],
-    ratios: [ratio],
+    ratios: [
+      ratio,
+      {
+        label: 'chain throughput, Tasker’s full stack / the same telemetry wired by hand (median of pairs)',
+        numerator: 'telemetry on (Tasker)',
+        denominator: 'hand-wired (OpenTelemetry, pino, prom-client)',
+        value: (measurements.find((m) => m.label.startsWith('chain throughput, Tasker')) as Measurement)
+          .median,
+      },
+    ],
     measurements,
     notes: [
-      `${valid.length} valid rounds of ${PAIRS}; the order within a round alternates (odd rounds: on, router, floor, off; even rounds the reverse).`,
+      `${valid.length} valid rounds of ${PAIRS}; the order within a round alternates (odd rounds: on, router, floor, hand, off; even rounds the reverse).`,
       `Spread of the ratio: min ${r3(sorted[0] as number)}, interquartile ${r3(q(0.25))}–${r3(q(0.75))}, max ${r3(sorted[sorted.length - 1] as number)}.`,
       `Load average before: ${loadBefore.join(' / ')}; after: ${os
         .loadavg()
