@@ -9,7 +9,8 @@
  *
  * Run: `node --conditions=@tasker/source --expose-gc --import tsx bench/adapters-overhead-replay.ts`
  * (`REPLAY_CHAINS`, default 5000; `REPLAY_ROUNDS`, default 5; with `REPLAY_PART=trace|metrics|logs|middleware`
- * only that part is on: the router's other backends are removed). It imports the engine's
+ * only that part is on: the router's other backends are removed; with `REPLAY_PART=hand`, the
+ * same telemetry wired by hand, `adapters-overhead-hand.ts`, instead of Tasker's stack). It imports the engine's
  * publisher and middleware runner from their source files: they are not public, and this is
  * the engine's own code, not a copy of it.
  */
@@ -24,7 +25,7 @@ const PART = process.env.REPLAY_PART;
 const STEP_NAMES = ['s1', 's2', 's3', 's4'];
 
 const stack = createTelemetryStack();
-if (PART !== undefined && PART !== 'middleware')
+if (PART !== undefined && PART !== 'middleware' && PART !== 'hand')
   for (const name of ['trace', 'metrics', 'logs']) if (name !== PART) stack.router.removeBackend(name);
 let transitionId = 0;
 let stepSerial = 0;
@@ -88,9 +89,16 @@ async function chain(publisher: EventPublisher, middleware: readonly StepMiddlew
 }
 
 async function run(on: boolean): Promise<number> {
-  const publisher = new EventPublisher(on && PART !== 'middleware' ? stack.router : undefined);
-  const middleware =
-    on && (PART === undefined || PART === 'middleware' || PART === 'trace') ? [stack.tracing.middleware] : [];
+  const publisher = new EventPublisher(
+    on && PART !== 'middleware' && PART !== 'hand' ? stack.router : undefined,
+  );
+  const middleware = !on
+    ? []
+    : PART === 'hand'
+      ? [stack.hand.middleware]
+      : PART === undefined || PART === 'middleware' || PART === 'trace'
+        ? [stack.tracing.middleware]
+        : [];
   const tasks: TaskInfo[] = [];
   for (let i = 0; i < CHAINS; i++)
     tasks.push({

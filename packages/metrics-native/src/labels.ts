@@ -29,22 +29,40 @@ export function exemplarProblem(labels: unknown): string | undefined {
   if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) {
     return 'expected an object of label name → string value';
   }
-  let chars = 0;
+  // UTF-16 lengths first: a string has at most as many code points as UTF-16 units, so code
+  // points are counted only when the lengths exceed the limit (a trace id's labels never do).
+  let units = 0;
   let count = 0;
   for (const name in labels) {
     if (!Object.hasOwn(labels, name)) continue;
     const value = (labels as Record<string, unknown>)[name];
-    if (!LABEL_NAME.test(name))
+    if (!validExemplarName(name))
       return `exemplar label name ${JSON.stringify(name)} is not a valid label name`;
     if (typeof value !== 'string') return `exemplar label "${name}" must be a string`;
-    chars += codePoints(name) + codePoints(value);
+    units += name.length + value.length;
     count++;
   }
   if (count === 0) return 'expected at least one exemplar label';
+  if (units <= MAX_EXEMPLAR_CHARS) return undefined;
+  let chars = 0;
+  for (const name in labels) {
+    if (!Object.hasOwn(labels, name)) continue;
+    chars += codePoints(name) + codePoints((labels as Record<string, string>)[name] as string);
+  }
   if (chars > MAX_EXEMPLAR_CHARS) {
     return `exemplar labels have ${chars} characters, more than the ${MAX_EXEMPLAR_CHARS} OpenMetrics allows`;
   }
   return undefined;
+}
+
+/** Exemplar label names already found valid: a few names (`trace_id`, `span_id`) come every time. */
+const validNames = new Set<string>();
+
+function validExemplarName(name: string): boolean {
+  if (validNames.has(name)) return true;
+  if (!LABEL_NAME.test(name)) return false;
+  if (validNames.size < 256) validNames.add(name);
+  return true;
 }
 
 function codePoints(text: string): number {

@@ -34,17 +34,23 @@ export interface StepInfo {
  */
 export type StepMiddleware = (step: StepInfo, run: () => Promise<unknown>) => Promise<unknown>;
 
-/** Composes middleware around `handler` once per call. */
+/** `m` around `inner`, as the `run` of the middleware outside it. */
+function around(m: StepMiddleware, info: StepInfo, inner: () => Promise<unknown>): () => Promise<unknown> {
+  return () => m(info, inner);
+}
+
+/**
+ * Composes middleware around `handler` once per call. The innermost middleware gets `handler`
+ * itself, so one middleware (a tracing middleware alone) costs no closure per call.
+ */
 export function runWithMiddleware(
   middleware: readonly StepMiddleware[],
   info: StepInfo,
   handler: () => Promise<unknown>,
 ): Promise<unknown> {
+  const last = middleware.length - 1;
+  if (last < 0) return handler();
   let next = handler;
-  for (let i = middleware.length - 1; i >= 0; i--) {
-    const m = middleware[i] as StepMiddleware;
-    const inner = next;
-    next = () => m(info, inner);
-  }
-  return next();
+  for (let i = last; i > 0; i--) next = around(middleware[i] as StepMiddleware, info, next);
+  return (middleware[0] as StepMiddleware)(info, next);
 }
