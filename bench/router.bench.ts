@@ -2,9 +2,10 @@
  * EventRouter.route against node:events, in one process (issue #2).
  *
  * - Routing one event to two no-op backends, against `EventEmitter.emit` with two no-op
- *   listeners. Target: route ≤ 2 × emit. Four ways: the router reads its clock for each event
+ *   listeners. Target: route ≤ 2 × emit. Five ways: the router reads its clock for each event
  *   and makes the event id; the router's clock is read once per publish of a transition's three
- *   events (`router.now()`, issue #16) and the router makes the ids; the publisher passes the
+ *   events (`router.now()`, issue #16) and the router makes the ids, or the publisher passes
+ *   them; the publisher passes the
  *   time (the router makes the id); the publisher passes the time and the id, as the
  *   orchestrator does (issue #11). Every routed event carries a real timestamp.
  * - The clock reads alone: `Date.now`, and the monotonic `performance.now` and
@@ -41,7 +42,7 @@ for (const [i, name] of router.mappings().entries()) map.set(name.eventName, i);
 map.set('task.before_transition', -1);
 let found = 0;
 // Ids as the orchestrator passes them (`<transition id>.<n>`), made before timing.
-const ids = Array.from({ length: 1024 }, (_, i) => `${1_000_000 + i}.0`);
+const ids = Array.from({ length: 1024 + 2 }, (_, i) => `${1_000_000 + i}.0`);
 
 const ITERATIONS = 1_000_000;
 const ROUNDS = 15;
@@ -67,6 +68,20 @@ const delivery = runGroup(
           router.route('task.start_requested', payload, at);
           router.route('task.start_requested', payload, at);
           router.route('task.start_requested', payload, at);
+        }
+        for (let i = publishes * PER_PUBLISH; i < n; i++) router.route('task.start_requested', payload);
+      },
+    },
+    {
+      name: 'EventRouter.route (2 no-op backends, router clock read once per publish of 3 events, publisher passes the ids)',
+      run: (n) => {
+        const publishes = Math.floor(n / PER_PUBLISH);
+        for (let p = 0; p < publishes; p++) {
+          const at = router.now();
+          const k = (p * PER_PUBLISH) & 1023;
+          router.route('task.start_requested', payload, at, ids[k]);
+          router.route('task.start_requested', payload, at, ids[k + 1]);
+          router.route('task.start_requested', payload, at, ids[k + 2]);
         }
         for (let i = publishes * PER_PUBLISH; i < n; i++) router.route('task.start_requested', payload);
       },
@@ -135,10 +150,19 @@ if (sink === 0 || found === 0 || clockSink < 0) throw new Error('benchmark bodie
 const ROUTER_CLOCK = 'EventRouter.route (2 no-op backends, router reads its clock)';
 const PER_PUBLISH_CLOCK =
   'EventRouter.route (2 no-op backends, router clock read once per publish of 3 events)';
+const PER_PUBLISH_CLOCK_IDS =
+  'EventRouter.route (2 no-op backends, router clock read once per publish of 3 events, publisher passes the ids)';
 const TIME_PASSED = 'EventRouter.route (2 no-op backends, publisher passes the time, router makes the id)';
 const TIME_AND_ID_PASSED = 'EventRouter.route (2 no-op backends, publisher passes the time and the id)';
 const EMIT = 'EventEmitter.emit (2 no-op listeners)';
-for (const name of [ROUTER_CLOCK, PER_PUBLISH_CLOCK, TIME_PASSED, TIME_AND_ID_PASSED, EMIT]) {
+for (const name of [
+  ROUTER_CLOCK,
+  PER_PUBLISH_CLOCK,
+  PER_PUBLISH_CLOCK_IDS,
+  TIME_PASSED,
+  TIME_AND_ID_PASSED,
+  EMIT,
+]) {
   if (!delivery.some((c) => c.name === name)) throw new Error(`no case named ${name}`);
 }
 
@@ -167,6 +191,13 @@ writeReport({
       EMIT,
       2,
     ),
+    ratio(
+      delivery,
+      'route(2 backends, router clock once per 3-event publish, ids passed in) / emit(2 listeners)',
+      PER_PUBLISH_CLOCK_IDS,
+      EMIT,
+      2,
+    ),
     ratio(delivery, 'route(2 backends, time passed in, id made) / emit(2 listeners)', TIME_PASSED, EMIT, 2),
     ratio(
       delivery,
@@ -192,7 +223,7 @@ writeReport({
   ],
   notes: [
     'A routed event carries a timestamp. Without one from the publisher the router reads Date.now(), whose cost on this machine is measured alone in the same group.',
-    'The "once per publish" case reads router.now() (the same Date.now) once for three events, as a publisher of one transition\'s events does, and passes it to each route(); the router makes the ids. Its ns/op is per event.',
+    'The "once per publish" case reads router.now() (the same Date.now) once for three events, as a publisher of one transition\'s events does, and passes it to each route(); the router makes the ids. Its ns/op is per event. Its second form also passes ids made before timing, as the orchestrator does.',
     'A cheaper monotonic source anchored to wall time (issue #16) would need a clock read well under emit; performance.now and process.hrtime.bigint are measured alone in the same group to show what the machine offers.',
     'The orchestrator passes the time it recorded for each transition and an id derived from the transition, so its events take the "publisher passes the time and the id" path.',
     'Without an id from the publisher the router makes one (a per-router random prefix and a counter); that cost is the difference between the two "publisher passes the time" cases.',
