@@ -12,6 +12,23 @@ const multiProcess = [
   'examples/*/test/multi-process/**/*.test.ts',
 ];
 
+const unit = [
+  'packages/*/src/**/*.test.ts',
+  'packages/*/test/**/*.test.ts',
+  'examples/*/test/**/*.test.ts',
+  'test-support/test/**/*.test.ts',
+];
+
+// Unit files that run in a process of their own ('unit-isolated', beside 'unit'): one that
+// mocks a module with vi.mock (the module under test must be loaded afresh, against the mock),
+// and those that count garbage collections or measure the heap, where what earlier files left
+// behind in a shared process would be counted too.
+const ownProcess = [
+  'packages/metrics-native/src/process-metrics.test.ts',
+  'packages/metrics-native/src/allocation.test.ts',
+  'packages/router/src/event-router.memory.test.ts',
+];
+
 export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions } },
@@ -39,13 +56,20 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: [
-            'packages/*/src/**/*.test.ts',
-            'packages/*/test/**/*.test.ts',
-            'examples/*/test/**/*.test.ts',
-            'test-support/test/**/*.test.ts',
-          ],
-          exclude: ['**/node_modules/**', ...multiProcess],
+          include: unit,
+          exclude: ['**/node_modules/**', ...multiProcess, ...ownProcess],
+          // A worker process runs one file after another (it is not replaced for each file): a new
+          // process for each of some 130 files, and every workspace module evaluated again in it,
+          // cost about as much as the tests themselves. Each file still gets its own databases,
+          // ports and servers; the files that need a process of their own are in 'unit-isolated'.
+          isolate: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'unit-isolated',
+          include: ownProcess,
         },
       },
       {
@@ -54,6 +78,9 @@ export default defineConfig({
           name: 'multi-process',
           include: multiProcess,
           fileParallelism: false,
+          // One worker process for the files, one after another (as in 'unit'): a new one for
+          // each file cost some 0.5 s between files.
+          isolate: false,
           sequence: { groupOrder: 1 },
         },
       },

@@ -26,7 +26,10 @@ const context = (n: number) => ({
 const task = (n: number): NewTask => oneStepTask({ namespace: 'big', name: 'context', context: context(n) });
 
 describeWithPostgres('bounded pages under a 256 MB heap', (database) => {
-  const servers = new ScriptProcesses(new URL('./api-server-process.ts', import.meta.url).pathname);
+  // The server script is compiled once and loaded by plain node (see test-support's script-bundle.ts).
+  const servers = new ScriptProcesses(new URL('./api-server-process.ts', import.meta.url).pathname, {
+    bundle: true,
+  });
   const probes = new ScriptProcesses(new URL('./health-probe.mjs', import.meta.url).pathname);
   afterAll(async () => {
     await probes.killAll();

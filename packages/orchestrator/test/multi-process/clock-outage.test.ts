@@ -10,12 +10,16 @@ import { expect, it } from 'vitest';
 import { createPostgresStore, createTasker } from '../../src/index';
 import { createTestDatabase, describeWithPrivatePostgres } from '../support/postgres';
 
-/** The largest clock error bound seen from just before the outage until 4 s after it. */
+/**
+ * The largest clock error bound seen from just before the outage until 4 s after it, or until
+ * `enough(worst)` holds, if that comes first.
+ */
 async function worstErrorThroughOutage(
   url: string,
   stop: () => Promise<void>,
   start: () => Promise<void>,
   clockMaxRoundTripMs: number,
+  enough: (worst: number) => boolean = () => false,
 ): Promise<number> {
   const store = await createPostgresStore({ connectionString: url, poolSize: 2 });
   const tasker = createTasker({
@@ -38,7 +42,8 @@ async function worstErrorThroughOutage(
     await stop();
     await sleep(8_000);
     await start();
-    await sleep(4_000);
+    const until = Date.now() + 4_000;
+    while (Date.now() < until && !enough(worst)) await sleep(20);
   } finally {
     watching = false;
     await watch;
@@ -67,6 +72,8 @@ describeWithPrivatePostgres('the database clock through an outage', (server) => 
       () => server().stop(),
       () => server().start(),
       60_000,
+      // What is asserted: once seen, the rest of the 4 s adds nothing.
+      (w) => w > 2_000,
     );
     expect(worst).toBeGreaterThan(2_000);
   }, 120_000);
