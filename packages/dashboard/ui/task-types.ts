@@ -1,6 +1,6 @@
 /**
  * One task as the REST API answers `GET /tasks/{id}?include_dependencies=true`: the parts the
- * detail page reads. Types only, so that code without the DOM (the timeline's tests) can use them.
+ * detail page reads. No DOM, so that code without it (the timeline's tests) can use them.
  */
 export type StepState =
   | 'pending'
@@ -12,7 +12,16 @@ export type StepState =
   | 'waiting_for_retry'
   | 'skipped';
 
-export type TaskState = 'pending' | 'in_progress' | 'complete' | 'error' | 'cancelled' | 'resolved_manually';
+/** The task states, in the orchestrator's order (`test/ui-wire.test.ts` holds them to its list). */
+export const TASK_STATES = [
+  'pending',
+  'in_progress',
+  'complete',
+  'error',
+  'cancelled',
+  'resolved_manually',
+] as const;
+export type TaskState = (typeof TASK_STATES)[number];
 
 export interface StepError {
   readonly name: string;

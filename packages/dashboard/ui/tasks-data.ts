@@ -11,16 +11,9 @@
  */
 import { getJson } from './api-client';
 import type { LiveEvent } from './live-feed';
+import { TASK_STATES, type TaskState } from './task-types';
 
-export const TASK_STATES = [
-  'pending',
-  'in_progress',
-  'complete',
-  'error',
-  'cancelled',
-  'resolved_manually',
-] as const;
-export type TaskState = (typeof TASK_STATES)[number];
+export { TASK_STATES, type TaskState };
 
 /** The creation-time ranges the page offers: `since` value → milliseconds. */
 export const SINCE: Readonly<Record<string, { readonly label: string; readonly ms: number }>> = {

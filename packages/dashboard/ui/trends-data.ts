@@ -3,9 +3,10 @@
  * native metrics (`/analytics/history`, when a `registry` was given), and the API's analytics,
  * computed in SQL (`/analytics/performance`, `/analytics/bottlenecks`).
  */
+import type { HistoryWire, NoHistoryWire, TrendRange } from '../src/trends/history-wire-types';
 import { getJson } from './api-client';
 
-export type TrendRange = '15m' | '1h' | '24h';
+export type { TrendRange };
 
 /** The ranges the page offers, in order, with their labels. */
 export const RANGES: readonly {
@@ -24,40 +25,8 @@ export function rangeOf(query: URLSearchParams): TrendRange {
   return RANGES.some((x) => x.range === r) ? (r as TrendRange) : '15m';
 }
 
-type Column = readonly (number | null)[];
-
-/** `GET /analytics/history` with a registry (see the server's history-wire.ts). */
-export interface History {
-  readonly registry: true;
-  readonly range: TrendRange;
-  readonly generated_at: number;
-  readonly window_ms: number;
-  readonly resolution_ms: number;
-  readonly sample_ms: number;
-  readonly metrics: { readonly found: readonly string[]; readonly missing: readonly string[] };
-  readonly points: {
-    readonly time: readonly number[];
-    readonly tasks_per_s: Column;
-    readonly steps_per_s: Column;
-    readonly retries_per_s: Column;
-    readonly step_error_rate: Column;
-    readonly step_p50_ms: Column;
-    readonly step_p95_ms: Column;
-    readonly step_p99_ms: Column;
-    readonly steps_in_progress: Column;
-  };
-  readonly totals: {
-    readonly tasks_completed: number;
-    readonly tasks_failed: number;
-    readonly steps_completed: number;
-    readonly steps_failed: number;
-    readonly retries: number;
-    readonly step_error_rate: number | null;
-    readonly step_p50_ms: number | null;
-    readonly step_p95_ms: number | null;
-    readonly step_p99_ms: number | null;
-  };
-}
+/** `GET /analytics/history` with a registry: the server's wire type, shared (types only). */
+export type History = HistoryWire;
 
 export interface PerformanceWindow {
   readonly window: '1h' | '4h' | '24h';
@@ -98,7 +67,7 @@ export interface SlowStep {
 
 export interface Trends {
   readonly range: TrendRange;
-  readonly history: History | { readonly registry: false };
+  readonly history: History | NoHistoryWire;
   /** The analytics window that covers the range: 1 h for 15 min and 1 h, else 24 h. */
   readonly performance: PerformanceWindow | undefined;
   readonly slowest: readonly SlowStep[];

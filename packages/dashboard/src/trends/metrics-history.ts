@@ -15,6 +15,7 @@
  * leaks a rejection.
  */
 
+import type { TrendRange } from './history-wire-types';
 import { type FieldMode, RollupRings, type RollupTier } from './rollup-rings';
 import { FIELD, SnapshotDeltas, type SnapshotShape } from './snapshot-deltas';
 
@@ -26,8 +27,12 @@ export interface TrendsRegistry {
 const MINUTE = 60_000;
 
 /** The ranges the page offers, and their widths. */
-export const TREND_RANGES = Object.freeze({ '15m': 15 * MINUTE, '1h': 60 * MINUTE, '24h': 24 * 60 * MINUTE });
-export type TrendRange = keyof typeof TREND_RANGES;
+export const TREND_RANGES: Readonly<Record<TrendRange, number>> = Object.freeze({
+  '15m': 15 * MINUTE,
+  '1h': 60 * MINUTE,
+  '24h': 24 * 60 * MINUTE,
+});
+export type { TrendRange };
 
 /** One tier per range: 180 × 5 s, 120 × 30 s, 288 × 5 min. */
 export const TREND_TIERS: readonly RollupTier[] = Object.freeze([
