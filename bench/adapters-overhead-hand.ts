@@ -18,7 +18,7 @@
  * provider, batch processor and null sinks as the Tasker stack, so both pay the same for export.
  */
 import { context, ROOT_CONTEXT, type Span, SpanKind, type Tracer, trace } from '@opentelemetry/api';
-import type { TracingMiddleware } from '@tasker/adapters/otel';
+import type { TracedStepInfo, TracingMiddleware } from '@tasker/adapters/otel';
 import type pino from 'pino';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -97,25 +97,27 @@ export function createHandWiredTelemetry(tracer: Tracer, logger: pino.Logger): H
   };
   const open = new Map<string, OpenTask>();
 
-  const middleware: TracingMiddleware = (step, run) => {
-    let task = open.get(step.taskId);
-    if (task === undefined) {
-      const root = tracer.startSpan(
-        'tasker.task.execution',
-        {
-          kind: SpanKind.INTERNAL,
-          attributes: {
-            'tasker.task_id': step.taskId,
-            'tasker.namespace': step.namespace,
-            'tasker.task_name': step.taskName,
-            'tasker.task_version': step.version,
-          },
+  const openTask = (step: TracedStepInfo): OpenTask => {
+    const root = tracer.startSpan(
+      'tasker.task.execution',
+      {
+        kind: SpanKind.INTERNAL,
+        attributes: {
+          'tasker.task_id': step.taskId,
+          'tasker.namespace': step.namespace,
+          'tasker.task_name': step.taskName,
+          'tasker.task_version': step.version,
         },
-        ROOT_CONTEXT,
-      );
-      task = { root, context: trace.setSpan(ROOT_CONTEXT, root), startedAt: performance.now() };
-      open.set(step.taskId, task);
-    }
+      },
+      ROOT_CONTEXT,
+    );
+    const task = { root, context: trace.setSpan(ROOT_CONTEXT, root), startedAt: performance.now() };
+    open.set(step.taskId, task);
+    return task;
+  };
+
+  const middleware: TracingMiddleware = (step, run) => {
+    const task = open.get(step.taskId) ?? openTask(step);
     const span = tracer.startSpan(
       'tasker.step.execution',
       {
@@ -155,7 +157,6 @@ export function createHandWiredTelemetry(tracer: Tracer, logger: pino.Logger): H
         trace_flags: hex2(s.traceFlags),
       };
     };
-    const open_ = task;
     return context.with(trace.setSpan(task.context, span), run).then(
       (result) => {
         const ms = performance.now() - started;
@@ -168,12 +169,12 @@ export function createHandWiredTelemetry(tracer: Tracer, logger: pino.Logger): H
           `step ${step.stepName} completed (attempt ${step.attempt}/${step.retryLimit + 1}) in ${Math.round(ms)} ms`,
         );
         if (step.stepName === LAST_STEP) {
-          const taskMs = performance.now() - open_.startedAt;
-          open_.root.end();
+          const taskMs = performance.now() - task.startedAt;
+          task.root.end();
           open.delete(step.taskId);
           tasks.labels(step.namespace, step.taskName, step.version, 'completed').inc();
           taskDuration.labels(step.namespace, step.taskName, step.version).observe(taskMs / 1000);
-          const r = open_.root.spanContext();
+          const r = task.root.spanContext();
           logger.info(
             {
               event: 'task.completed',
